@@ -1,0 +1,46 @@
+#include "image/image.h"
+#include "util/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void img_init(struct image *img)
+{
+	memset(img, 0, sizeof(*img));
+}
+
+void img_release(struct image *img)
+{
+	for (size_t i = 0; i < img->nlayers; i++)
+		img_tree_free(img->layers[i]);
+	free(img->layers);
+	sb_strv_free(img->config.env);
+	sb_strv_free(img->config.entrypoint);
+	sb_strv_free(img->config.ports);
+	free(img->config.workdir);
+	for (size_t i = 0; i < img->config.nhistory; i++)
+		free(img->config.history[i].created_by);
+	free(img->config.history);
+	sb_strv_free(img->tags);
+	free(img->architecture);
+	free(img->os);
+	memset(img, 0, sizeof(*img));
+}
+
+int img_add_history(struct image *img, const char *created_by, int empty_layer,
+		    struct sb_error *err)
+{
+	struct img_config *c = &img->config;
+	size_t cap = c->nhistory;
+	char *s = sb_strdup(created_by);
+
+	/* history grows one entry at a time; keep its capacity equal to its size */
+	if (!s || sb_grow(&c->history, &cap, c->nhistory + 1, sizeof(*c->history)) < 0) {
+		free(s);
+		return sb_errorf(err, "out of memory");
+	}
+	c->history[c->nhistory].created_by = s;
+	c->history[c->nhistory].empty_layer = empty_layer;
+	c->nhistory++;
+	return 0;
+}

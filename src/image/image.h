@@ -1,0 +1,131 @@
+/* What an image is: layers (trees of entries), a config, tags; and how it is
+ * written. This module knows nothing of Dockerfiles: src/interp fills in a
+ * struct image, then img_write() streams it out in one pass.
+ */
+#ifndef SB_IMAGE_H
+#define SB_IMAGE_H
+
+#include "util/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum img_type { IMG_DIR, IMG_REG, IMG_SYMLINK, IMG_HARDLINK };
+
+struct img_entry {
+	char *path;	     /* in the layer: relative, '/'-separated, no trailing '/' */
+	enum img_type type;
+	uint32_t mode;	     /* permission bits, setuid/setgid/sticky included (07777) */
+	uint32_t uid, gid;
+	uint64_t size;	     /* IMG_REG: bytes of content */
+	char *link;	     /* IMG_SYMLINK: target; IMG_HARDLINK: layer path it links to */
+	char *source;	     /* IMG_REG: where the bytes come from (passed to the
+				source opener); NULL in trees that only track metadata */
+	uint64_t link_group; /* IMG_REG: nonzero when hard-linked; entries of one layer
+				with the same group become one file and hard links to it */
+};
+
+/* A directory tree of entries: one layer, or the image's file system so far.
+ * The root itself is implicit (never an entry). Entries are copied in: the tree
+ * owns its strings. */
+struct img_tree;
+
+struct img_tree *img_tree_new(void);
+void img_tree_free(struct img_tree *t);
+
+/* The entry at path, or NULL. The pointer stays valid until the tree changes. */
+const struct img_entry *img_tree_get(const struct img_tree *t, const char *path);
+
+/* Puts a copy of e at e->path. The parent directory must already be in the tree
+ * (or be the root). A directory put onto a directory takes the new metadata and
+ * keeps its children; anything else replaces what was there, children included. */
+int img_tree_put(struct img_tree *t, const struct img_entry *e, struct sb_error *err);
+
+/* Number of entries. */
+size_t img_tree_count(const struct img_tree *t);
+
+/* Calls fn for every entry in layer-tar order: depth first, the names in each
+ * directory sorted bytewise, a directory before its contents. Stops at the first
+ * fn that returns -1 and returns -1. */
+typedef int (*img_visit)(void *ud, const struct img_entry *e, struct sb_error *err);
+int img_tree_each(const struct img_tree *t, img_visit fn, void *ud, struct sb_error *err);
+
+/* Turns each hard-link group into one regular file (the first in layer order)
+ * and hard links to it. Call once, when the layer is complete. */
+int img_tree_link_groups(struct img_tree *t, struct sb_error *err);
+
+/* One history entry of the config: one per Dockerfile instruction. */
+struct img_history {
+	char *created_by; /* owned */
+	int empty_layer;  /* the instruction made no layer */
+};
+
+/* The runtime config and history. Every char ** is NULL-terminated and owned. */
+struct img_config {
+	char **env;	   /* "K=V" */
+	char **entrypoint; /* NULL when not set */
+	char **ports;	   /* "8080/tcp", sorted as Go sorts map keys, no duplicates */
+	char *workdir;	   /* owned */
+	struct img_history *history;
+	size_t nhistory;
+};
+
+struct image {
+	struct img_tree **layers; /* owned */
+	size_t nlayers;
+	struct img_config config;
+	char **tags;		   /* "name:tag", as they go into RepoTags; owned */
+	char *architecture, *os;   /* "amd64", "linux"; owned */
+	int have_epoch;		   /* SOURCE_DATE_EPOCH given */
+	int64_t epoch;		   /* its value: config/history "created", layer mtimes */
+};
+
+void img_init(struct image *img);
+void img_release(struct image *img);
+
+/* Appends a history entry; created_by is copied. */
+int img_add_history(struct image *img, const char *created_by, int empty_layer,
+		    struct sb_error *err);
+
+/* Opens the bytes of an IMG_REG entry for reading and sets *fd, which the
+ * writer then owns and closes. Returns 0 or -1 with err set. */
+typedef int (*img_open_fn)(void *ud, const struct img_entry *e, int *fd, struct sb_error *err);
+
+/* Called after each layer has been written, and once more with layer ==
+ * img->nlayers when the whole archive is complete. */
+typedef void (*img_progress_fn)(void *ud, size_t layer, uint64_t payload_bytes);
+
+struct img_write_opts {
+	const char *output;	 /* file path, or "-" for standard output */
+	img_open_fn open;	 /* how to read the bytes of regular files */
+	void *open_ud;
+	img_progress_fn progress; /* may be NULL */
+	void *progress_ud;
+};
+
+struct img_result {
+	char image_id[72];   /* "sha256:<hex>" of config.json: the ID docker shows */
+	uint64_t tar_bytes;  /* size of the written archive */
+	uint64_t payload;    /* bytes of regular-file content in all layers */
+};
+
+/* Writes the image as a manual-style archive (layer_N.tar, config.json,
+ * manifest.json): every byte of every source read once, hashed once, written
+ * once. Atomic: the output appears complete or not at all, and an existing file
+ * at that path is untouched on failure. A source whose size or type changed since
+ * planning fails the build. */
+int img_write(struct image *img, const struct img_write_opts *opts, struct img_result *res,
+	      struct sb_error *err);
+
+/* The exact byte length of the layer tar for t, as img_write writes it. */
+int img_layer_tar_size(const struct image *img, const struct img_tree *t, uint64_t *size,
+		       struct sb_error *err);
+
+/* Config and manifest JSON as written into the archive. diff_ids holds
+ * img->nlayers strings "sha256:<hex>". *out is yours (free(3)). */
+int img_config_json(const struct image *img, char *const *diff_ids, char **out, size_t *len,
+		    struct sb_error *err);
+int img_manifest_json(const struct image *img, const char *config_name, char *const *layer_names,
+		      char **out, size_t *len, struct sb_error *err);
+
+#endif

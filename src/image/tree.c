@@ -1,0 +1,269 @@
+/* A directory tree of layer entries, kept in layer-tar order as it grows.
+ *
+ * Children are kept sorted by name; sources are walked in sorted order, so the
+ * usual insertion is an append found by one comparison with the last child. */
+#include "image/image.h"
+#include "util/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct node {
+	struct img_entry e;  /* e.path owned; name points into it */
+	const char *name;    /* last component of e.path */
+	struct node **child; /* sorted by name, bytewise */
+	size_t nchild, cap;
+};
+
+struct img_tree {
+	struct node root; /* implicit; never visited */
+	size_t count;
+};
+
+static void node_release(struct node *n)
+{
+	for (size_t i = 0; i < n->nchild; i++) {
+		node_release(n->child[i]);
+		free(n->child[i]);
+	}
+	free(n->child);
+	free(n->e.path);
+	free(n->e.link);
+	free(n->e.source);
+	n->child = NULL;
+	n->nchild = n->cap = 0;
+}
+
+struct img_tree *img_tree_new(void)
+{
+	return calloc(1, sizeof(struct img_tree));
+}
+
+void img_tree_free(struct img_tree *t)
+{
+	if (!t)
+		return;
+	node_release(&t->root);
+	free(t);
+}
+
+size_t img_tree_count(const struct img_tree *t)
+{
+	return t->count;
+}
+
+static size_t count_below(const struct node *n)
+{
+	size_t c = n->nchild;
+
+	for (size_t i = 0; i < n->nchild; i++)
+		c += count_below(n->child[i]);
+	return c;
+}
+
+/* Finds name (len bytes) among n's children. Returns its index and sets *found,
+ * or the index where it would be inserted. */
+static size_t find_child(const struct node *n, const char *name, size_t len, int *found)
+{
+	size_t lo = 0, hi = n->nchild;
+
+	*found = 0;
+	if (hi > 0) {
+		/* Fast path: appending in sorted order. */
+		const char *last = n->child[hi - 1]->name;
+		int c = strncmp(last, name, len);
+
+		if (c == 0 && last[len] == '\0') {
+			*found = 1;
+			return hi - 1;
+		}
+		if (c < 0)
+			return hi;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = n->child[mid]->name;
+		int c = strncmp(m, name, len);
+
+		if (c == 0)
+			c = m[len] == '\0' ? 0 : 1;
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Walks to the node of the parent directory of path; sets *base to the last
+ * component. NULL when a parent is missing or not a directory. */
+static struct node *parent_of(const struct img_tree *t, const char *path, const char **base)
+{
+	struct node *n = (struct node *)&t->root;
+	const char *p = path;
+
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t i;
+		int found;
+
+		if (!slash) {
+			*base = p;
+			return n;
+		}
+		i = find_child(n, p, (size_t)(slash - p), &found);
+		if (!found || n->child[i]->e.type != IMG_DIR)
+			return NULL;
+		n = n->child[i];
+		p = slash + 1;
+	}
+}
+
+const struct img_entry *img_tree_get(const struct img_tree *t, const char *path)
+{
+	const char *base;
+	struct node *p = parent_of(t, path, &base);
+	size_t i;
+	int found;
+
+	if (!p || !*base)
+		return NULL;
+	i = find_child(p, base, strlen(base), &found);
+	return found ? &p->child[i]->e : NULL;
+}
+
+static int copy_entry(struct node *n, const struct img_entry *e)
+{
+	struct img_entry c = *e;
+
+	c.path = sb_strdup(e->path);
+	c.link = e->link ? sb_strdup(e->link) : NULL;
+	c.source = e->source ? sb_strdup(e->source) : NULL;
+	if (!c.path || (e->link && !c.link) || (e->source && !c.source)) {
+		free(c.path);
+		free(c.link);
+		free(c.source);
+		return -1;
+	}
+	free(n->e.path);
+	free(n->e.link);
+	free(n->e.source);
+	n->e = c;
+	n->name = strrchr(c.path, '/') ? strrchr(c.path, '/') + 1 : c.path;
+	return 0;
+}
+
+int img_tree_put(struct img_tree *t, const struct img_entry *e, struct sb_error *err)
+{
+	const char *base;
+	struct node *p = parent_of(t, e->path, &base);
+	struct node *n;
+	size_t i, len;
+	int found;
+
+	if (!p || !*base)
+		return sb_errorf(err, "internal error: no parent directory for \"%s\"", e->path);
+	len = strlen(base);
+	i = find_child(p, base, len, &found);
+	if (found) {
+		n = p->child[i];
+		if (!(n->e.type == IMG_DIR && e->type == IMG_DIR)) {
+			t->count -= count_below(n);
+			for (size_t k = 0; k < n->nchild; k++) {
+				node_release(n->child[k]);
+				free(n->child[k]);
+			}
+			n->nchild = 0;
+		}
+		if (copy_entry(n, e) < 0)
+			return sb_errorf(err, "out of memory");
+		return 0;
+	}
+	if (sb_grow(&p->child, &p->cap, p->nchild + 1, sizeof(*p->child)) < 0)
+		return sb_errorf(err, "out of memory");
+	n = calloc(1, sizeof(*n));
+	if (!n || copy_entry(n, e) < 0) {
+		free(n);
+		return sb_errorf(err, "out of memory");
+	}
+	memmove(p->child + i + 1, p->child + i, (p->nchild - i) * sizeof(*p->child));
+	p->child[i] = n;
+	p->nchild++;
+	t->count++;
+	return 0;
+}
+
+static int each(const struct node *n, img_visit fn, void *ud, struct sb_error *err)
+{
+	for (size_t i = 0; i < n->nchild; i++) {
+		if (fn(ud, &n->child[i]->e, err) < 0)
+			return -1;
+		if (each(n->child[i], fn, ud, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int img_tree_each(const struct img_tree *t, img_visit fn, void *ud, struct sb_error *err)
+{
+	return each(&t->root, fn, ud, err);
+}
+
+/* The first member of each hard-link group seen in layer order. */
+struct group_first {
+	uint64_t group;
+	const char *path;
+};
+
+struct link_state {
+	struct group_first *first;
+	size_t n, cap;
+};
+
+static int link_node(struct link_state *s, struct node *n, struct sb_error *err)
+{
+	for (size_t i = 0; i < n->nchild; i++) {
+		struct img_entry *e = &n->child[i]->e;
+
+		if (e->type == IMG_REG && e->link_group) {
+			size_t k;
+
+			for (k = 0; k < s->n && s->first[k].group != e->link_group; k++)
+				;
+			if (k < s->n) {
+				char *link = sb_strdup(s->first[k].path);
+
+				if (!link)
+					return sb_errorf(err, "out of memory");
+				e->type = IMG_HARDLINK;
+				e->size = 0;
+				free(e->source);
+				e->source = NULL;
+				free(e->link);
+				e->link = link;
+			} else {
+				if (sb_grow(&s->first, &s->cap, s->n + 1, sizeof(*s->first)) < 0)
+					return sb_errorf(err, "out of memory");
+				s->first[s->n].group = e->link_group;
+				s->first[s->n].path = e->path;
+				s->n++;
+			}
+		}
+		if (link_node(s, n->child[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int img_tree_link_groups(struct img_tree *t, struct sb_error *err)
+{
+	struct link_state s = {0};
+	int rc = link_node(&s, &t->root, err);
+
+	free(s.first);
+	return rc;
+}

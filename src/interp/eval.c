@@ -1,0 +1,991 @@
+/* The evaluator: instructions -> build plan.
+ *
+ * It keeps two trees: the layer being built by the current COPY, and the image's
+ * file system so far (metadata only), which tells what an existing parent
+ * directory looks like when a later COPY writes into it: Docker's layer then
+ * holds that directory again, with the mode and owner it already had.
+ */
+#include "interp/eval.h"
+#include "interp/golang.h"
+#include "interp/shlex.h"
+#include "util/mem.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct eval {
+	const struct df_file *f;
+	struct ctx *ctx;
+	struct df_plan *plan;
+	struct img_tree *fs; /* the image's file system so far: metadata only */
+	int in_stage;	     /* a FROM has been seen */
+	struct sb_error *err;
+};
+
+/* No build arguments or ENV exist yet: every variable expands to "". */
+static const char *no_vars(void *ud, const char *name)
+{
+	(void)ud, (void)name;
+	return NULL;
+}
+
+const char *df_host_architecture(void)
+{
+	static const struct {
+		const char *uname, *go;
+	} map[] = {
+		{"x86_64", "amd64"},   {"aarch64", "arm64"}, {"armv7l", "arm"},
+		{"armv6l", "arm"},     {"i686", "386"},	     {"i386", "386"},
+		{"ppc64le", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
+		{"mips64", "mips64"},  {"loongarch64", "loong64"},
+	};
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (!strcmp(u.machine, map[i].uname))
+				return map[i].go;
+	return "amd64";
+}
+
+static int oom(struct eval *ev)
+{
+	return sb_errorf(ev->err, "out of memory");
+}
+
+static int error_at(struct eval *ev, struct sb_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int error_at(struct eval *ev, struct sb_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = sb_vprintf(fmt, ap);
+	va_end(ap);
+	if (!msg)
+		return oom(ev);
+	sb_error_at(ev->err, &ev->f->src, pos, "%s", msg);
+	free(msg);
+	return -1;
+}
+
+static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
+{
+	struct df_plan *p = ev->plan;
+	size_t cap = p->nwarnings;
+	struct sb_error *w;
+	va_list ap;
+	char *msg;
+
+	if (sb_grow(&p->warnings, &cap, p->nwarnings + 1, sizeof(*p->warnings)) < 0)
+		return oom(ev);
+	va_start(ap, fmt);
+	msg = sb_vprintf(fmt, ap);
+	va_end(ap);
+	if (!msg)
+		return oom(ev);
+	w = &p->warnings[p->nwarnings++];
+	memset(w, 0, sizeof(*w));
+	sb_error_at(w, &ev->f->src, pos, "warning: %s", msg);
+	if (hint)
+		sb_error_hint(w, "%s", hint);
+	free(msg);
+	return 0;
+}
+
+static int add_step(struct eval *ev, const struct df_instr *in, long layer, uint64_t payload)
+{
+	struct df_plan *p = ev->plan;
+	size_t cap = p->nsteps;
+	char *upper = sb_strdup(df_kind_name(in->kind));
+	char *text;
+
+	if (!upper)
+		return oom(ev);
+	text = in->rest && in->rest[0] ? sb_printf("%s %s", upper, in->rest) : sb_strdup(upper);
+	free(upper);
+	if (!text || sb_grow(&p->steps, &cap, p->nsteps + 1, sizeof(*p->steps)) < 0) {
+		free(text);
+		return oom(ev);
+	}
+	p->steps[p->nsteps].text = text;
+	p->steps[p->nsteps].layer = layer;
+	p->steps[p->nsteps].payload = payload;
+	p->steps[p->nsteps].pos = in->pos;
+	p->nsteps++;
+	return 0;
+}
+
+/* The arguments of in after quote removal and variable expansion: the JSON
+ * strings as they are, or each shell word processed. *out is NULL-terminated
+ * and yours (sb_strv_free). */
+static int expand_args(struct eval *ev, const struct df_instr *in, char ***out)
+{
+	char **v = calloc(in->nargs + 1, sizeof(*v));
+
+	if (!v)
+		return oom(ev);
+	for (size_t i = 0; i < in->nargs; i++) {
+		if (in->json) {
+			v[i] = sb_strdup(in->args[i].text);
+			if (!v[i])
+				goto nomem;
+		} else if (shlex_word(in->args[i].text, ev->f->escape, no_vars, NULL, &v[i],
+				      ev->err) < 0) {
+			char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad word");
+
+			if (!msg)
+				goto nomem;
+			error_at(ev, in->args[i].pos, "%s: %s", df_kind_name(in->kind), msg);
+			free(msg);
+			sb_strv_free(v);
+			return -1;
+		}
+	}
+	*out = v;
+	return 0;
+nomem:
+	sb_strv_free(v);
+	return oom(ev);
+}
+
+static int refuse_flags(struct eval *ev, const struct df_instr *in)
+{
+	if (in->nflags == 0)
+		return 0;
+	error_at(ev, in->flags[0].pos, "%s --%s is not supported by scratchbuild yet",
+		 df_kind_name(in->kind), in->flags[0].name);
+	return sb_error_hint(ev->err, "remove the flag: this version of scratchbuild reads "
+				      "%s without flags",
+			     df_kind_name(in->kind));
+}
+
+/* ---- FROM ----------------------------------------------------------------- */
+
+static void reset_stage(struct eval *ev, const struct df_eval_opts *opts)
+{
+	struct image *img = &ev->plan->img;
+
+	(void)opts;
+	for (size_t i = 0; i < img->nlayers; i++)
+		img_tree_free(img->layers[i]);
+	img->nlayers = 0;
+	sb_strv_free(img->config.entrypoint);
+	img->config.entrypoint = NULL;
+	sb_strv_free(img->config.ports);
+	img->config.ports = NULL;
+	for (size_t i = 0; i < img->config.nhistory; i++)
+		free(img->config.history[i].created_by);
+	img->config.nhistory = 0;
+	for (size_t i = 0; i < ev->plan->nsteps; i++)
+		free(ev->plan->steps[i].text);
+	ev->plan->nsteps = 0;
+	img_tree_free(ev->fs);
+	ev->fs = img_tree_new();
+}
+
+/* from = "FROM" ["--platform=..."] "scratch" ["AS" name] */
+static int eval_from(struct eval *ev, const struct df_instr *in, const struct df_eval_opts *opts)
+{
+	char **args = NULL;
+	int rc = -1;
+
+	if (refuse_flags(ev, in) < 0)
+		return -1;
+	if (in->nargs != 1 && !(in->nargs == 3 && !strcasecmp(in->args[1].text, "as"))) {
+		error_at(ev, in->pos, "FROM takes an image and optionally \"AS name\"");
+		sb_error_hint(ev->err, "write FROM scratch, or FROM scratch AS name");
+		return -1;
+	}
+	if (expand_args(ev, in, &args) < 0)
+		return -1;
+	if (strcmp(args[0], "scratch") != 0) {
+		int lower = 1;
+
+		for (const char *p = args[0]; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				lower = 0;
+		if (!lower) {
+			error_at(ev, in->args[0].pos,
+				 "FROM: \"%s\" is not a valid image name: it must be lower case",
+				 args[0]);
+			sb_error_hint(ev->err, "write FROM scratch");
+		} else {
+			error_at(ev, in->args[0].pos,
+				 "FROM %s: scratchbuild builds from scratch only, and \"%s\" "
+				 "would be a base image to pull",
+				 args[0], args[0]);
+			sb_error_hint(ev->err, "start from FROM scratch and COPY a static binary "
+					       "and its files in");
+		}
+		goto out;
+	}
+	if (ev->in_stage)
+		reset_stage(ev, opts);
+	ev->in_stage = 1;
+	rc = 0;
+out:
+	sb_strv_free(args);
+	return rc;
+}
+
+/* ---- COPY ------------------------------------------------------------------ */
+
+struct link_id {
+	dev_t dev;
+	ino_t ino;
+	uint64_t id;
+};
+
+struct copy {
+	struct eval *ev;
+	const struct df_instr *in;
+	struct img_tree *layer;
+	const char *dest;   /* cleaned destination without leading '/'; "" = root */
+	int dest_dir;	    /* the source goes inside dest */
+	const char *source; /* the matched source path, for naming and messages */
+	char *root;	    /* where the walked source lands in the layer */
+	uint64_t payload;
+	struct link_id *links;
+	size_t nlinks, links_cap;
+};
+
+/* path.Clean for a '/'-rooted path, returned without the leading '/'. */
+static char *clean_abs(const char *p)
+{
+	struct sb_buf b = {0};
+	const char *s = p;
+
+	while (*s) {
+		const char *e;
+		size_t n;
+
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		e = strchr(s, '/');
+		n = e ? (size_t)(e - s) : strlen(s);
+		if (n == 1 && s[0] == '.') {
+			/* skip */
+		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash = b.buf ? strrchr(b.buf, '/') : NULL;
+
+			if (slash) {
+				b.len = (size_t)(slash - b.buf);
+				b.buf[b.len] = '\0';
+			} else if (b.buf) {
+				b.len = 0;
+				b.buf[0] = '\0';
+			}
+		} else {
+			if ((b.len > 0 && sb_buf_addc(&b, '/') < 0) || sb_buf_add(&b, s, n) < 0) {
+				sb_buf_release(&b);
+				return NULL;
+			}
+		}
+		s += n;
+	}
+	return sb_buf_detach(&b);
+}
+
+static char *join(const char *a, const char *b)
+{
+	if (!*a)
+		return sb_strdup(b);
+	if (!*b)
+		return sb_strdup(a);
+	return sb_printf("%s/%s", a, b);
+}
+
+/* Makes sure directory path exists in the layer. A directory the image already
+ * has is written again with its mode and owner; a new one gets 0755 root:root. */
+static int mkdir_p(struct copy *cp, const char *path)
+{
+	struct eval *ev = cp->ev;
+	char *buf = sb_strdup(path);
+	int rc = -1;
+
+	if (!buf)
+		return oom(ev);
+	for (char *p = buf; *p;) {
+		char *slash = strchr(p, '/');
+		const struct img_entry *have;
+
+		if (slash)
+			*slash = '\0';
+		have = img_tree_get(cp->layer, buf);
+		if (have && have->type != IMG_DIR) {
+			error_at(ev, cp->in->pos, "COPY: cannot create directory /%s: the copy "
+						  "already put a file there", buf);
+			goto out;
+		}
+		if (!have) {
+			const struct img_entry *old = img_tree_get(ev->fs, buf);
+			struct img_entry dir = {.path = buf, .type = IMG_DIR, .mode = 0755};
+
+			if (old && old->type != IMG_DIR) {
+				error_at(ev, cp->in->pos,
+					 "COPY: cannot create directory /%s: an earlier layer "
+					 "has a file there", buf);
+				goto out;
+			}
+			if (old) {
+				dir.mode = old->mode;
+				dir.uid = old->uid;
+				dir.gid = old->gid;
+			}
+			if (img_tree_put(cp->layer, &dir, ev->err) < 0)
+				goto out;
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+		p = slash + 1;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static uint64_t link_group(struct copy *cp, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < cp->nlinks; i++)
+		if (cp->links[i].dev == dev && cp->links[i].ino == ino)
+			return cp->links[i].id;
+	if (sb_grow(&cp->links, &cp->links_cap, cp->nlinks + 1, sizeof(*cp->links)) < 0)
+		return 0;
+	cp->links[cp->nlinks] = (struct link_id){dev, ino, cp->nlinks + 1};
+	return ++cp->nlinks;
+}
+
+static const char *kind_of(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a named pipe (FIFO)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file, directory or symbolic link";
+}
+
+static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
+{
+	struct copy *cp = ud;
+	struct eval *ev = cp->ev;
+	struct img_entry ie = {0};
+	char *target = NULL;
+	int rc = -1;
+
+	(void)err;
+	if (e->path[0] == '\0') {
+		const char *slash = strrchr(cp->source, '/');
+		const char *base = slash ? slash + 1 : cp->source;
+
+		/* A directory gives its contents; anything else lands inside a
+		 * directory destination under its own name, or becomes dest. */
+		if (e->type == CTX_DIR)
+			cp->root = sb_strdup(cp->dest);
+		else if (cp->dest_dir)
+			cp->root = join(cp->dest, base);
+		else
+			cp->root = sb_strdup(cp->dest);
+		if (!cp->root)
+			return oom(ev);
+		if (e->type == CTX_DIR)
+			return mkdir_p(cp, cp->root);
+		if (!cp->root[0]) {
+			error_at(ev, cp->in->pos, "COPY: cannot copy a file onto /");
+			return -1;
+		}
+		if (strchr(cp->root, '/')) {
+			char *parent = sb_strndup(cp->root, (size_t)(strrchr(cp->root, '/') -
+								     cp->root));
+
+			if (!parent)
+				return oom(ev);
+			rc = mkdir_p(cp, parent);
+			free(parent);
+			if (rc < 0)
+				return -1;
+			rc = -1;
+		}
+		target = sb_strdup(cp->root);
+	} else {
+		target = join(cp->root, e->path);
+	}
+	if (!target)
+		return oom(ev);
+
+	ie.path = target;
+	ie.mode = e->mode & 07777;
+	switch (e->type) {
+	case CTX_DIR:
+		ie.type = IMG_DIR;
+		break;
+	case CTX_REG:
+		ie.type = IMG_REG;
+		ie.size = e->size;
+		ie.source = (char *)e->real;
+		if (e->nlink > 1) {
+			ie.link_group = link_group(cp, e->dev, e->ino);
+			if (!ie.link_group) {
+				oom(ev);
+				goto out;
+			}
+		}
+		cp->payload += e->size;
+		break;
+	case CTX_LNK:
+		ie.type = IMG_SYMLINK;
+		ie.link = (char *)e->link;
+		break;
+	default:
+		error_at(ev, cp->in->pos, "COPY: \"%s\" in the build context is %s",
+			 e->real[0] ? e->real : ".", kind_of(e->mode));
+		sb_error_hint(ev->err, "only files, directories and symbolic links can go into "
+				       "an image; exclude it with .dockerignore");
+		goto out;
+	}
+	if (img_tree_put(cp->layer, &ie, ev->err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(target);
+	return rc;
+}
+
+static int has_wildcard(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* Records the layer in the image and the image's file system. */
+static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
+{
+	struct img_tree *fs = ud;
+	struct img_entry meta = *e;
+
+	meta.source = NULL;
+	meta.link_group = 0;
+	return img_tree_put(fs, &meta, err);
+}
+
+/* copy = "COPY" src... dest | "COPY" "[" src... "," dest "]" */
+static int eval_copy(struct eval *ev, const struct df_instr *in)
+{
+	struct image *img = &ev->plan->img;
+	struct copy cp = {.ev = ev, .in = in};
+	char **args = NULL, *dest = NULL;
+	size_t nargs = 0, nsrc;
+	const char *raw_dest;
+	struct sb_buf created_by = {0};
+	int rc = -1;
+
+	if (refuse_flags(ev, in) < 0)
+		return -1;
+	if (expand_args(ev, in, &args) < 0)
+		return -1;
+	while (args[nargs])
+		nargs++;
+	if (nargs < 2) {
+		error_at(ev, in->pos, "COPY requires at least two arguments, but only %s was "
+				      "provided: the destination could not be determined",
+			 nargs == 0 ? "none" : "one");
+		sb_error_hint(ev->err, "write COPY <source>... <destination>, e.g. COPY ./serve "
+				       "/server/");
+		goto out;
+	}
+	nsrc = nargs - 1;
+	raw_dest = args[nsrc];
+	/* Relative destinations are relative to WORKDIR, which is "/" here. */
+	dest = clean_abs(raw_dest);
+	cp.layer = img_tree_new();
+	if (!dest || !cp.layer) {
+		oom(ev);
+		goto out;
+	}
+	cp.dest = dest;
+	{
+		size_t l = strlen(raw_dest);
+		const struct img_entry *have = img_tree_get(ev->fs, dest);
+
+		cp.dest_dir = l == 0 || raw_dest[l - 1] == '/' || !strcmp(raw_dest, ".") ||
+			      !dest[0] || (have && have->type == IMG_DIR);
+	}
+	if (nsrc > 1 && !cp.dest_dir)
+		warn_at(ev, in->args[nsrc].pos,
+			"end the destination with / to copy several sources into a directory",
+			"COPY: %zu sources to \"%s\", which is not a directory: as with Docker, "
+			"each overwrites the last",
+			nsrc, raw_dest);
+
+	for (size_t i = 0; i < nsrc; i++) {
+		char **matches = NULL;
+		size_t n = 0;
+
+		if (ctx_match(ev->ctx, args[i], &matches, &n, ev->err) < 0) {
+			sb_error_prefix(ev->err, "COPY %s", args[i]);
+			goto out;
+		}
+		if (n == 0) {
+			sb_strv_free(matches);
+			if (has_wildcard(args[i])) {
+				warn_at(ev, in->args[i].pos, NULL,
+					"COPY: \"%s\" matches nothing in the build context; "
+					"like Docker, nothing is copied for it",
+					args[i]);
+				continue;
+			}
+			error_at(ev, in->args[i].pos,
+				 "COPY: \"%s\" not found in the build context (%s)", args[i],
+				 ctx_dir(ev->ctx));
+			sb_error_hint(ev->err, "check the name, and that .dockerignore does not "
+					       "exclude it");
+			goto out;
+		}
+		for (size_t k = 0; k < n; k++) {
+			cp.source = matches[k];
+			free(cp.root);
+			cp.root = NULL;
+			if (ctx_walk(ev->ctx, matches[k], copy_visit, &cp, ev->err) < 0) {
+				sb_strv_free(matches);
+				if (ev->err->line == 0 && ev->err->msg) {
+					char *msg = sb_strdup(ev->err->msg);
+
+					if (!msg) {
+						oom(ev);
+						goto out;
+					}
+					error_at(ev, in->args[i].pos, "COPY: %s", msg);
+					free(msg);
+				}
+				goto out;
+			}
+		}
+		sb_strv_free(matches);
+	}
+	if (img_tree_link_groups(cp.layer, ev->err) < 0 ||
+	    img_tree_each(cp.layer, fs_merge, ev->fs, ev->err) < 0)
+		goto out;
+
+	if (sb_buf_adds(&created_by, "COPY") < 0)
+		goto nomem;
+	for (size_t i = 0; i < nargs; i++)
+		if (sb_buf_addf(&created_by, " %s", args[i]) < 0)
+			goto nomem;
+	if (sb_buf_adds(&created_by, " # buildkit") < 0)
+		goto nomem;
+	{
+		size_t cap = img->nlayers;
+
+		if (sb_grow(&img->layers, &cap, img->nlayers + 1, sizeof(*img->layers)) < 0)
+			goto nomem;
+	}
+	if (img_add_history(img, created_by.buf, 0, ev->err) < 0)
+		goto out;
+	img->layers[img->nlayers++] = cp.layer;
+	cp.layer = NULL;
+	if (add_step(ev, in, (long)img->nlayers - 1, cp.payload) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	oom(ev);
+out:
+	sb_buf_release(&created_by);
+	img_tree_free(cp.layer);
+	free(cp.root);
+	free(cp.links);
+	free(dest);
+	sb_strv_free(args);
+	return rc;
+}
+
+/* ---- EXPOSE ---------------------------------------------------------------- */
+
+static int parse_port(const char *s, size_t n, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > 65535)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds "port/proto" to a sorted, duplicate-free string set. */
+static int set_add(char ***set, char *s)
+{
+	size_t n = 0, cap;
+
+	while (*set && (*set)[n])
+		n++;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp((*set)[i], s)) {
+			free(s);
+			return 0;
+		}
+	}
+	cap = n ? n + 1 : 0;
+	if (sb_grow(set, &cap, n + 2, sizeof(**set)) < 0) {
+		free(s);
+		return -1;
+	}
+	(*set)[n] = s;
+	(*set)[n + 1] = NULL;
+	qsort(*set, n + 1, sizeof(**set), cmp_str);
+	return 0;
+}
+
+/* port = [[ip ":"] hostport ":"] containerport ["-" end] ["/" ("tcp"|"udp"|"sctp")] */
+static int expose_one(struct eval *ev, const char *spec, struct sb_pos pos, char ***ports)
+{
+	const char *slash = strrchr(spec, '/');
+	const char *colon, *start, *dash;
+	size_t len = slash ? (size_t)(slash - spec) : strlen(spec);
+	unsigned long lo, hi;
+	char proto[8] = "tcp";
+
+	if (slash) {
+		size_t pl = strlen(slash + 1);
+
+		if (pl == 0 || pl >= sizeof(proto))
+			goto bad_proto;
+		for (size_t i = 0; i < pl; i++)
+			proto[i] = (char)((slash[1 + i] >= 'A' && slash[1 + i] <= 'Z')
+						  ? slash[1 + i] + 32
+						  : slash[1 + i]);
+		proto[pl] = '\0';
+		if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+			goto bad_proto;
+	}
+	/* Docker takes the container port of an ip:hostport:containerport mapping. */
+	colon = NULL;
+	for (size_t i = 0; i < len; i++)
+		if (spec[i] == ':')
+			colon = spec + i;
+	start = colon ? colon + 1 : spec;
+	len -= (size_t)(start - spec);
+	dash = memchr(start, '-', len);
+	if (dash) {
+		if (parse_port(start, (size_t)(dash - start), &lo) < 0 ||
+		    parse_port(dash + 1, len - (size_t)(dash - start) - 1, &hi) < 0 || hi < lo)
+			goto bad_port;
+	} else {
+		if (parse_port(start, len, &lo) < 0)
+			goto bad_port;
+		hi = lo;
+	}
+	for (unsigned long p = lo; p <= hi; p++) {
+		char *s = sb_printf("%lu/%s", p, proto);
+
+		if (!s || set_add(ports, s) < 0)
+			return oom(ev);
+	}
+	return 0;
+bad_proto:
+	error_at(ev, pos, "EXPOSE: \"%s\" has an unknown protocol", spec);
+	return sb_error_hint(ev->err, "the protocol is tcp (the default), udp or sctp, e.g. 53/udp");
+bad_port:
+	error_at(ev, pos, "EXPOSE: \"%s\" is not a port", spec);
+	return sb_error_hint(ev->err, "write a port number from 0 to 65535 such as 8080, "
+				      "optionally a range (8000-8010) and a protocol (53/udp)");
+}
+
+/* expose = "EXPOSE" port... */
+static int eval_expose(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->plan->img.config;
+	char **args = NULL, **ports = NULL;
+	struct sb_buf by = {0};
+	int rc = -1;
+
+	if (refuse_flags(ev, in) < 0)
+		return -1;
+	if (in->nargs == 0) {
+		error_at(ev, in->pos, "EXPOSE requires at least one argument");
+		sb_error_hint(ev->err, "write the port the program listens on, e.g. EXPOSE 8080");
+		return -1;
+	}
+	if (in->json) {
+		error_at(ev, in->rest_pos, "EXPOSE takes ports separated by spaces, not a JSON "
+					   "array");
+		sb_error_hint(ev->err, "write EXPOSE 8080 53/udp");
+		return -1;
+	}
+	if (expand_args(ev, in, &args) < 0)
+		return -1;
+	for (size_t i = 0; args[i]; i++) {
+		if (!args[i][0])
+			continue;
+		if (expose_one(ev, args[i], in->args[i].pos, &ports) < 0)
+			goto out;
+	}
+	for (size_t i = 0; ports && ports[i]; i++) {
+		char *copy = sb_strdup(ports[i]);
+
+		if (!copy || set_add(&c->ports, copy) < 0) {
+			oom(ev);
+			goto out;
+		}
+	}
+	/* BuildKit prints the Go map of this instruction's ports: keys sorted. */
+	if (sb_buf_adds(&by, "EXPOSE map[") < 0)
+		goto nomem;
+	for (size_t i = 0; ports && ports[i]; i++)
+		if (sb_buf_addf(&by, "%s%s:{}", i ? " " : "", ports[i]) < 0)
+			goto nomem;
+	if (sb_buf_addc(&by, ']') < 0)
+		goto nomem;
+	if (img_add_history(&ev->plan->img, by.buf, 1, ev->err) < 0 || add_step(ev, in, -1, 0) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	oom(ev);
+out:
+	sb_buf_release(&by);
+	sb_strv_free(ports);
+	sb_strv_free(args);
+	return rc;
+}
+
+/* ---- ENTRYPOINT ------------------------------------------------------------ */
+
+/* entrypoint = "ENTRYPOINT" json-array | "ENTRYPOINT" shell-command */
+static int eval_entrypoint(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->plan->img.config;
+	char **v = NULL;
+	struct sb_buf by = {0};
+	int rc = -1;
+
+	if (refuse_flags(ev, in) < 0)
+		return -1;
+	if (in->json) {
+		v = calloc(in->nargs + 1, sizeof(*v));
+		if (!v)
+			goto nomem;
+		for (size_t i = 0; i < in->nargs; i++)
+			if (!(v[i] = sb_strdup(in->args[i].text)))
+				goto nomem;
+	} else {
+		/* Shell form runs the line as written through /bin/sh -c. */
+		v = calloc(4, sizeof(*v));
+		if (!v || !(v[0] = sb_strdup("/bin/sh")) || !(v[1] = sb_strdup("-c")) ||
+		    !(v[2] = sb_strdup(in->rest ? in->rest : "")))
+			goto nomem;
+		if (warn_at(ev, in->pos,
+			    "write ENTRYPOINT [\"/server/serve\", \"--flag\"]: exec form "
+			    "gets signals and needs no shell in the image",
+			    "JSONArgsRecommended: ENTRYPOINT in shell form runs /bin/sh, which a "
+			    "scratch image does not have") < 0)
+			goto out;
+	}
+	if (sb_buf_adds(&by, "ENTRYPOINT ") < 0 || go_quote_list(&by, v) < 0)
+		goto nomem;
+	sb_strv_free(c->entrypoint);
+	/* ENTRYPOINT [] leaves no entrypoint at all, as with Docker. */
+	if (v[0]) {
+		c->entrypoint = v;
+	} else {
+		c->entrypoint = NULL;
+		sb_strv_free(v);
+	}
+	v = NULL;
+	if (img_add_history(&ev->plan->img, by.buf, 1, ev->err) < 0 || add_step(ev, in, -1, 0) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	oom(ev);
+out:
+	sb_buf_release(&by);
+	sb_strv_free(v);
+	return rc;
+}
+
+/* ---- everything else ------------------------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[32];
+
+	if (lb >= 32)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			int ca = a[i - 1] >= 'a' && a[i - 1] <= 'z' ? a[i - 1] - 32 : a[i - 1];
+			size_t best = prev + (ca != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+static int refuse(struct eval *ev, const struct df_instr *in)
+{
+	static const char *const known[] = {
+		"ADD",	   "ARG",	 "CMD",	    "COPY",   "ENTRYPOINT", "ENV",
+		"EXPOSE",  "FROM",	 "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD",
+		"RUN",	   "SHELL",	 "STOPSIGNAL", "USER", "VOLUME",     "WORKDIR",
+	};
+
+	switch (in->kind) {
+	case DF_UNKNOWN: {
+		const char *best = NULL;
+		size_t bestd = SIZE_MAX;
+
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+			size_t d = edit_distance(in->keyword, known[i]);
+
+			if (d < bestd)
+				bestd = d, best = known[i];
+		}
+		error_at(ev, in->pos, "unknown instruction: %s", in->keyword);
+		if (best && bestd <= 2)
+			return sb_error_hint(ev->err, "did you mean %s?", best);
+		return sb_error_hint(ev->err, "scratchbuild reads FROM scratch, COPY, EXPOSE and "
+					      "ENTRYPOINT");
+	}
+	case DF_RUN:
+		error_at(ev, in->pos, "RUN needs a container runtime and a shell inside the "
+				      "image; scratchbuild builds without running anything");
+		return sb_error_hint(ev->err, "run the command before the build (e.g. compile "
+					      "a static binary), then COPY its result in");
+	default:
+		error_at(ev, in->pos, "%s is not supported by this version of scratchbuild",
+			 df_kind_name(in->kind));
+		return sb_error_hint(ev->err, "this version builds FROM scratch, COPY, EXPOSE "
+					      "and ENTRYPOINT; remove the %s line",
+				     df_kind_name(in->kind));
+	}
+}
+
+static int eval_instr(struct eval *ev, const struct df_instr *in, const struct df_eval_opts *opts)
+{
+	if (in->kind == DF_FROM)
+		return eval_from(ev, in, opts);
+	if (!ev->in_stage && in->kind != DF_UNKNOWN) {
+		error_at(ev, in->pos, "%s comes before any FROM", df_kind_name(in->kind));
+		return sb_error_hint(ev->err, "a Dockerfile starts with FROM scratch");
+	}
+	switch (in->kind) {
+	case DF_COPY:
+		return eval_copy(ev, in);
+	case DF_EXPOSE:
+		return eval_expose(ev, in);
+	case DF_ENTRYPOINT:
+		return eval_entrypoint(ev, in);
+	default:
+		return refuse(ev, in);
+	}
+}
+
+static int init_plan(struct df_plan *p, const struct df_eval_opts *opts, struct sb_error *err)
+{
+	struct image *img = &p->img;
+	size_t ntags = 0;
+
+	img_init(img);
+	while (opts->tags && opts->tags[ntags])
+		ntags++;
+	img->tags = calloc(ntags + 1, sizeof(*img->tags));
+	img->config.env = calloc(2, sizeof(char *));
+	img->architecture = sb_strdup(opts->architecture ? opts->architecture
+							 : df_host_architecture());
+	img->os = sb_strdup("linux");
+	img->config.workdir = sb_strdup("/");
+	if (!img->tags || !img->config.env || !img->architecture || !img->os ||
+	    !img->config.workdir || !(img->config.env[0] = sb_strdup(DEFAULT_PATH)))
+		return sb_errorf(err, "out of memory");
+	for (size_t i = 0; i < ntags; i++)
+		if (!(img->tags[i] = sb_strdup(opts->tags[i])))
+			return sb_errorf(err, "out of memory");
+	img->have_epoch = opts->have_epoch;
+	img->epoch = opts->epoch;
+	return 0;
+}
+
+int df_eval(const struct df_file *f, struct ctx *c, const struct df_eval_opts *opts,
+	    struct df_plan *out, struct sb_error *err)
+{
+	struct eval ev = {.f = f, .ctx = c, .plan = out, .err = err};
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (init_plan(out, opts, err) < 0)
+		goto out;
+	ev.fs = img_tree_new();
+	if (!ev.fs) {
+		oom(&ev);
+		goto out;
+	}
+	for (size_t i = 0; i < f->ninstrs; i++)
+		if (eval_instr(&ev, &f->instrs[i], opts) < 0)
+			goto out;
+	if (!ev.in_stage) {
+		sb_error_file(err, f->src.name, "no FROM instruction: there is no build stage");
+		sb_error_hint(err, "a Dockerfile starts with FROM scratch");
+		goto out;
+	}
+	rc = 0;
+out:
+	img_tree_free(ev.fs);
+	if (rc < 0)
+		df_plan_release(out);
+	return rc;
+}
+
+void df_plan_release(struct df_plan *p)
+{
+	img_release(&p->img);
+	for (size_t i = 0; i < p->nsteps; i++)
+		free(p->steps[i].text);
+	free(p->steps);
+	for (size_t i = 0; i < p->nwarnings; i++)
+		sb_error_release(&p->warnings[i]);
+	free(p->warnings);
+	memset(p, 0, sizeof(*p));
+}

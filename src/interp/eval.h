@@ -1,0 +1,51 @@
+/* The evaluator: parsed instructions in, a complete build plan out.
+ *
+ * Every source is resolved against the build context and every entry of every
+ * layer is known (path, type, mode, owner, size, where its bytes come from)
+ * before a single byte of output exists, so that every error that can be found
+ * early is reported before any output is written.
+ */
+#ifndef SB_EVAL_H
+#define SB_EVAL_H
+
+#include "context/context.h"
+#include "image/image.h"
+#include "interp/parse.h"
+
+#include <stdint.h>
+
+/* One instruction of the built stage, for progress and explanations. */
+struct df_step {
+	char *text;	   /* "COPY ./index.html /www/", as written; owned */
+	long layer;	   /* index of the layer it made, or -1 */
+	uint64_t payload;  /* bytes of file content it copies */
+	struct sb_pos pos; /* where the instruction starts */
+};
+
+struct df_plan {
+	struct image img;
+	struct df_step *steps; /* owned */
+	size_t nsteps;
+	struct sb_error *warnings; /* things Docker would also do, but worth a word; owned */
+	size_t nwarnings;
+};
+
+struct df_eval_opts {
+	char **tags;		/* normalized references (img_reference_normalize); copied */
+	const char *architecture; /* e.g. "amd64"; NULL for the build machine's */
+	int have_epoch;		/* SOURCE_DATE_EPOCH was given */
+	int64_t epoch;
+};
+
+/* Builds the plan for f against the context c. On success *out holds it (release
+ * with df_plan_release). On failure returns -1 with err at the offending
+ * instruction, and *out is empty. */
+int df_eval(const struct df_file *f, struct ctx *c, const struct df_eval_opts *opts,
+	    struct df_plan *out, struct sb_error *err);
+
+void df_plan_release(struct df_plan *p);
+
+/* The GOARCH name of the machine we run on ("amd64", "arm64", ...). Static. */
+const char *df_host_architecture(void);
+
+#endif

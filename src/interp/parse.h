@@ -1,0 +1,105 @@
+/* The Dockerfile parser: bytes in, a list of typed instructions out.
+ *
+ * It reads the whole language (every instruction Docker knows parses, whether or
+ * not scratchbuild can build it: refusing is the evaluator's job), but it touches
+ * no file system and expands no variables.
+ */
+#ifndef SB_PARSE_H
+#define SB_PARSE_H
+
+#include "util/error.h"
+
+#include <stddef.h>
+
+enum df_kind {
+	DF_UNKNOWN, /* not an instruction Docker knows; the evaluator refuses it */
+	DF_ADD,
+	DF_ARG,
+	DF_CMD,
+	DF_COPY,
+	DF_ENTRYPOINT,
+	DF_ENV,
+	DF_EXPOSE,
+	DF_FROM,
+	DF_HEALTHCHECK,
+	DF_LABEL,
+	DF_MAINTAINER,
+	DF_ONBUILD,
+	DF_RUN,
+	DF_SHELL,
+	DF_STOPSIGNAL,
+	DF_USER,
+	DF_VOLUME,
+	DF_WORKDIR,
+};
+
+/* The instruction name in upper case ("COPY"), or "UNKNOWN". Static storage. */
+const char *df_kind_name(enum df_kind kind);
+
+struct df_word {
+	char *text;	   /* owned */
+	struct sb_pos pos; /* where the word starts in the source */
+};
+
+/* Flags are unquoted as BuildKit's extractBuilderFlags does: quotes removed, a
+ * backslash escapes the next byte (whatever the escape directive says). */
+struct df_flag {
+	char *name;	   /* without the leading "--", e.g. "chown"; owned */
+	char *value;	   /* text after '=', or NULL when written without '='; owned */
+	struct sb_pos pos; /* position of the leading "--" */
+};
+
+struct df_instr {
+	enum df_kind kind;
+	char *keyword;	   /* as written, e.g. "copy"; owned */
+	struct sb_pos pos; /* position of the keyword */
+
+	struct df_flag *flags; /* leading --name[=value] words, in order; owned */
+	size_t nflags;
+
+	/* Nonzero when the arguments were a JSON array of strings (exec form). */
+	int json;
+	/* json: the decoded strings, each with the position of its opening quote.
+	 * otherwise: the arguments split at unquoted whitespace, as written
+	 * (quotes, escapes and $variables kept; the evaluator processes them).
+	 *
+	 * Exactly as BuildKit splits them, which depends on the instruction:
+	 * - JSON is recognised only for ADD COPY VOLUME CMD ENTRYPOINT RUN SHELL
+	 *   and HEALTHCHECK (elsewhere `[...]` is ordinary text). Go's decoder
+	 *   ignores anything after the array (`CMD ["a"] x` is exec form ["a"]);
+	 *   an array holding a non-string is a parse error, as in BuildKit.
+	 * - ADD COPY VOLUME (shell form), EXPOSE, FROM: split at runs of
+	 *   [\t\v\f\r ] with quotes meaning nothing (`COPY "b c" /x/` gives
+	 *   `"b`, `c"`, `/x/`, which BuildKit then refuses as an unterminated quote).
+	 * - every other instruction: split at whitespace outside quotes.
+	 * - HEALTHCHECK: args[0] is the type word (CMD or NONE) as written; then the
+	 *   exec-form strings (json set) or the shell-form words. Its shell-form
+	 *   command line is rest without its first word and the spaces after it. */
+	struct df_word *args; /* owned */
+	size_t nargs;
+
+	/* Everything after the keyword and the flags, continuations joined (the
+	 * escape+newline removed, comment lines inside a continuation dropped),
+	 * leading and trailing whitespace trimmed, otherwise exactly as written.
+	 * This is the shell-form command line. Owned. */
+	char *rest;
+	struct sb_pos rest_pos; /* where rest starts */
+};
+
+struct df_file {
+	struct sb_src src;	/* the Dockerfile bytes; owned */
+	char escape;		/* '\\' or '`' (from "# escape=") */
+	struct df_instr *instrs; /* owned */
+	size_t ninstrs;
+};
+
+/* Parses the Dockerfile in buf[0..len). Takes ownership of name and buf (both
+ * malloc'd; buf must have room for a NUL at buf[len]) whatever the outcome; on
+ * success *out owns them and must be released with df_file_release(). On failure
+ * returns -1 with err set at the offending position, and *out is left empty. */
+int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_error *err);
+
+/* Frees everything the file holds and leaves it empty. */
+void df_file_release(struct df_file *f);
+
+#endif

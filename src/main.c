@@ -1,0 +1,375 @@
+/* scratchbuild: a Dockerfile in, an image tar out, no Docker involved.
+ *
+ * The only place that prints or exits. Everything else returns 0/-1 and
+ * records an error in a struct sb_error.
+ */
+#include "context/context.h"
+#include "image/image.h"
+#include "image/reference.h"
+#include "interp/eval.h"
+#include "interp/parse.h"
+#include "util/error.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { EXIT_BUILD = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+	"usage: scratchbuild [-f FILE] [-t NAME[:TAG]]... [-o FILE] [-q] CONTEXT\n"
+	"\n"
+	"Builds a FROM scratch Dockerfile into an image tar that `docker load` reads,\n"
+	"without Docker: each COPY becomes a layer tar, EXPOSE and ENTRYPOINT become\n"
+	"config fields. The same input gives the same bytes.\n"
+	"\n"
+	"  -f, --file FILE     the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)\n"
+	"  -t, --tag NAME[:TAG]\n"
+	"                      a name for the image, repeatable (\":latest\" when no tag)\n"
+	"  -o, --output FILE   where to write the image tar; - writes it to standard\n"
+	"                      output (default: NAME-TAG.tar from the first -t, else\n"
+	"                      image.tar)\n"
+	"  -q, --quiet         no progress; print only the image ID\n"
+	"  -h, --help          this text\n"
+	"      --version       the version\n"
+	"\n"
+	"SOURCE_DATE_EPOCH, when set, becomes the image's creation time and the\n"
+	"modification time of every file in its layers (otherwise 0, and no creation\n"
+	"time is recorded).\n"
+	"\n"
+	"example:\n"
+	"  scratchbuild -f Dockerfile -t mini-image:1.0 .\n"
+	"  scratchbuild -t mini-image:1.0 -o - . | docker load\n";
+
+struct cli {
+	const char *file;
+	const char *output;
+	const char *context;
+	char **tags; /* normalized, NULL-terminated */
+	size_t ntags;
+	int quiet;
+};
+
+struct progress {
+	const struct df_plan *plan;
+	size_t next; /* next step to print */
+	int quiet;
+};
+
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+	if (n < 1024)
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+	else if (n < 1024ull * 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)n / (1024 * 1024));
+	else
+		snprintf(buf, len, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
+}
+
+/* After layer `layer` is written, prints every step up to the one that makes the
+ * next layer; once the archive is complete (layer == nlayers), all the rest. */
+static void on_progress(void *ud, size_t layer, uint64_t payload)
+{
+	struct progress *p = ud;
+	const struct df_plan *plan = p->plan;
+
+	(void)payload;
+	for (; p->next < plan->nsteps; p->next++) {
+		const struct df_step *s = &plan->steps[p->next];
+		char size[32];
+
+		if (layer < plan->img.nlayers && s->layer >= 0 && (size_t)s->layer > layer)
+			break;
+		if (p->quiet)
+			continue;
+		if (s->layer >= 0) {
+			human_size(s->payload, size, sizeof(size));
+			fprintf(stderr, "[%zu/%zu] %s  %s\n", p->next + 1, plan->nsteps, s->text,
+				size);
+		} else {
+			fprintf(stderr, "[%zu/%zu] %s\n", p->next + 1, plan->nsteps, s->text);
+		}
+	}
+}
+
+static void print_error(const struct sb_error *err)
+{
+	char *s = sb_error_format(err);
+
+	if (!s) {
+		fputs("scratchbuild: out of memory\n", stderr);
+		return;
+	}
+	fprintf(stderr, "%s%s", err->file ? "" : "scratchbuild: ", s);
+	free(s);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("scratchbuild: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nhint: scratchbuild --help shows the usage\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* Reads all of path ("-" = stdin) into a malloc'd buffer with a NUL after it. */
+static int read_all(const char *path, char **buf, size_t *len, struct sb_error *err)
+{
+	struct sb_buf b = {0};
+	char chunk[65536];
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	int rc = -1;
+
+	if (fd < 0) {
+		sb_error_file(err, path, "cannot open the Dockerfile: %s", strerror(errno));
+		if (errno == ENOENT)
+			sb_error_hint(err, "name it with -f FILE, or put a file named Dockerfile "
+					   "in the context directory");
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sb_error_file(err, path, "cannot read the Dockerfile: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (sb_buf_add(&b, chunk, (size_t)n) < 0) {
+			sb_errorf(err, "out of memory");
+			goto out;
+		}
+	}
+	if (!b.buf && sb_buf_add(&b, "", 0) < 0) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	*len = b.len;
+	*buf = sb_buf_detach(&b);
+	rc = 0;
+out:
+	sb_buf_release(&b);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+static int parse_epoch(int *have, int64_t *epoch, struct sb_error *err)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*have = 0;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0 || v > 253402300799LL) {
+		sb_errorf(err, "SOURCE_DATE_EPOCH=\"%s\" is not a time", s);
+		return sb_error_hint(err, "set it to whole seconds since 1970-01-01 UTC, e.g. "
+					  "SOURCE_DATE_EPOCH=$(git log -1 --format=%%ct)");
+	}
+	*have = 1;
+	*epoch = v;
+	return 0;
+}
+
+/* "registry:5000/team/app:1.0" -> "app-1.0.tar" */
+static char *default_output(const struct cli *cli)
+{
+	const char *ref, *slash, *colon;
+
+	if (cli->ntags == 0)
+		return sb_strdup("image.tar");
+	ref = cli->tags[0];
+	colon = strrchr(ref, ':');
+	slash = strrchr(ref, '/');
+	if (slash && slash > colon)
+		colon = NULL;
+	ref = slash ? slash + 1 : ref;
+	return sb_printf("%.*s-%s.tar", (int)(colon - ref), ref, colon + 1);
+}
+
+static int open_source(void *ud, const struct img_entry *e, int *fd, struct sb_error *err)
+{
+	return ctx_open_file(ud, e->source, fd, err);
+}
+
+static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *err, int *exit_now)
+{
+	static const struct option opts[] = {
+		{"file", required_argument, NULL, 'f'},	  {"tag", required_argument, NULL, 't'},
+		{"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},	  {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	size_t cap = 0;
+	int c;
+
+	*exit_now = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:t:o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			cli->file = optarg;
+			break;
+		case 'o':
+			cli->output = optarg;
+			break;
+		case 'q':
+			cli->quiet = 1;
+			break;
+		case 't': {
+			char *tag;
+
+			if (img_reference_normalize(optarg, &tag, err) < 0) {
+				*exit_now = EXIT_USAGE;
+				return -1;
+			}
+			if (sb_grow(&cli->tags, &cap, cli->ntags + 2, sizeof(*cli->tags)) < 0) {
+				free(tag);
+				return sb_errorf(err, "out of memory");
+			}
+			cli->tags[cli->ntags++] = tag;
+			cli->tags[cli->ntags] = NULL;
+			break;
+		}
+		case 'h':
+			fputs(usage_text, stdout);
+			*exit_now = 0;
+			return 0;
+		case 'V':
+			printf("scratchbuild %s\n", SB_VERSION);
+			*exit_now = 0;
+			return 0;
+		case ':':
+			*exit_now = usage_error("%s needs a value", argv[optind - 1]);
+			return 0;
+		default:
+			*exit_now = usage_error("unknown option %s", argv[optind - 1]);
+			return 0;
+		}
+	}
+	if (optind != argc - 1) {
+		*exit_now = usage_error("%s", optind >= argc
+						      ? "name the build context directory, e.g. ."
+						      : "give exactly one build context directory");
+		return 0;
+	}
+	cli->context = argv[optind];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	struct sb_error err = {0};
+	struct df_file df = {0};
+	struct df_plan plan = {0};
+	struct df_eval_opts eopts = {0};
+	struct img_write_opts wopts = {0};
+	struct img_result res;
+	struct progress prog = {0};
+	struct ctx *ctx = NULL;
+	char *dockerfile = NULL, *output = NULL, *buf = NULL, *name = NULL;
+	size_t len = 0;
+	int exit_now, status = EXIT_BUILD;
+
+	/* A closed pipe becomes an EPIPE error with a message, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	/* File names are bytes, written into tar headers as UTF-8 (see write.c). */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "en_US.UTF-8");
+	if (parse_cli(argc, argv, &cli, &err, &exit_now) < 0) {
+		print_error(&err);
+		status = exit_now >= 0 ? exit_now : EXIT_BUILD;
+		goto out;
+	}
+	if (exit_now >= 0) {
+		status = exit_now;
+		goto out;
+	}
+	if (parse_epoch(&eopts.have_epoch, &eopts.epoch, &err) < 0) {
+		print_error(&err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	dockerfile = cli.file ? sb_strdup(cli.file) : sb_printf("%s/Dockerfile", cli.context);
+	output = cli.output ? sb_strdup(cli.output) : default_output(&cli);
+	if (!dockerfile || !output) {
+		fputs("scratchbuild: out of memory\n", stderr);
+		goto out;
+	}
+	if (!strcmp(output, "-") && isatty(STDOUT_FILENO)) {
+		status = usage_error("%s", "-o - would write the image tar to the terminal; pipe "
+					   "it (| docker load) or redirect it (> image.tar)");
+		goto out;
+	}
+
+	if (read_all(dockerfile, &buf, &len, &err) < 0)
+		goto fail;
+	/* Messages name the Dockerfile as the user named it. */
+	name = sb_strdup(strcmp(dockerfile, "-") ? dockerfile : "<stdin>");
+	if (!name) {
+		free(buf);
+		sb_errorf(&err, "out of memory");
+		goto fail;
+	}
+	if (df_parse(&df, name, buf, len, &err) < 0)
+		goto fail;
+	if (ctx_open(&ctx, cli.context, strcmp(dockerfile, "-") ? dockerfile : NULL, &err) < 0)
+		goto fail;
+	eopts.tags = cli.tags;
+	if (df_eval(&df, ctx, &eopts, &plan, &err) < 0)
+		goto fail;
+	for (size_t i = 0; i < plan.nwarnings; i++)
+		print_error(&plan.warnings[i]);
+
+	prog.plan = &plan;
+	prog.quiet = cli.quiet;
+	wopts.output = output;
+	wopts.open = open_source;
+	wopts.open_ud = ctx;
+	wopts.progress = on_progress;
+	wopts.progress_ud = &prog;
+	if (img_write(&plan.img, &wopts, &res, &err) < 0)
+		goto fail;
+	if (cli.quiet) {
+		if (strcmp(output, "-"))
+			printf("%s\n", res.image_id);
+	} else {
+		char size[32];
+
+		human_size(res.tar_bytes, size, sizeof(size));
+		fprintf(stderr, "wrote %s: %zu layer%s, %s, image %.19s\n",
+			strcmp(output, "-") ? output : "the image to standard output",
+			plan.img.nlayers, plan.img.nlayers == 1 ? "" : "s", size, res.image_id);
+	}
+	status = 0;
+	goto out;
+fail:
+	print_error(&err);
+out:
+	df_plan_release(&plan);
+	ctx_free(ctx);
+	df_file_release(&df);
+	sb_error_release(&err);
+	sb_strv_free(cli.tags);
+	free(dockerfile);
+	free(output);
+	return status;
+}

@@ -1,0 +1,133 @@
+/* config.json and manifest.json, byte for byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/image.h"
+
+static char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+static char *entry[] = {"/server/serve", NULL};
+static char *ports[] = {"53/udp", "8080/tcp", NULL};
+static char *tags[] = {"mini-image:1.0", NULL};
+
+static void seed_image(struct image *img, struct img_history *h)
+{
+	img_init(img);
+	img->architecture = "amd64";
+	img->os = "linux";
+	img->config.env = env;
+	img->config.entrypoint = entry;
+	img->config.ports = ports;
+	img->config.workdir = "/";
+	h[0] = (struct img_history){"COPY ./serve /server/ # buildkit", 0};
+	h[1] = (struct img_history){"EXPOSE map[53/udp:{} 8080/tcp:{}]", 1};
+	img->config.history = h;
+	img->config.nhistory = 2;
+	img->nlayers = 1;
+	img->tags = tags;
+}
+
+static void test_config_as_buildkit_orders_it(void **state)
+{
+	struct image img;
+	struct img_history h[2];
+	struct sb_error err = {0};
+	char *ids[] = {"sha256:0123", NULL};
+	char *out;
+	size_t len;
+
+	(void)state;
+	seed_image(&img, h);
+	assert_int_equal(img_config_json(&img, ids, &out, &len, &err), 0);
+	assert_string_equal(
+		out,
+		"{\"architecture\":\"amd64\",\"config\":{\"ExposedPorts\":{\"53/udp\":{},"
+		"\"8080/tcp\":{}},\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"
+		"bin:/sbin:/bin\"],\"Entrypoint\":[\"/server/serve\"],\"WorkingDir\":\"/\","
+		"\"OnBuild\":null},\"history\":[{\"created_by\":\"COPY ./serve /server/ # "
+		"buildkit\",\"comment\":\"buildkit.dockerfile.v0\"},{\"created_by\":\"EXPOSE "
+		"map[53/udp:{} 8080/tcp:{}]\",\"comment\":\"buildkit.dockerfile.v0\","
+		"\"empty_layer\":true}],\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+		"\"diff_ids\":[\"sha256:0123\"]}}");
+	assert_int_equal(len, strlen(out));
+	free(out);
+}
+
+static void test_epoch_sets_created(void **state)
+{
+	struct image img;
+	struct img_history h[2];
+	struct sb_error err = {0};
+	char *ids[] = {"sha256:0123", NULL};
+	char *out;
+	size_t len;
+
+	(void)state;
+	seed_image(&img, h);
+	img.have_epoch = 1;
+	img.epoch = 1700000000;
+	img.config.entrypoint = NULL;
+	img.config.ports = NULL;
+	img.config.nhistory = 1;
+	assert_int_equal(img_config_json(&img, ids, &out, &len, &err), 0);
+	assert_non_null(strstr(out, "\"OnBuild\":null},\"created\":\"2023-11-14T22:13:20Z\","
+				    "\"history\":[{\"created\":\"2023-11-14T22:13:20Z\","
+				    "\"created_by\""));
+	assert_null(strstr(out, "Entrypoint"));
+	assert_null(strstr(out, "ExposedPorts"));
+	free(out);
+}
+
+static void test_invalid_utf8_becomes_replacement_char(void **state)
+{
+	struct image img;
+	struct img_history h[2];
+	struct sb_error err = {0};
+	char *ids[] = {"sha256:0123", NULL};
+	char *out;
+	size_t len;
+
+	(void)state;
+	seed_image(&img, h);
+	h[0].created_by = "COPY caf\xe9 \xc3\xa9t\xc3\xa9 /x/ # buildkit";
+	assert_int_equal(img_config_json(&img, ids, &out, &len, &err), 0);
+	assert_non_null(strstr(out, "\"COPY caf\xef\xbf\xbd \xc3\xa9t\xc3\xa9 /x/ # buildkit\""));
+	free(out);
+}
+
+static void test_manifest(void **state)
+{
+	struct image img;
+	struct img_history h[2];
+	struct sb_error err = {0};
+	char *names[] = {"layer_0.tar", "layer_1.tar", NULL};
+	char *out;
+	size_t len;
+
+	(void)state;
+	seed_image(&img, h);
+	img.nlayers = 2;
+	assert_int_equal(img_manifest_json(&img, "config.json", names, &out, &len, &err), 0);
+	assert_string_equal(out, "[{\"Config\":\"config.json\",\"RepoTags\":[\"mini-image:1.0\"],"
+				 "\"Layers\":[\"layer_0.tar\",\"layer_1.tar\"]}]");
+	free(out);
+	img.tags = NULL;
+	assert_int_equal(img_manifest_json(&img, "config.json", names, &out, &len, &err), 0);
+	assert_non_null(strstr(out, "\"RepoTags\":[]"));
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_as_buildkit_orders_it),
+		cmocka_unit_test(test_epoch_sets_created),
+		cmocka_unit_test(test_invalid_utf8_becomes_replacement_char),
+		cmocka_unit_test(test_manifest),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
