@@ -41,9 +41,9 @@ static const char usage_text[] =
 	"  -h, --help          this text\n"
 	"      --version       the version\n"
 	"\n"
-	"SOURCE_DATE_EPOCH, when set, becomes the image's creation time and the\n"
-	"modification time of every file in its layers (otherwise 0, and no creation\n"
-	"time is recorded).\n"
+	"The image's creation time is SOURCE_DATE_EPOCH (seconds since 1970; 0 when\n"
+	"unset), and no file in its layers is newer than that: the same Dockerfile\n"
+	"and the same file contents give the same bytes.\n"
 	"\n"
 	"example:\n"
 	"  scratchbuild -f Dockerfile -t mini-image:1.0 .\n"
@@ -167,13 +167,13 @@ out:
 	return rc;
 }
 
-static int parse_epoch(int *have, int64_t *epoch, struct sb_error *err)
+static int parse_epoch(int64_t *epoch, struct sb_error *err)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
 	char *end;
 	long long v;
 
-	*have = 0;
+	*epoch = 0;
 	if (!s || !*s)
 		return 0;
 	errno = 0;
@@ -183,7 +183,6 @@ static int parse_epoch(int *have, int64_t *epoch, struct sb_error *err)
 		return sb_error_hint(err, "set it to whole seconds since 1970-01-01 UTC, e.g. "
 					  "SOURCE_DATE_EPOCH=$(git log -1 --format=%%ct)");
 	}
-	*have = 1;
 	*epoch = v;
 	return 0;
 }
@@ -303,7 +302,7 @@ int main(int argc, char **argv)
 		status = exit_now;
 		goto out;
 	}
-	if (parse_epoch(&eopts.have_epoch, &eopts.epoch, &err) < 0) {
+	if (parse_epoch(&eopts.epoch, &err) < 0) {
 		print_error(&err);
 		status = EXIT_USAGE;
 		goto out;

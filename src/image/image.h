@@ -23,7 +23,12 @@ struct img_entry {
 				source opener); NULL in trees that only track metadata */
 	uint64_t link_group; /* IMG_REG: nonzero when hard-linked; entries of one layer
 				with the same group become one file and hard links to it */
+	int64_t mtime;	     /* modification time on the build host; IMG_MTIME_NOW for
+				what the build itself creates. Written clamped to the
+				image's epoch. */
 };
+
+#define IMG_MTIME_NOW INT64_MAX
 
 /* A directory tree of entries: one layer, or the image's file system so far.
  * The root itself is implicit (never an entry). Entries are copied in: the tree
@@ -76,8 +81,11 @@ struct image {
 	struct img_config config;
 	char **tags;		   /* "name:tag", as they go into RepoTags; owned */
 	char *architecture, *os;   /* "amd64", "linux"; owned */
-	int have_epoch;		   /* SOURCE_DATE_EPOCH given */
-	int64_t epoch;		   /* its value: config/history "created", layer mtimes */
+	/* The build time, as BuildKit takes it from SOURCE_DATE_EPOCH: the
+	 * "created" of the config and of each history entry, and the latest
+	 * modification time any layer entry gets (later ones are clamped to it).
+	 * scratchbuild uses 0 when SOURCE_DATE_EPOCH is not set. */
+	int64_t epoch;
 };
 
 void img_init(struct image *img);

@@ -202,18 +202,14 @@ int img_config_json(const struct image *img, char *const *diff_ids, char **out, 
 	null(&g);
 	map_close(&g);
 
-	if (img->have_epoch) {
-		str(&g, "created");
-		timestamp(&g, img->epoch);
-	}
+	str(&g, "created");
+	timestamp(&g, img->epoch);
 	str(&g, "history");
 	array_open(&g);
 	for (size_t i = 0; i < c->nhistory; i++) {
 		map_open(&g);
-		if (img->have_epoch) {
-			str(&g, "created");
-			timestamp(&g, img->epoch);
-		}
+		str(&g, "created");
+		timestamp(&g, img->epoch);
 		str(&g, "created_by");
 		str(&g, c->history[i].created_by);
 		str(&g, "comment");

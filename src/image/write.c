@@ -223,7 +223,8 @@ static int fill_entry(struct archive_entry *ae, const struct img_entry *e, int64
 	/* What Docker writes for the owner it resolves on the build host. */
 	archive_entry_set_uname(ae, e->uid == 0 ? "root" : "");
 	archive_entry_set_gname(ae, e->gid == 0 ? "root" : "");
-	archive_entry_set_mtime(ae, mtime, 0);
+	/* BuildKit's rewrite-timestamp: nothing is newer than the epoch. */
+	archive_entry_set_mtime(ae, e->mtime < mtime ? e->mtime : mtime, 0);
 	switch (e->type) {
 	case IMG_DIR:
 		archive_entry_set_mode(ae, AE_IFDIR | (e->mode & 07777));
@@ -341,7 +342,7 @@ static int measure_entry(void *ud, const struct img_entry *e, struct sb_error *e
 
 static int64_t layer_mtime(const struct image *img)
 {
-	return img->have_epoch ? img->epoch : 0;
+	return img->epoch;
 }
 
 int img_layer_tar_size(const struct image *img, const struct img_tree *t, uint64_t *size,

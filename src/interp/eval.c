@@ -334,7 +334,8 @@ static int mkdir_p(struct copy *cp, const char *path)
 		}
 		if (!have) {
 			const struct img_entry *old = img_tree_get(ev->fs, buf);
-			struct img_entry dir = {.path = buf, .type = IMG_DIR, .mode = 0755};
+			struct img_entry dir = {.path = buf, .type = IMG_DIR, .mode = 0755,
+						.mtime = IMG_MTIME_NOW};
 
 			if (old && old->type != IMG_DIR) {
 				error_at(ev, cp->in->pos,
@@ -435,6 +436,7 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 
 	ie.path = target;
 	ie.mode = e->mode & 07777;
+	ie.mtime = e->mtime;
 	switch (e->type) {
 	case CTX_DIR:
 		ie.type = IMG_DIR;
@@ -457,10 +459,12 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 		ie.link = (char *)e->link;
 		break;
 	default:
-		error_at(ev, cp->in->pos, "COPY: \"%s\" in the build context is %s",
-			 e->real[0] ? e->real : ".", kind_of(e->mode));
-		sb_error_hint(ev->err, "only files, directories and symbolic links can go into "
-				       "an image; exclude it with .dockerignore");
+		/* BuildKit leaves named pipes, sockets and devices out without a word;
+		 * scratchbuild leaves them out too, and says so. */
+		rc = warn_at(ev, cp->in->pos, "exclude it with .dockerignore to silence this",
+			     "COPY: \"%s\" in the build context is %s; like Docker, it is "
+			     "not copied",
+			     e->real[0] ? e->real : ".", kind_of(e->mode));
 		goto out;
 	}
 	if (img_tree_put(cp->layer, &ie, ev->err) < 0)
@@ -943,7 +947,6 @@ static int init_plan(struct df_plan *p, const struct df_eval_opts *opts, struct 
 	for (size_t i = 0; i < ntags; i++)
 		if (!(img->tags[i] = sb_strdup(opts->tags[i])))
 			return sb_errorf(err, "out of memory");
-	img->have_epoch = opts->have_epoch;
 	img->epoch = opts->epoch;
 	return 0;
 }

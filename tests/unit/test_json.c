@@ -48,8 +48,8 @@ static void test_config_as_buildkit_orders_it(void **state)
 		"{\"architecture\":\"amd64\",\"config\":{\"ExposedPorts\":{\"53/udp\":{},"
 		"\"8080/tcp\":{}},\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"
 		"bin:/sbin:/bin\"],\"Entrypoint\":[\"/server/serve\"],\"WorkingDir\":\"/\","
-		"\"OnBuild\":null},\"history\":[{\"created_by\":\"COPY ./serve /server/ # "
-		"buildkit\",\"comment\":\"buildkit.dockerfile.v0\"},{\"created_by\":\"EXPOSE "
+		"\"OnBuild\":null},\"created\":\"1970-01-01T00:00:00Z\",\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"COPY ./serve /server/ # "
+		"buildkit\",\"comment\":\"buildkit.dockerfile.v0\"},{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"EXPOSE "
 		"map[53/udp:{} 8080/tcp:{}]\",\"comment\":\"buildkit.dockerfile.v0\","
 		"\"empty_layer\":true}],\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
 		"\"diff_ids\":[\"sha256:0123\"]}}");
@@ -68,7 +68,6 @@ static void test_epoch_sets_created(void **state)
 
 	(void)state;
 	seed_image(&img, h);
-	img.have_epoch = 1;
 	img.epoch = 1700000000;
 	img.config.entrypoint = NULL;
 	img.config.ports = NULL;
