@@ -276,43 +276,57 @@ static struct archive *tar_writer(struct sb_error *err)
 	return a;
 }
 
-/* Measures the header bytes libarchive writes for one entry of a huge file:
- * write the header, then abandon the archive so that no content is padded. */
+/* Counts what libarchive writes. Once closed (shut), it refuses every byte,
+ * so that freeing the archive ends at once instead of padding a huge entry. */
+struct counter {
+	uint64_t bytes;
+	int shut;
+};
+
 static la_ssize_t count_cb(struct archive *a, void *ud, const void *buf, size_t n)
 {
+	struct counter *c = ud;
+
 	(void)a, (void)buf;
-	*(uint64_t *)ud += n;
+	if (c->shut)
+		return -1;
+	c->bytes += n;
 	return (la_ssize_t)n;
 }
 
 struct measure {
 	struct archive *a;
 	struct archive_entry *ae;
-	uint64_t bytes;
+	struct counter count;
 	int64_t mtime;
 };
 
+/* The header of a file of 8 GiB or more carries a PAX size record: measure it
+ * in an archive of its own, abandoned before any content would be padded. */
 static int measure_big_header(const struct img_entry *e, int64_t mtime, uint64_t *bytes,
 			      struct sb_error *err)
 {
 	struct archive *a = tar_writer(err);
 	struct archive_entry *ae = archive_entry_new();
+	struct counter c = {0};
 	int rc = -1;
 
 	if (!a || !ae) {
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (archive_write_open2(a, bytes, NULL, count_cb, NULL, NULL) != ARCHIVE_OK ||
+	if (archive_write_open2(a, &c, NULL, count_cb, NULL, NULL) != ARCHIVE_OK ||
 	    fill_entry(ae, e, mtime) < 0 || archive_write_header(a, ae) < ARCHIVE_WARN) {
 		sb_errorf(err, "libarchive: %s", archive_error_string(a));
 		goto out;
 	}
-	archive_write_fail(a);
+	*bytes += c.bytes;
 	rc = 0;
 out:
+	c.shut = 1;
 	archive_entry_free(ae);
-	archive_write_free(a);
+	if (a)
+		archive_write_free(a);
 	return rc;
 }
 
@@ -321,7 +335,7 @@ static int measure_entry(void *ud, const struct img_entry *e, struct sb_error *e
 	struct measure *m = ud;
 
 	if (e->type == IMG_REG && e->size >= PAX_SIZE_LIMIT) {
-		if (measure_big_header(e, m->mtime, &m->bytes, err) < 0)
+		if (measure_big_header(e, m->mtime, &m->count.bytes, err) < 0)
 			return -1;
 	} else {
 		/* Below 8 GiB the header's length does not depend on the size, so
@@ -336,7 +350,7 @@ static int measure_entry(void *ud, const struct img_entry *e, struct sb_error *e
 					 archive_error_string(m->a));
 	}
 	if (e->type == IMG_REG)
-		m->bytes += (e->size + 511) / 512 * 512;
+		m->count.bytes += (e->size + 511) / 512 * 512;
 	return 0;
 }
 
@@ -358,7 +372,7 @@ int img_layer_tar_size(const struct image *img, const struct img_tree *t, uint64
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (archive_write_open2(m.a, &m.bytes, NULL, count_cb, NULL, NULL) != ARCHIVE_OK) {
+	if (archive_write_open2(m.a, &m.count, NULL, count_cb, NULL, NULL) != ARCHIVE_OK) {
 		sb_errorf(err, "libarchive: %s", archive_error_string(m.a));
 		goto out;
 	}
@@ -368,9 +382,10 @@ int img_layer_tar_size(const struct image *img, const struct img_tree *t, uint64
 		sb_errorf(err, "libarchive: %s", archive_error_string(m.a));
 		goto out;
 	}
-	*size = m.bytes;
+	*size = m.count.bytes;
 	rc = 0;
 out:
+	m.count.shut = 1;
 	archive_entry_free(m.ae);
 	if (m.a)
 		archive_write_free(m.a);
@@ -383,6 +398,7 @@ struct layer_sink {
 	struct archive *outer;
 	crypto_hash_sha256_state sha;
 	uint64_t bytes;
+	int dead; /* the layer failed: nothing more goes out */
 };
 
 static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t n)
@@ -391,6 +407,8 @@ static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t 
 	la_ssize_t w;
 
 	(void)a;
+	if (s->dead)
+		return -1;
 	crypto_hash_sha256_update(&s->sha, buf, n);
 	w = archive_write_data(s->outer, buf, n);
 	if (w < 0 || (size_t)w != n)
@@ -572,8 +590,7 @@ static int write_layer(struct layer_writer *w, struct archive *outer, const stru
 	rc = 0;
 out:
 	/* Never let a failed layer be padded and closed as if it were complete. */
-	if (rc < 0)
-		archive_write_fail(w->inner);
+	sink.dead = rc < 0;
 	archive_write_free(w->inner);
 	w->inner = NULL;
 	return rc;
@@ -679,7 +696,7 @@ out:
 		/* On failure nothing more may reach the output, least of all an
 		 * end-of-archive marker that would make a truncated image look whole. */
 		if (rc < 0)
-			archive_write_fail(outer);
+			out.failed = 1;
 		archive_write_free(outer);
 	}
 	atomic_release(&ao);

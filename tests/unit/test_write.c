@@ -137,6 +137,7 @@ static size_t read_tar(const void *buf, size_t len, struct member *m, size_t max
 		m[n].data = malloc(size + 1);
 		m[n].len = size;
 		assert_int_equal(archive_read_data(a, m[n].data, size), (la_ssize_t)size);
+		m[n].data[size] = '\0';
 		n++;
 	}
 	archive_read_free(a);
@@ -196,7 +197,6 @@ static void test_roundtrip(void **state)
 		for (int k = 0; k < 32; k++)
 			sprintf(hex + 2 * k, "%02x", d[k]);
 		snprintf(want, sizeof(want), "\"sha256:%s\"", hex);
-		m[2].data[m[2].len] = '\0';
 		assert_non_null(strstr(m[2].data, want));
 	}
 	/* Layer 1: PAX names, the symlink's long target, the hard link. */
