@@ -288,8 +288,10 @@ int main(int argc, char **argv)
 	size_t len = 0;
 	int exit_now, status = EXIT_BUILD;
 
-	/* A closed pipe becomes an EPIPE error with a message, not a silent death. */
+	/* A closed pipe or a file size limit becomes an error with a message
+	 * (EPIPE, EFBIG), not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	/* File names are bytes, written into tar headers as UTF-8 (see write.c). */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "en_US.UTF-8");
