@@ -25,29 +25,29 @@
 enum { EXIT_BUILD = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-	"usage: scratchbuild [-f FILE] [-t NAME[:TAG]]... [-o FILE] [-q] CONTEXT\n"
-	"\n"
-	"Builds a FROM scratch Dockerfile into an image tar that `docker load` reads,\n"
-	"without Docker: each COPY becomes a layer tar, EXPOSE and ENTRYPOINT become\n"
-	"config fields. The same input gives the same bytes.\n"
-	"\n"
-	"  -f, --file FILE     the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)\n"
-	"  -t, --tag NAME[:TAG]\n"
-	"                      a name for the image, repeatable (\":latest\" when no tag)\n"
-	"  -o, --output FILE   where to write the image tar; - writes it to standard\n"
-	"                      output (default: NAME-TAG.tar from the first -t, else\n"
-	"                      image.tar)\n"
-	"  -q, --quiet         no progress; print only the image ID\n"
-	"  -h, --help          this text\n"
-	"      --version       the version\n"
-	"\n"
-	"The image's creation time is SOURCE_DATE_EPOCH (seconds since 1970; 0 when\n"
-	"unset), and no file in its layers is newer than that: the same Dockerfile\n"
-	"and the same file contents give the same bytes.\n"
-	"\n"
-	"example:\n"
-	"  scratchbuild -f Dockerfile -t mini-image:1.0 .\n"
-	"  scratchbuild -t mini-image:1.0 -o - . | docker load\n";
+    "usage: scratchbuild [-f FILE] [-t NAME[:TAG]]... [-o FILE] [-q] CONTEXT\n"
+    "\n"
+    "Builds a FROM scratch Dockerfile into an image tar that `docker load` reads,\n"
+    "without Docker: each COPY becomes a layer tar, EXPOSE and ENTRYPOINT become\n"
+    "config fields. The same input gives the same bytes.\n"
+    "\n"
+    "  -f, --file FILE     the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)\n"
+    "  -t, --tag NAME[:TAG]\n"
+    "                      a name for the image, repeatable (\":latest\" when no tag)\n"
+    "  -o, --output FILE   where to write the image tar; - writes it to standard\n"
+    "                      output (default: NAME-TAG.tar from the first -t, else\n"
+    "                      image.tar)\n"
+    "  -q, --quiet         no progress; print only the image ID\n"
+    "  -h, --help          this text\n"
+    "      --version       the version\n"
+    "\n"
+    "The image's creation time is SOURCE_DATE_EPOCH (seconds since 1970; 0 when\n"
+    "unset), and no file in its layers is newer than that: the same Dockerfile\n"
+    "and the same file contents give the same bytes.\n"
+    "\n"
+    "example:\n"
+    "  scratchbuild -f Dockerfile -t mini-image:1.0 .\n"
+    "  scratchbuild -t mini-image:1.0 -o - . | docker load\n";
 
 struct cli {
 	const char *file;
@@ -211,10 +211,13 @@ static int open_source(void *ud, const struct img_entry *e, int *fd, struct sb_e
 static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *err, int *exit_now)
 {
 	static const struct option opts[] = {
-		{"file", required_argument, NULL, 'f'},	  {"tag", required_argument, NULL, 't'},
-		{"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},	  {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"file", required_argument, NULL, 'f'},
+	    {"tag", required_argument, NULL, 't'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	size_t cap = 0;
 	int c;
@@ -264,9 +267,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 		}
 	}
 	if (optind != argc - 1) {
-		*exit_now = usage_error("%s", optind >= argc
-						      ? "name the build context directory, e.g. ."
-						      : "give exactly one build context directory");
+		*exit_now =
+		    usage_error("%s", optind >= argc ? "name the build context directory, e.g. ."
+						     : "give exactly one build context directory");
 		return 0;
 	}
 	cli->context = argv[optind];

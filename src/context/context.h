@@ -31,7 +31,7 @@ struct ctx_entry {
 	dev_t dev;
 	ino_t ino;
 	nlink_t nlink;
-	int64_t mtime;	  /* modification time, whole seconds */
+	int64_t mtime; /* modification time, whole seconds */
 };
 
 /* Returns 0 to continue, -1 (with err set) to stop the walk with that error. */

@@ -6,6 +6,7 @@
 #include "context/ignore.h"
 #include "context/match.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -33,41 +34,6 @@ struct ignore_tok {
 };
 
 #define LINE_MAX_BYTES (64 * 1024)
-
-static uint32_t rune_at(const char *str, size_t len, size_t *w)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n, i;
-	uint32_t r;
-
-	*w = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-		r = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3;
-		r = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		r = s[0] & 0x07;
-	} else {
-		return 0xFFFD;
-	}
-	if (len < n)
-		return 0xFFFD;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0xFFFD;
-		r = (r << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10FFFF)) ||
-	    (r >= 0xD800 && r <= 0xDFFF))
-		return 0xFFFD;
-	*w = n;
-	return r;
-}
 
 /* Go's unicode.IsSpace. */
 static bool is_space(uint32_t r)
@@ -99,7 +65,7 @@ static const char *trim_space(const char *s, size_t *n)
 	size_t w;
 
 	while (*n > 0) {
-		uint32_t r = rune_at(s, *n, &w);
+		uint32_t r = sb_utf8_decode(s, *n, &w);
 
 		if (!is_space(r) || (r == 0xFFFD && w == 1))
 			break;
@@ -112,7 +78,7 @@ static const char *trim_space(const char *s, size_t *n)
 
 		while (k > 0 && *n - k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
 			k--;
-		uint32_t r = rune_at(s + k, *n - k, &w);
+		uint32_t r = sb_utf8_decode(s + k, *n - k, &w);
 
 		if (k + w != *n || !is_space(r) || (r == 0xFFFD && w == 1))
 			break;
@@ -182,7 +148,7 @@ static int class_char(const char *s, size_t n, size_t *i, uint32_t *r)
 	} else if (s[*i] == '*' || s[*i] == '?' || (s[*i] == '[' && s[*i + 1] == ':')) {
 		return C_CLASS;
 	}
-	*r = rune_at(s + *i, n - *i, &w);
+	*r = sb_utf8_decode(s + *i, n - *i, &w);
 	*i += w;
 	return C_OK;
 }
@@ -288,7 +254,7 @@ static bool tok_match(const struct ignore_tok *t, size_t nt, const char *s, size
 		case T_ANY:
 			if (pos >= len || s[pos] == '/')
 				return false;
-			rune_at(s + pos, len - pos, &w);
+			sb_utf8_decode(s + pos, len - pos, &w);
 			pos += w;
 			break;
 		case T_BOL:
@@ -301,7 +267,7 @@ static bool tok_match(const struct ignore_tok *t, size_t nt, const char *s, size
 
 			if (pos >= len)
 				return false;
-			r = rune_at(s + pos, len - pos, &w);
+			r = sb_utf8_decode(s + pos, len - pos, &w);
 			for (size_t k = 0; k < t->nranges && !in; k++)
 				in = t->ranges[k][0] <= r && r <= t->ranges[k][1];
 			if (in == t->neg)

@@ -3,50 +3,11 @@
  * never crosses '/'). */
 #include "context/match.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define RUNE_ERROR 0xFFFDu
-
-/* Decodes one UTF-8 rune from s (len > 0) like Go's utf8.DecodeRuneInString:
- * an invalid or truncated sequence decodes as RUNE_ERROR of width 1. */
-static uint32_t decode_rune(const char *str, size_t len, size_t *width)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	uint32_t r;
-	size_t n, i;
-
-	*width = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-		r = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3;
-		r = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		r = s[0] & 0x07;
-	} else {
-		return RUNE_ERROR;
-	}
-	if (len < n)
-		return RUNE_ERROR;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return RUNE_ERROR;
-		r = (r << 6) | (s[i] & 0x3F);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF */
-	if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10FFFF)) ||
-	    (r >= 0xD800 && r <= 0xDFFF))
-		return RUNE_ERROR;
-	*width = n;
-	return r;
-}
 
 struct str {
 	const char *p;
@@ -102,8 +63,8 @@ static int get_esc(struct str *chunk, uint32_t *r)
 		if (chunk->n == 0)
 			return -1;
 	}
-	*r = decode_rune(chunk->p, chunk->n, &w);
-	if (*r == RUNE_ERROR && w == 1)
+	*r = sb_utf8_decode(chunk->p, chunk->n, &w);
+	if (*r == SB_RUNE_ERROR && w == 1)
 		return -1;
 	adv(chunk, w);
 	if (chunk->n == 0)
@@ -128,7 +89,7 @@ static int match_chunk(struct str chunk, struct str s, struct str *rest)
 			size_t nrange = 0, w;
 
 			if (!failed) {
-				r = decode_rune(s.p, s.n, &w);
+				r = sb_utf8_decode(s.p, s.n, &w);
 				adv(&s, w);
 			}
 			adv(&chunk, 1);
@@ -163,7 +124,7 @@ static int match_chunk(struct str chunk, struct str s, struct str *rest)
 
 				if (s.p[0] == '/')
 					failed = true;
-				decode_rune(s.p, s.n, &w);
+				sb_utf8_decode(s.p, s.n, &w);
 				adv(&s, w);
 			}
 			adv(&chunk, 1);

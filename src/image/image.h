@@ -13,9 +13,9 @@
 enum img_type { IMG_DIR, IMG_REG, IMG_SYMLINK, IMG_HARDLINK };
 
 struct img_entry {
-	char *path;	     /* in the layer: relative, '/'-separated, no trailing '/' */
+	char *path; /* in the layer: relative, '/'-separated, no trailing '/' */
 	enum img_type type;
-	uint32_t mode;	     /* permission bits, setuid/setgid/sticky included (07777) */
+	uint32_t mode; /* permission bits, setuid/setgid/sticky included (07777) */
 	uint32_t uid, gid;
 	uint64_t size;	     /* IMG_REG: bytes of content */
 	char *link;	     /* IMG_SYMLINK: target; IMG_HARDLINK: layer path it links to */
@@ -79,8 +79,8 @@ struct image {
 	struct img_tree **layers; /* owned */
 	size_t nlayers;
 	struct img_config config;
-	char **tags;		   /* "name:tag", as they go into RepoTags; owned */
-	char *architecture, *os;   /* "amd64", "linux"; owned */
+	char **tags;		 /* "name:tag", as they go into RepoTags; owned */
+	char *architecture, *os; /* "amd64", "linux"; owned */
 	/* The build time, as BuildKit takes it from SOURCE_DATE_EPOCH: the
 	 * "created" of the config and of each history entry, and the latest
 	 * modification time any layer entry gets (later ones are clamped to it).
@@ -104,17 +104,17 @@ typedef int (*img_open_fn)(void *ud, const struct img_entry *e, int *fd, struct 
 typedef void (*img_progress_fn)(void *ud, size_t layer, uint64_t payload_bytes);
 
 struct img_write_opts {
-	const char *output;	 /* file path, or "-" for standard output */
-	img_open_fn open;	 /* how to read the bytes of regular files */
+	const char *output; /* file path, or "-" for standard output */
+	img_open_fn open;   /* how to read the bytes of regular files */
 	void *open_ud;
 	img_progress_fn progress; /* may be NULL */
 	void *progress_ud;
 };
 
 struct img_result {
-	char image_id[72];   /* "sha256:<hex>" of config.json: the ID docker shows */
-	uint64_t tar_bytes;  /* size of the written archive */
-	uint64_t payload;    /* bytes of regular-file content in all layers */
+	char image_id[72];  /* "sha256:<hex>" of config.json: the ID docker shows */
+	uint64_t tar_bytes; /* size of the written archive */
+	uint64_t payload;   /* bytes of regular-file content in all layers */
 };
 
 /* Writes the image as a manual-style archive (layer_N.tar, config.json,

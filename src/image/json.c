@@ -4,6 +4,7 @@
  * marshals a map), the runtime config in the order of its Go struct. */
 #include "image/image.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,40 +21,21 @@ struct gen {
 static char *valid_utf8(const char *s)
 {
 	struct sb_buf b = {0};
-	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
 
-	while (*p) {
-		size_t len = 1;
+	while (n > 0) {
+		size_t w;
+		uint32_t r = sb_utf8_decode(s, n, &w);
+		int rc = r == SB_RUNE_ERROR && w == 1 ? sb_buf_adds(&b, "\xef\xbf\xbd")
+						      : sb_buf_add(&b, s, w);
 
-		if (*p >= 0xc2 && *p <= 0xdf)
-			len = 2;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			len = 3;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			len = 4;
-		else if (*p >= 0x80)
-			len = 0;
-		for (size_t i = 1; i < len; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				len = 0;
-		if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-			len = 0;
-		if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-			len = 0;
-		if (len == 0) {
-			if (sb_buf_adds(&b, "\xef\xbf\xbd") < 0)
-				goto fail;
-			p++;
-			continue;
+		if (rc < 0) {
+			sb_buf_release(&b);
+			return NULL;
 		}
-		if (sb_buf_add(&b, p, len) < 0)
-			goto fail;
-		p += len;
+		s += w, n -= w;
 	}
 	return sb_buf_detach(&b);
-fail:
-	sb_buf_release(&b);
-	return NULL;
 }
 
 static void str(struct gen *g, const char *s)

@@ -124,8 +124,9 @@ int img_reference_normalize(const char *ref, char **out, struct sb_error *err)
 	if (colon) {
 		tag = colon + 1;
 		if (!valid_tag(tag))
-			return bad(err, ref, "the tag must be 1-128 of [A-Za-z0-9_.-], not "
-					     "starting with '.' or '-'");
+			return bad(err, ref,
+				   "the tag must be 1-128 of [A-Za-z0-9_.-], not "
+				   "starting with '.' or '-'");
 	}
 	if (nlen == 0)
 		return bad(err, ref, "the name is empty");
@@ -157,8 +158,9 @@ int img_reference_normalize(const char *ref, char **out, struct sb_error *err)
 			if (isupper((unsigned char)name[i + k]))
 				return bad(err, ref, "repository name must be lowercase");
 		if (!valid_component(name + i, clen))
-			return bad(err, ref, "each part of the name must be lower-case letters and "
-					     "digits, joined by '.', '_', '__' or '-'");
+			return bad(err, ref,
+				   "each part of the name must be lower-case letters and "
+				   "digits, joined by '.', '_', '__' or '-'");
 		i += clen + 1;
 		if (!end)
 			break;

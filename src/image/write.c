@@ -26,8 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_CHUNK (1u << 20)  /* bytes read from a source at a time */
-#define OUT_BUFFER (256u << 10) /* small writes are gathered up to this */
+#define READ_CHUNK     (1u << 20)	     /* bytes read from a source at a time */
+#define OUT_BUFFER     (256u << 10)	     /* small writes are gathered up to this */
 #define PAX_SIZE_LIMIT (((uint64_t)1) << 33) /* ustar's octal size field ends here */
 
 /* ---- the output file: buffered, atomic ---------------------------------- */
@@ -163,8 +163,9 @@ static int atomic_open(struct atomic_out *ao, const char *path, struct sb_error 
 fail:
 	sb_error_file(err, path, "cannot create the output: %s", strerror(errno));
 	if (errno == ENOENT)
-		sb_error_hint(err, "the directory \"%s\" does not exist; create it or choose "
-				   "another path with -o",
+		sb_error_hint(err,
+			      "the directory \"%s\" does not exist; create it or choose "
+			      "another path with -o",
 			      ao->dir);
 	else if (errno == EACCES || errno == EROFS || errno == EPERM)
 		sb_error_hint(err, "choose a writable place with -o");
@@ -441,7 +442,8 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
 		sb_error_file(err, e->source, "changed while the image was being built (%s)",
-			      !S_ISREG(st.st_mode) ? "no longer a regular file" : "its size changed");
+			      !S_ISREG(st.st_mode) ? "no longer a regular file"
+						   : "its size changed");
 		sb_error_hint(err, "build again once nothing writes to the build context");
 		goto out;
 	}
@@ -458,8 +460,9 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 			goto out;
 		}
 		if (n == 0) {
-			sb_error_file(err, e->source, "changed while the image was being built "
-						     "(it became shorter)");
+			sb_error_file(err, e->source,
+				      "changed while the image was being built "
+				      "(it became shorter)");
 			sb_error_hint(err, "build again once nothing writes to the build context");
 			goto out;
 		}
@@ -478,8 +481,9 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != 0) {
-			sb_error_file(err, e->source, "changed while the image was being built "
-						     "(it grew)");
+			sb_error_file(err, e->source,
+				      "changed while the image was being built "
+				      "(it grew)");
 			sb_error_hint(err, "build again once nothing writes to the build context");
 			goto out;
 		}

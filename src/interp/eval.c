@@ -41,10 +41,17 @@ const char *df_host_architecture(void)
 	static const struct {
 		const char *uname, *go;
 	} map[] = {
-		{"x86_64", "amd64"},   {"aarch64", "arm64"}, {"armv7l", "arm"},
-		{"armv6l", "arm"},     {"i686", "386"},	     {"i386", "386"},
-		{"ppc64le", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
-		{"mips64", "mips64"},  {"loongarch64", "loong64"},
+	    {"x86_64", "amd64"},
+	    {"aarch64", "arm64"},
+	    {"armv7l", "arm"},
+	    {"armv6l", "arm"},
+	    {"i686", "386"},
+	    {"i386", "386"},
+	    {"ppc64le", "ppc64le"},
+	    {"s390x", "s390x"},
+	    {"riscv64", "riscv64"},
+	    {"mips64", "mips64"},
+	    {"loongarch64", "loong64"},
 	};
 	struct utsname u;
 
@@ -61,7 +68,7 @@ static int oom(struct eval *ev)
 }
 
 static int error_at(struct eval *ev, struct sb_pos pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int error_at(struct eval *ev, struct sb_pos pos, const char *fmt, ...)
 {
@@ -79,7 +86,7 @@ static int error_at(struct eval *ev, struct sb_pos pos, const char *fmt, ...)
 }
 
 static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
 {
@@ -167,8 +174,9 @@ static int refuse_flags(struct eval *ev, const struct df_instr *in)
 		return 0;
 	error_at(ev, in->flags[0].pos, "%s --%s is not supported by scratchbuild yet",
 		 df_kind_name(in->kind), in->flags[0].name);
-	return sb_error_hint(ev->err, "remove the flag: this version of scratchbuild reads "
-				      "%s without flags",
+	return sb_error_hint(ev->err,
+			     "remove the flag: this version of scratchbuild reads "
+			     "%s without flags",
 			     df_kind_name(in->kind));
 }
 
@@ -328,19 +336,22 @@ static int mkdir_p(struct copy *cp, const char *path)
 			*slash = '\0';
 		have = img_tree_get(cp->layer, buf);
 		if (have && have->type != IMG_DIR) {
-			error_at(ev, cp->in->pos, "COPY: cannot create directory /%s: the copy "
-						  "already put a file there", buf);
+			error_at(ev, cp->in->pos,
+				 "COPY: cannot create directory /%s: the copy "
+				 "already put a file there",
+				 buf);
 			goto out;
 		}
 		if (!have) {
 			const struct img_entry *old = img_tree_get(ev->fs, buf);
-			struct img_entry dir = {.path = buf, .type = IMG_DIR, .mode = 0755,
-						.mtime = IMG_MTIME_NOW};
+			struct img_entry dir = {
+			    .path = buf, .type = IMG_DIR, .mode = 0755, .mtime = IMG_MTIME_NOW};
 
 			if (old && old->type != IMG_DIR) {
 				error_at(ev, cp->in->pos,
 					 "COPY: cannot create directory /%s: an earlier layer "
-					 "has a file there", buf);
+					 "has a file there",
+					 buf);
 				goto out;
 			}
 			if (old) {
@@ -416,8 +427,8 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 			return -1;
 		}
 		if (strchr(cp->root, '/')) {
-			char *parent = sb_strndup(cp->root, (size_t)(strrchr(cp->root, '/') -
-								     cp->root));
+			char *parent =
+			    sb_strndup(cp->root, (size_t)(strrchr(cp->root, '/') - cp->root));
 
 			if (!parent)
 				return oom(ev);
@@ -509,8 +520,9 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	while (args[nargs])
 		nargs++;
 	if (nargs < 2) {
-		error_at(ev, in->pos, "COPY requires at least two arguments, but only %s was "
-				      "provided: the destination could not be determined",
+		error_at(ev, in->pos,
+			 "COPY requires at least two arguments, but only %s was "
+			 "provided: the destination could not be determined",
 			 nargs == 0 ? "none" : "one");
 		sb_error_hint(ev->err, "write COPY <source>... <destination>, e.g. COPY ./serve "
 				       "/server/");
@@ -685,9 +697,9 @@ static int expose_one(struct eval *ev, const char *spec, struct sb_pos pos, char
 		if (pl == 0 || pl >= sizeof(proto))
 			goto bad_proto;
 		for (size_t i = 0; i < pl; i++)
-			proto[i] = (char)((slash[1 + i] >= 'A' && slash[1 + i] <= 'Z')
-						  ? slash[1 + i] + 32
-						  : slash[1 + i]);
+			proto[i] =
+			    (char)((slash[1 + i] >= 'A' && slash[1 + i] <= 'Z') ? slash[1 + i] + 32
+										: slash[1 + i]);
 		proto[pl] = '\0';
 		if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
 			goto bad_proto;
@@ -718,7 +730,8 @@ static int expose_one(struct eval *ev, const char *spec, struct sb_pos pos, char
 	return 0;
 bad_proto:
 	error_at(ev, pos, "EXPOSE: \"%s\" has an unknown protocol", spec);
-	return sb_error_hint(ev->err, "the protocol is tcp (the default), udp or sctp, e.g. 53/udp");
+	return sb_error_hint(ev->err,
+			     "the protocol is tcp (the default), udp or sctp, e.g. 53/udp");
 bad_port:
 	error_at(ev, pos, "EXPOSE: \"%s\" is not a port", spec);
 	return sb_error_hint(ev->err, "write a port number from 0 to 65535 such as 8080, "
@@ -741,8 +754,9 @@ static int eval_expose(struct eval *ev, const struct df_instr *in)
 		return -1;
 	}
 	if (in->json) {
-		error_at(ev, in->rest_pos, "EXPOSE takes ports separated by spaces, not a JSON "
-					   "array");
+		error_at(ev, in->rest_pos,
+			 "EXPOSE takes ports separated by spaces, not a JSON "
+			 "array");
 		sb_error_hint(ev->err, "write EXPOSE 8080 53/udp");
 		return -1;
 	}
@@ -871,9 +885,9 @@ static size_t edit_distance(const char *a, const char *b)
 static int refuse(struct eval *ev, const struct df_instr *in)
 {
 	static const char *const known[] = {
-		"ADD",	   "ARG",	 "CMD",	    "COPY",   "ENTRYPOINT", "ENV",
-		"EXPOSE",  "FROM",	 "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD",
-		"RUN",	   "SHELL",	 "STOPSIGNAL", "USER", "VOLUME",     "WORKDIR",
+	    "ADD",    "ARG",   "CMD",	      "COPY",  "ENTRYPOINT", "ENV",
+	    "EXPOSE", "FROM",  "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD",
+	    "RUN",    "SHELL", "STOPSIGNAL",  "USER",  "VOLUME",     "WORKDIR",
 	};
 
 	switch (in->kind) {
@@ -894,15 +908,17 @@ static int refuse(struct eval *ev, const struct df_instr *in)
 					      "ENTRYPOINT");
 	}
 	case DF_RUN:
-		error_at(ev, in->pos, "RUN needs a container runtime and a shell inside the "
-				      "image; scratchbuild builds without running anything");
+		error_at(ev, in->pos,
+			 "RUN needs a container runtime and a shell inside the "
+			 "image; scratchbuild builds without running anything");
 		return sb_error_hint(ev->err, "run the command before the build (e.g. compile "
 					      "a static binary), then COPY its result in");
 	default:
 		error_at(ev, in->pos, "%s is not supported by this version of scratchbuild",
 			 df_kind_name(in->kind));
-		return sb_error_hint(ev->err, "this version builds FROM scratch, COPY, EXPOSE "
-					      "and ENTRYPOINT; remove the %s line",
+		return sb_error_hint(ev->err,
+				     "this version builds FROM scratch, COPY, EXPOSE "
+				     "and ENTRYPOINT; remove the %s line",
 				     df_kind_name(in->kind));
 	}
 }
@@ -937,8 +953,8 @@ static int init_plan(struct df_plan *p, const struct df_eval_opts *opts, struct 
 		ntags++;
 	img->tags = calloc(ntags + 1, sizeof(*img->tags));
 	img->config.env = calloc(2, sizeof(char *));
-	img->architecture = sb_strdup(opts->architecture ? opts->architecture
-							 : df_host_architecture());
+	img->architecture =
+	    sb_strdup(opts->architecture ? opts->architecture : df_host_architecture());
 	img->os = sb_strdup("linux");
 	img->config.workdir = sb_strdup("/");
 	if (!img->tags || !img->config.env || !img->architecture || !img->os ||

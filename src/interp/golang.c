@@ -1,39 +1,8 @@
 #include "interp/golang.h"
+#include "util/utf8.h"
 
 #include <stdint.h>
 #include <string.h>
-
-/* Decodes one UTF-8 sequence at s (n bytes left). Returns its length and sets
- * *r, or returns 0 for an invalid sequence (Go then writes the byte as \xHH). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *r)
-{
-	size_t len;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*r = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, c = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, c = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*r = c;
-	return len;
-}
 
 /* Go's unicode.IsPrint for the code points that matter in practice: controls,
  * C1 controls, the soft hyphen, line/paragraph separators, BOM and
@@ -60,10 +29,10 @@ int go_quote(struct sb_buf *b, const char *s)
 	int rc = sb_buf_addc(b, '"');
 
 	while (n > 0 && rc == 0) {
-		uint32_t r;
-		size_t len = utf8_decode(p, n, &r);
+		size_t len;
+		uint32_t r = sb_utf8_decode((const char *)p, n, &len);
 
-		if (len == 0) {
+		if (r == SB_RUNE_ERROR && len == 1) {
 			rc = sb_buf_addf(b, "\\x%02x", p[0]);
 			p++, n--;
 			continue;

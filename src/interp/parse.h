@@ -87,8 +87,8 @@ struct df_instr {
 };
 
 struct df_file {
-	struct sb_src src;	/* the Dockerfile bytes; owned */
-	char escape;		/* '\\' or '`' (from "# escape=") */
+	struct sb_src src;	 /* the Dockerfile bytes; owned */
+	char escape;		 /* '\\' or '`' (from "# escape=") */
 	struct df_instr *instrs; /* owned */
 	size_t ninstrs;
 };

@@ -43,13 +43,14 @@ int sb_error_at(struct sb_error *err, const struct sb_src *src, struct sb_pos po
 /* Records a message about a file without a line (e.g. "context/serve: No such file").
  * Returns -1. */
 int sb_error_file(struct sb_error *err, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Sets the "what to do" line of the recorded error. Returns -1. */
 int sb_error_hint(struct sb_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prefixes the recorded message with "prefix: ". Returns -1. */
-int sb_error_prefix(struct sb_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sb_error_prefix(struct sb_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Formats the error for a terminal:
  *

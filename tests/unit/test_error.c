@@ -23,9 +23,9 @@ static void test_caret_under_column(void **state)
 	char *s;
 
 	(void)state;
-	assert_int_equal(sb_error_at(&err, &src, sb_pos_at(&src, 20), "EXPOSE: \"%s\" is not a port",
-				     "http"),
-			 -1);
+	assert_int_equal(
+	    sb_error_at(&err, &src, sb_pos_at(&src, 20), "EXPOSE: \"%s\" is not a port", "http"),
+	    -1);
 	sb_error_hint(&err, "write a port number");
 	s = sb_error_format(&err);
 	assert_string_equal(s, "Dockerfile:2:8: EXPOSE: \"http\" is not a port\n"
@@ -87,10 +87,10 @@ static void test_pos_at(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_caret_under_column),
-		cmocka_unit_test(test_tabs_kept_and_crlf_dropped),
-		cmocka_unit_test(test_without_position),
-		cmocka_unit_test(test_pos_at),
+	    cmocka_unit_test(test_caret_under_column),
+	    cmocka_unit_test(test_tabs_kept_and_crlf_dropped),
+	    cmocka_unit_test(test_without_position),
+	    cmocka_unit_test(test_pos_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,12 +235,12 @@ static void test_errors_point_at_the_word(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parents_keep_the_mode_they_already_have),
-		cmocka_unit_test(test_destinations),
-		cmocka_unit_test(test_several_sources_onto_a_file_keep_the_last),
-		cmocka_unit_test(test_config_and_history),
-		cmocka_unit_test(test_later_stage_replaces_earlier),
-		cmocka_unit_test(test_errors_point_at_the_word),
+	    cmocka_unit_test(test_parents_keep_the_mode_they_already_have),
+	    cmocka_unit_test(test_destinations),
+	    cmocka_unit_test(test_several_sources_onto_a_file_keep_the_last),
+	    cmocka_unit_test(test_config_and_history),
+	    cmocka_unit_test(test_later_stage_replaces_earlier),
+	    cmocka_unit_test(test_errors_point_at_the_word),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -44,15 +44,16 @@ static void test_config_as_buildkit_orders_it(void **state)
 	seed_image(&img, h);
 	assert_int_equal(img_config_json(&img, ids, &out, &len, &err), 0);
 	assert_string_equal(
-		out,
-		"{\"architecture\":\"amd64\",\"config\":{\"ExposedPorts\":{\"53/udp\":{},"
-		"\"8080/tcp\":{}},\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"
-		"bin:/sbin:/bin\"],\"Entrypoint\":[\"/server/serve\"],\"WorkingDir\":\"/\","
-		"\"OnBuild\":null},\"created\":\"1970-01-01T00:00:00Z\",\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"COPY ./serve /server/ # "
-		"buildkit\",\"comment\":\"buildkit.dockerfile.v0\"},{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"EXPOSE "
-		"map[53/udp:{} 8080/tcp:{}]\",\"comment\":\"buildkit.dockerfile.v0\","
-		"\"empty_layer\":true}],\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-		"\"diff_ids\":[\"sha256:0123\"]}}");
+	    out, "{\"architecture\":\"amd64\",\"config\":{\"ExposedPorts\":{\"53/udp\":{},"
+		 "\"8080/tcp\":{}},\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"
+		 "bin:/sbin:/bin\"],\"Entrypoint\":[\"/server/serve\"],\"WorkingDir\":\"/\","
+		 "\"OnBuild\":null},\"created\":\"1970-01-01T00:00:00Z\",\"history\":[{\"created\":"
+		 "\"1970-01-01T00:00:00Z\",\"created_by\":\"COPY ./serve /server/ # "
+		 "buildkit\",\"comment\":\"buildkit.dockerfile.v0\"},{\"created\":\"1970-01-01T00:"
+		 "00:00Z\",\"created_by\":\"EXPOSE "
+		 "map[53/udp:{} 8080/tcp:{}]\",\"comment\":\"buildkit.dockerfile.v0\","
+		 "\"empty_layer\":true}],\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+		 "\"diff_ids\":[\"sha256:0123\"]}}");
 	assert_int_equal(len, strlen(out));
 	free(out);
 }
@@ -123,10 +124,10 @@ static void test_manifest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_as_buildkit_orders_it),
-		cmocka_unit_test(test_epoch_sets_created),
-		cmocka_unit_test(test_invalid_utf8_becomes_replacement_char),
-		cmocka_unit_test(test_manifest),
+	    cmocka_unit_test(test_config_as_buildkit_orders_it),
+	    cmocka_unit_test(test_epoch_sets_created),
+	    cmocka_unit_test(test_invalid_utf8_becomes_replacement_char),
+	    cmocka_unit_test(test_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

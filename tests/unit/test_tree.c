@@ -14,8 +14,8 @@
 static void put(struct img_tree *t, const char *path, enum img_type type, uint64_t group)
 {
 	struct sb_error err = {0};
-	struct img_entry e = {.path = (char *)path, .type = type, .mode = 0644,
-			      .link_group = group};
+	struct img_entry e = {
+	    .path = (char *)path, .type = type, .mode = 0644, .link_group = group};
 
 	if (type == IMG_REG)
 		e.source = (char *)path;
@@ -136,10 +136,10 @@ static void test_many_children(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk_order_is_go_walk_order),
-		cmocka_unit_test(test_replace),
-		cmocka_unit_test(test_link_groups_first_in_order_keeps_content),
-		cmocka_unit_test(test_many_children),
+	    cmocka_unit_test(test_walk_order_is_go_walk_order),
+	    cmocka_unit_test(test_replace),
+	    cmocka_unit_test(test_link_groups_first_in_order_keeps_content),
+	    cmocka_unit_test(test_many_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,8 +51,12 @@ static void add(struct img_tree *t, const char *path, enum img_type type, uint64
 		const char *link, const char *source)
 {
 	struct sb_error err = {0};
-	struct img_entry e = {.path = (char *)path, .type = type, .mode = type == IMG_DIR ? 0755 : 04755,
-			      .size = size, .link = (char *)link, .source = (char *)source};
+	struct img_entry e = {.path = (char *)path,
+			      .type = type,
+			      .mode = type == IMG_DIR ? 0755 : 04755,
+			      .size = size,
+			      .link = (char *)link,
+			      .source = (char *)source};
 
 	assert_int_equal(img_tree_put(t, &e, &err), 0);
 }
@@ -330,10 +334,10 @@ static void test_missing_directory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_input_same_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_keeps_old_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_input_same_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failure_keeps_old_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
 	};
 	setlocale(LC_CTYPE, "C.UTF-8");
 	return cmocka_run_group_tests(tests, NULL, NULL);
