@@ -78,12 +78,11 @@ static void human_size(uint64_t n, char *buf, size_t len)
 
 /* After layer `layer` is written, prints every step up to the one that makes the
  * next layer; once the archive is complete (layer == nlayers), all the rest. */
-static void on_progress(void *ud, size_t layer, uint64_t payload)
+static void on_progress(void *ud, size_t layer)
 {
 	struct progress *p = ud;
 	const struct df_plan *plan = p->plan;
 
-	(void)payload;
 	for (; p->next < plan->nsteps; p->next++) {
 		const struct df_step *s = &plan->steps[p->next];
 		char size[32];

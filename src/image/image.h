@@ -101,7 +101,7 @@ typedef int (*img_open_fn)(void *ud, const struct img_entry *e, int *fd, struct 
 
 /* Called after each layer has been written, and once more with layer ==
  * img->nlayers when the whole archive is complete. */
-typedef void (*img_progress_fn)(void *ud, size_t layer, uint64_t payload_bytes);
+typedef void (*img_progress_fn)(void *ud, size_t layer);
 
 struct img_write_opts {
 	const char *output; /* file path, or "-" for standard output */
@@ -114,7 +114,6 @@ struct img_write_opts {
 struct img_result {
 	char image_id[72];  /* "sha256:<hex>" of config.json: the ID docker shows */
 	uint64_t tar_bytes; /* size of the written archive */
-	uint64_t payload;   /* bytes of regular-file content in all layers */
 };
 
 /* Writes the image as a manual-style archive (layer_N.tar, config.json,

@@ -424,7 +424,6 @@ struct layer_writer {
 	struct archive_entry *ae;
 	char *buf; /* READ_CHUNK bytes */
 	int64_t mtime;
-	uint64_t payload;
 };
 
 /* Copies exactly e->size bytes of e's source into the layer. */
@@ -489,7 +488,6 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 		}
 		break;
 	}
-	w->payload += e->size;
 	rc = 0;
 out:
 	close(fd);
@@ -658,8 +656,6 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 		goto out;
 	}
 	for (size_t i = 0; i < img->nlayers; i++) {
-		uint64_t before = lw.payload;
-
 		if (outer_header(outer, lw.ae, names[i], sizes[i], lw.mtime, err) < 0)
 			goto out;
 		if (write_layer(&lw, outer, img->layers[i], sizes[i], diff_ids[i], err) < 0)
@@ -670,7 +666,7 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 			goto out;
 		}
 		if (opts->progress)
-			opts->progress(opts->progress_ud, i, lw.payload - before);
+			opts->progress(opts->progress_ud, i);
 	}
 	if (img_config_json(img, diff_ids, &config, &config_len, err) < 0 ||
 	    img_manifest_json(img, "config.json", names, &manifest, &manifest_len, err) < 0)
@@ -691,9 +687,8 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 	crypto_hash_sha256((unsigned char *)d, (const unsigned char *)config, config_len);
 	hex_digest(d, res->image_id);
 	res->tar_bytes = out.total;
-	res->payload = lw.payload;
 	if (opts->progress)
-		opts->progress(opts->progress_ud, img->nlayers, 0);
+		opts->progress(opts->progress_ud, img->nlayers);
 	rc = 0;
 out:
 	if (outer) {

@@ -182,11 +182,10 @@ static int refuse_flags(struct eval *ev, const struct df_instr *in)
 
 /* ---- FROM ----------------------------------------------------------------- */
 
-static void reset_stage(struct eval *ev, const struct df_eval_opts *opts)
+static void reset_stage(struct eval *ev)
 {
 	struct image *img = &ev->plan->img;
 
-	(void)opts;
 	for (size_t i = 0; i < img->nlayers; i++)
 		img_tree_free(img->layers[i]);
 	img->nlayers = 0;
@@ -205,7 +204,7 @@ static void reset_stage(struct eval *ev, const struct df_eval_opts *opts)
 }
 
 /* from = "FROM" ["--platform=..."] "scratch" ["AS" name] */
-static int eval_from(struct eval *ev, const struct df_instr *in, const struct df_eval_opts *opts)
+static int eval_from(struct eval *ev, const struct df_instr *in)
 {
 	char **args = NULL;
 	int rc = -1;
@@ -241,7 +240,7 @@ static int eval_from(struct eval *ev, const struct df_instr *in, const struct df
 		goto out;
 	}
 	if (ev->in_stage)
-		reset_stage(ev, opts);
+		reset_stage(ev);
 	ev->in_stage = 1;
 	rc = 0;
 out:
@@ -923,10 +922,10 @@ static int refuse(struct eval *ev, const struct df_instr *in)
 	}
 }
 
-static int eval_instr(struct eval *ev, const struct df_instr *in, const struct df_eval_opts *opts)
+static int eval_instr(struct eval *ev, const struct df_instr *in)
 {
 	if (in->kind == DF_FROM)
-		return eval_from(ev, in, opts);
+		return eval_from(ev, in);
 	if (!ev->in_stage && in->kind != DF_UNKNOWN) {
 		error_at(ev, in->pos, "%s comes before any FROM", df_kind_name(in->kind));
 		return sb_error_hint(ev->err, "a Dockerfile starts with FROM scratch");
@@ -982,7 +981,7 @@ int df_eval(const struct df_file *f, struct ctx *c, const struct df_eval_opts *o
 		goto out;
 	}
 	for (size_t i = 0; i < f->ninstrs; i++)
-		if (eval_instr(&ev, &f->instrs[i], opts) < 0)
+		if (eval_instr(&ev, &f->instrs[i]) < 0)
 			goto out;
 	if (!ev.in_stage) {
 		sb_error_file(err, f->src.name, "no FROM instruction: there is no build stage");
