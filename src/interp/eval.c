@@ -6,10 +6,12 @@
  * holds that directory again, with the mode and owner it already had.
  */
 #include "interp/eval.h"
+#include "interp/flags.h"
 #include "interp/golang.h"
 #include "interp/shlex.h"
 #include "util/mem.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -256,9 +259,18 @@ struct link_id {
 	uint64_t id;
 };
 
+/* What the flags of one COPY ask for. */
+struct copy_flags {
+	int chown; /* --chown given: uid/gid below */
+	uint32_t uid, gid;
+	int chmod; /* --chmod given */
+	struct chmod_spec mode;
+};
+
 struct copy {
 	struct eval *ev;
 	const struct df_instr *in;
+	struct copy_flags fl;
 	struct img_tree *layer;
 	const char *dest;   /* cleaned destination without leading '/'; "" = root */
 	int dest_dir;	    /* the source goes inside dest */
@@ -343,8 +355,12 @@ static int mkdir_p(struct copy *cp, const char *path)
 		}
 		if (!have) {
 			const struct img_entry *old = img_tree_get(ev->fs, buf);
-			struct img_entry dir = {
-			    .path = buf, .type = IMG_DIR, .mode = 0755, .mtime = IMG_MTIME_NOW};
+			struct img_entry dir = {.path = buf,
+						.type = IMG_DIR,
+						.mode = 0755,
+						.uid = cp->fl.uid,
+						.gid = cp->fl.gid,
+						.mtime = IMG_MTIME_NOW};
 
 			if (old && old->type != IMG_DIR) {
 				error_at(ev, cp->in->pos,
@@ -447,6 +463,10 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 	ie.path = target;
 	ie.mode = e->mode & 07777;
 	ie.mtime = e->mtime;
+	ie.uid = cp->fl.uid;
+	ie.gid = cp->fl.gid;
+	if (cp->fl.chmod && e->type != CTX_LNK)
+		ie.mode = chmod_apply(&cp->fl.mode, ie.mode, e->type == CTX_DIR);
 	switch (e->type) {
 	case CTX_DIR:
 		ie.type = IMG_DIR;
@@ -496,9 +516,183 @@ static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
 	struct img_tree *fs = ud;
 	struct img_entry meta = *e;
 
-	meta.source = NULL;
+	/* The source stays: a later --chown=name reads /etc/passwd through it. */
 	meta.link_group = 0;
 	return img_tree_put(fs, &meta, err);
+}
+
+/* Reads the content of the image's regular file at path (as the layers so far
+ * have it) into *out (yours to free), or sets *out = NULL when there is none. */
+static int read_image_file(struct eval *ev, const char *path, char **out, size_t *len)
+{
+	const struct img_entry *e = img_tree_get(ev->fs, path);
+	struct sb_buf b = {0};
+	char chunk[8192];
+	int fd = -1, rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (!e)
+		return 0;
+	if (e->type != IMG_REG || !e->source)
+		return sb_errorf(ev->err, "/%s in the image is not a regular file", path);
+	if (e->size > (16u << 20))
+		return sb_errorf(ev->err, "/%s in the image is larger than 16 MiB", path);
+	if (ctx_open_file(ev->ctx, e->source, &fd, ev->err) < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sb_error_file(ev->err, e->source, "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (sb_buf_add(&b, chunk, (size_t)n) < 0) {
+			oom(ev);
+			goto out;
+		}
+	}
+	*len = b.len;
+	*out = sb_buf_detach(&b);
+	rc = *out ? 0 : oom(ev);
+out:
+	sb_buf_release(&b);
+	close(fd);
+	return rc;
+}
+
+/* Resolves --chown=user[:group]: numbers as they are (group = user when not
+ * given), names through /etc/passwd and /etc/group of the layers so far (a
+ * user name alone takes its primary group), as BuildKit does. */
+static int resolve_chown(struct eval *ev, const struct df_flag *f, struct copy_flags *fl)
+{
+	const char *v = f->value, *colon = strchr(v, ':');
+	size_t ulen = colon ? (size_t)(colon - v) : strlen(v);
+	char *user = sb_strndup(v, ulen), *passwd = NULL, *group = NULL;
+	const char *gname = colon ? colon + 1 : NULL;
+	size_t plen = 0, glen = 0;
+	int rc = -1;
+
+	if (!user)
+		return oom(ev);
+	if (ulen == 0 || (gname && !*gname)) {
+		error_at(ev, f->pos, "COPY --chown=%s: the user is missing", v);
+		sb_error_hint(ev->err, "write --chown=UID[:GID] or --chown=NAME[:GROUP]");
+		goto out;
+	}
+	fl->chown = 1;
+	if (parse_id(user, ulen, &fl->uid)) {
+		fl->gid = fl->uid;
+	} else {
+		if (read_image_file(ev, "etc/passwd", &passwd, &plen) < 0)
+			goto located;
+		if (!passwd) {
+			error_at(ev, f->pos,
+				 "COPY --chown=%s: the image has no /etc/passwd to look up "
+				 "user \"%s\" in",
+				 v, user);
+			sb_error_hint(ev->err, "use a numeric --chown=UID:GID, or COPY an "
+					       "/etc/passwd into the image in an earlier step");
+			goto out;
+		}
+		if (!passwd_lookup(passwd, plen, user, &fl->uid, &fl->gid)) {
+			error_at(ev, f->pos,
+				 "COPY --chown=%s: no user \"%s\" in the image's /etc/passwd", v,
+				 user);
+			sb_error_hint(ev->err, "check the name, or use a numeric UID");
+			goto out;
+		}
+	}
+	if (gname && !parse_id(gname, strlen(gname), &fl->gid)) {
+		if (read_image_file(ev, "etc/group", &group, &glen) < 0)
+			goto located;
+		if (!group) {
+			error_at(ev, f->pos,
+				 "COPY --chown=%s: the image has no /etc/group to look up "
+				 "group \"%s\" in",
+				 v, gname);
+			sb_error_hint(ev->err, "use a numeric GID, or COPY an /etc/group into the "
+					       "image in an earlier step");
+			goto out;
+		}
+		if (!group_lookup(group, glen, gname, &fl->gid)) {
+			error_at(ev, f->pos,
+				 "COPY --chown=%s: no group \"%s\" in the image's /etc/group", v,
+				 gname);
+			sb_error_hint(ev->err, "check the name, or use a numeric GID");
+			goto out;
+		}
+	}
+	rc = 0;
+	goto out;
+located : {
+	/* An I/O error reading the file: say where the lookup came from. */
+	char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "cannot read");
+
+	if (msg)
+		error_at(ev, f->pos, "COPY --chown=%s: %s", v, msg);
+	free(msg);
+}
+out:
+	free(user);
+	free(passwd);
+	free(group);
+	return rc;
+}
+
+/* Reads the flags of COPY. --link is accepted: every layer scratchbuild writes
+ * is already independent of the layers below it. */
+static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_flags *fl)
+{
+	const char *name = df_kind_name(in->kind);
+
+	for (size_t i = 0; i < in->nflags; i++) {
+		const struct df_flag *f = &in->flags[i];
+		int needs_value = !strcmp(f->name, "chown") || !strcmp(f->name, "chmod") ||
+				  !strcmp(f->name, "from") || !strcmp(f->name, "exclude");
+
+		if (needs_value && (!f->value || !*f->value)) {
+			error_at(ev, f->pos, "Missing a value on flag: %s", f->name);
+			return sb_error_hint(ev->err, "write --%s=VALUE", f->name);
+		}
+		if (!strcmp(f->name, "chown")) {
+			if (resolve_chown(ev, f, fl) < 0)
+				return -1;
+		} else if (!strcmp(f->name, "chmod")) {
+			chmod_release(&fl->mode);
+			if (chmod_parse(f->value, &fl->mode, ev->err) < 0) {
+				char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad mode");
+
+				if (msg)
+					error_at(ev, f->pos, "%s %s", name, msg);
+				free(msg);
+				return sb_error_hint(ev->err,
+						     "write an octal mode such as 0755, or a "
+						     "symbolic one such as u+x,go=rX");
+			}
+			fl->chmod = 1;
+		} else if (!strcmp(f->name, "link")) {
+			if (f->value && strcmp(f->value, "true") && strcmp(f->value, "false")) {
+				error_at(ev, f->pos, "--link takes true or false, not \"%s\"",
+					 f->value);
+				return -1;
+			}
+		} else if (!strcmp(f->name, "from")) {
+			error_at(ev, f->pos,
+				 "%s --from is not supported by this version of "
+				 "scratchbuild",
+				 name);
+			return sb_error_hint(ev->err, "copy from the build context instead");
+		} else {
+			error_at(ev, f->pos, "Unknown flag: %s", f->name);
+			return sb_error_hint(ev->err, "%s takes --chown, --chmod and --link", name);
+		}
+	}
+	return 0;
 }
 
 /* copy = "COPY" src... dest | "COPY" "[" src... "," dest "]" */
@@ -512,10 +706,10 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	struct sb_buf created_by = {0};
 	int rc = -1;
 
-	if (refuse_flags(ev, in) < 0)
-		return -1;
+	if (copy_flags(ev, in, &cp.fl) < 0)
+		goto out;
 	if (expand_args(ev, in, &args) < 0)
-		return -1;
+		goto out;
 	while (args[nargs])
 		nargs++;
 	if (nargs < 2) {
@@ -628,6 +822,7 @@ out:
 	img_tree_free(cp.layer);
 	free(cp.root);
 	free(cp.links);
+	chmod_release(&cp.fl.mode);
 	free(dest);
 	sb_strv_free(args);
 	return rc;
