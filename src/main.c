@@ -8,6 +8,7 @@
 #include "image/reference.h"
 #include "interp/eval.h"
 #include "interp/parse.h"
+#include "interp/source.h"
 #include "util/error.h"
 #include "util/mem.h"
 
@@ -202,11 +203,6 @@ static char *default_output(const struct cli *cli)
 	return sb_printf("%.*s-%s.tar", (int)(colon - ref), ref, colon + 1);
 }
 
-static int open_source(void *ud, const struct img_entry *e, int *fd, struct sb_error *err)
-{
-	return ctx_open_file(ud, e->source, fd, err);
-}
-
 static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *err, int *exit_now)
 {
 	static const struct option opts[] = {
@@ -286,6 +282,7 @@ int main(int argc, char **argv)
 	struct img_result res;
 	struct progress prog = {0};
 	struct ctx *ctx = NULL;
+	struct src_opener *sources = NULL;
 	char *dockerfile = NULL, *output = NULL, *buf = NULL, *name = NULL;
 	size_t len = 0;
 	int exit_now, status = EXIT_BUILD;
@@ -345,8 +342,10 @@ int main(int argc, char **argv)
 	prog.plan = &plan;
 	prog.quiet = cli.quiet;
 	wopts.output = output;
-	wopts.open = open_source;
-	wopts.open_ud = ctx;
+	if (src_opener_new(&sources, ctx, &err) < 0)
+		goto fail;
+	wopts.open = src_open;
+	wopts.open_ud = sources;
 	wopts.progress = on_progress;
 	wopts.progress_ud = &prog;
 	if (img_write(&plan.img, &wopts, &res, &err) < 0)
@@ -368,6 +367,7 @@ fail:
 	print_error(&err);
 out:
 	df_plan_release(&plan);
+	src_opener_free(sources);
 	ctx_free(ctx);
 	df_file_release(&df);
 	sb_error_release(&err);

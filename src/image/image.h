@@ -23,6 +23,8 @@ struct img_entry {
 				source opener); NULL in trees that only track metadata */
 	uint64_t link_group; /* IMG_REG: nonzero when hard-linked; entries of one layer
 				with the same group become one file and hard links to it */
+	uint64_t member;     /* IMG_REG: 0, or the 1-based index of the member of the
+				archive `source` that holds the bytes (ADD) */
 	int64_t mtime;	     /* modification time on the build host; IMG_MTIME_NOW for
 				what the build itself creates. Written clamped to the
 				image's epoch. */
@@ -95,9 +97,26 @@ void img_release(struct image *img);
 int img_add_history(struct image *img, const char *created_by, int empty_layer,
 		    struct sb_error *err);
 
-/* Opens the bytes of an IMG_REG entry for reading and sets *fd, which the
- * writer then owns and closes. Returns 0 or -1 with err set. */
-typedef int (*img_open_fn)(void *ud, const struct img_entry *e, int *fd, struct sb_error *err);
+/* Where the writer reads the bytes of an IMG_REG entry from. */
+struct img_reader {
+	/* Reads up to n bytes into buf and sets *got; *got == 0 at the end.
+	 * Returns 0, or -1 with err set. */
+	int (*read)(void *self, void *buf, size_t n, size_t *got, struct sb_error *err);
+	void (*close)(void *self); /* releases self */
+	void *self;
+};
+
+/* Opens the bytes of e for reading and fills *r, which the writer then owns
+ * (it calls r->close). The opener checks that what it finds is still what was
+ * planned; the writer checks that exactly e->size bytes come out. */
+typedef int (*img_open_fn)(void *ud, const struct img_entry *e, struct img_reader *r,
+			   struct sb_error *err);
+
+/* A reader over the open file fd, which it takes over (closing it whatever
+ * happens). Fails, naming `name`, when fd is no longer a regular file of
+ * e->size bytes: the file changed after it was planned. */
+int img_fd_reader(struct img_reader *r, int fd, const struct img_entry *e, const char *name,
+		  struct sb_error *err);
 
 /* Called after each layer has been written, and once more with layer ==
  * img->nlayers when the whole archive is complete. */

@@ -429,68 +429,45 @@ struct layer_writer {
 /* Copies exactly e->size bytes of e's source into the layer. */
 static int copy_content(struct layer_writer *w, const struct img_entry *e, struct sb_error *err)
 {
+	const char *name = e->source ? e->source : e->path;
+	struct img_reader r = {0};
 	uint64_t left = e->size;
-	struct stat st;
-	int fd = -1, rc = -1;
+	size_t got;
+	int rc = -1;
 
-	if (w->opts->open(w->opts->open_ud, e, &fd, err) < 0)
+	if (w->opts->open(w->opts->open_ud, e, &r, err) < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
-		sb_error_file(err, e->source, "cannot stat: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
-		sb_error_file(err, e->source, "changed while the image was being built (%s)",
-			      !S_ISREG(st.st_mode) ? "no longer a regular file"
-						   : "its size changed");
-		sb_error_hint(err, "build again once nothing writes to the build context");
-		goto out;
-	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	while (left > 0) {
 		size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
-		ssize_t n = read(fd, w->buf, want);
 		la_ssize_t wr;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sb_error_file(err, e->source, "cannot read: %s", strerror(errno));
+		if (r.read(r.self, w->buf, want, &got, err) < 0)
 			goto out;
-		}
-		if (n == 0) {
-			sb_error_file(err, e->source,
-				      "changed while the image was being built "
-				      "(it became shorter)");
+		if (got == 0) {
+			sb_error_file(err, name, "changed while the image was being built "
+						 "(it became shorter)");
 			sb_error_hint(err, "build again once nothing writes to the build context");
 			goto out;
 		}
-		wr = archive_write_data(w->inner, w->buf, (size_t)n);
-		if (wr < 0 || wr != n) {
+		wr = archive_write_data(w->inner, w->buf, got);
+		if (wr < 0 || (size_t)wr != got) {
 			if (!err->msg)
 				sb_errorf(err, "libarchive: %s", archive_error_string(w->inner));
 			goto out;
 		}
-		left -= (uint64_t)n;
+		left -= got;
 	}
 	/* One more read tells whether the file grew. */
-	for (;;) {
-		ssize_t n = read(fd, w->buf, 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != 0) {
-			sb_error_file(err, e->source,
-				      "changed while the image was being built "
-				      "(it grew)");
-			sb_error_hint(err, "build again once nothing writes to the build context");
-			goto out;
-		}
-		break;
+	if (r.read(r.self, w->buf, 1, &got, err) < 0)
+		goto out;
+	if (got != 0) {
+		sb_error_file(err, name, "changed while the image was being built (it grew)");
+		sb_error_hint(err, "build again once nothing writes to the build context");
+		goto out;
 	}
 	rc = 0;
 out:
-	close(fd);
+	r.close(r.self);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "interp/flags.h"
 #include "interp/golang.h"
 #include "interp/shlex.h"
+#include "interp/source.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct eval {
+	const char *what; /* the instruction being evaluated, e.g. "COPY" */
 	const struct df_file *f;
 	struct ctx *ctx;
 	struct df_plan *plan;
@@ -279,6 +281,9 @@ struct copy {
 	uint64_t payload;
 	struct link_id *links;
 	size_t nlinks, links_cap;
+	int add;		 /* ADD: a local tar archive source is unpacked */
+	uint64_t archive_groups; /* hard-link groups made for archive members */
+	const char *archive;	 /* the archive being unpacked (its canonical path) */
 };
 
 /* path.Clean for a '/'-rooted path, returned without the leading '/'. */
@@ -348,9 +353,9 @@ static int mkdir_p(struct copy *cp, const char *path)
 		have = img_tree_get(cp->layer, buf);
 		if (have && have->type != IMG_DIR) {
 			error_at(ev, cp->in->pos,
-				 "COPY: cannot create directory /%s: the copy "
+				 "%s: cannot create directory /%s: the copy "
 				 "already put a file there",
-				 buf);
+				 ev->what, buf);
 			goto out;
 		}
 		if (!have) {
@@ -364,9 +369,9 @@ static int mkdir_p(struct copy *cp, const char *path)
 
 			if (old && old->type != IMG_DIR) {
 				error_at(ev, cp->in->pos,
-					 "COPY: cannot create directory /%s: an earlier layer "
+					 "%s: cannot create directory /%s: an earlier layer "
 					 "has a file there",
-					 buf);
+					 ev->what, buf);
 				goto out;
 			}
 			if (old) {
@@ -412,6 +417,142 @@ static const char *kind_of(mode_t mode)
 	return "not a regular file, directory or symbolic link";
 }
 
+/* One member of an archive that ADD unpacks into cp->root, as BuildKit's
+ * unpacking writes it into the image: owner, mode and time from the archive
+ * (--chown and --chmod apply only to the directories ADD creates, not to the
+ * members), parents that the archive does not list created 0755, hard links
+ * kept, the archive's own "./" left out. Checked against Docker's BuildKit. */
+static int add_member(void *ud, const struct src_member *m, struct sb_error *err)
+{
+	struct copy *cp = ud;
+	struct eval *ev = cp->ev;
+	char *abs = sb_printf("/%s", m->path);
+	char *name = abs ? clean_abs(abs) : NULL;
+	char *target = NULL, *link = NULL;
+	struct img_entry ie = {0};
+	int rc = -1;
+
+	(void)err;
+	if (!name)
+		goto nomem;
+	/* path.Clean keeps a leading "..": clean_abs drops it at the root, so
+	 * compare with what the member asked for. */
+	if (!strcmp(m->path, "..") || !strncmp(m->path, "../", 3) || strstr(m->path, "/../") ||
+	    (strlen(m->path) >= 3 && !strcmp(m->path + strlen(m->path) - 3, "/.."))) {
+		error_at(ev, cp->in->pos,
+			 "ADD: member \"%s\" of %s would land outside the "
+			 "destination",
+			 m->path, cp->archive);
+		sb_error_hint(ev->err, "rebuild the archive with paths inside it");
+		goto out;
+	}
+	target = join(cp->root, name);
+	if (!target)
+		goto nomem;
+	ie.path = target;
+	ie.uid = m->uid;
+	ie.gid = m->gid;
+	ie.mode = m->mode & 07777;
+	ie.mtime = m->mtime;
+	if (m->hardlink) {
+		char *habs = sb_printf("/%s", m->hardlink);
+		char *hname = habs ? clean_abs(habs) : NULL;
+		const struct img_entry *t;
+
+		free(habs);
+		link = hname ? join(cp->root, hname) : NULL;
+		free(hname);
+		if (!link)
+			goto nomem;
+		t = img_tree_get(cp->layer, link);
+		if (!t || t->type != IMG_REG) {
+			error_at(ev, cp->in->pos,
+				 "ADD: member \"%s\" of %s is a hard link to "
+				 "\"%s\", which is not a file earlier in the archive",
+				 m->path, cp->archive, m->hardlink);
+			goto out;
+		}
+		/* Both names share one file: the first in layer order carries it.
+		 * Archive groups are numbered apart from the context's inodes. */
+		if (!t->link_group) {
+			struct img_entry first = *t;
+
+			first.link_group = (1ull << 32) + ++cp->archive_groups;
+			if (img_tree_put(cp->layer, &first, ev->err) < 0)
+				goto out;
+			t = img_tree_get(cp->layer, link);
+		}
+		ie = *t;
+		ie.path = target;
+	} else if (S_ISDIR(m->mode)) {
+		ie.type = IMG_DIR;
+	} else if (S_ISREG(m->mode)) {
+		ie.type = IMG_REG;
+		ie.size = m->size;
+		ie.source = (char *)cp->archive;
+		ie.member = m->index;
+		cp->payload += m->size;
+	} else if (S_ISLNK(m->mode)) {
+		ie.type = IMG_SYMLINK;
+		ie.link = (char *)(m->symlink ? m->symlink : "");
+	} else {
+		rc = warn_at(ev, cp->in->pos, NULL,
+			     "ADD: member \"%s\" of %s is a device or pipe; it is left out",
+			     m->path, cp->archive);
+		goto out;
+	}
+	if (!name[0]) {
+		/* The archive's "./" changes nothing of the destination. */
+		rc = 0;
+		goto out;
+	}
+	if (strchr(target, '/')) {
+		char *parent = sb_strndup(target, (size_t)(strrchr(target, '/') - target));
+
+		if (!parent)
+			goto nomem;
+		rc = mkdir_p(cp, parent);
+		free(parent);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	rc = img_tree_put(cp->layer, &ie, ev->err);
+	goto out;
+nomem:
+	oom(ev);
+out:
+	free(abs);
+	free(name);
+	free(target);
+	free(link);
+	return rc;
+}
+
+/* ADD of a regular file: unpacks it when it is a tar archive. Sets *done. */
+static int add_archive(struct copy *cp, const struct ctx_entry *e, int *done)
+{
+	struct eval *ev = cp->ev;
+	int is_archive = 0, rc;
+
+	*done = 0;
+	cp->root = sb_strdup(cp->dest);
+	if (!cp->root)
+		return oom(ev);
+	cp->archive = e->real;
+	rc = src_archive_list(ev->ctx, e->real, &is_archive, add_member, cp, ev->err);
+	cp->archive = NULL;
+	if (rc < 0)
+		return -1;
+	if (is_archive) {
+		*done = 1;
+		return 0;
+	}
+	free(cp->root);
+	cp->root = NULL;
+	return 0;
+}
+
 static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 {
 	struct copy *cp = ud;
@@ -421,6 +562,15 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 	int rc = -1;
 
 	(void)err;
+	if (e->path[0] == '\0' && cp->add && e->type == CTX_REG) {
+		int done;
+
+		/* A local tar archive goes into dest as a directory, unpacked. */
+		if (add_archive(cp, e, &done) < 0)
+			return -1;
+		if (done)
+			return mkdir_p(cp, cp->dest);
+	}
 	if (e->path[0] == '\0') {
 		const char *slash = strrchr(cp->source, '/');
 		const char *base = slash ? slash + 1 : cp->source;
@@ -438,7 +588,7 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 		if (e->type == CTX_DIR)
 			return mkdir_p(cp, cp->root);
 		if (!cp->root[0]) {
-			error_at(ev, cp->in->pos, "COPY: cannot copy a file onto /");
+			error_at(ev, cp->in->pos, "%s: cannot copy a file onto /", ev->what);
 			return -1;
 		}
 		if (strchr(cp->root, '/')) {
@@ -492,9 +642,9 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 		/* BuildKit leaves named pipes, sockets and devices out without a word;
 		 * scratchbuild leaves them out too, and says so. */
 		rc = warn_at(ev, cp->in->pos, "exclude it with .dockerignore to silence this",
-			     "COPY: \"%s\" in the build context is %s; like Docker, it is "
+			     "%s: \"%s\" in the build context is %s; like Docker, it is "
 			     "not copied",
-			     e->real[0] ? e->real : ".", kind_of(e->mode));
+			     ev->what, e->real[0] ? e->real : ".", kind_of(e->mode));
 		goto out;
 	}
 	if (img_tree_put(cp->layer, &ie, ev->err) < 0)
@@ -503,6 +653,13 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 out:
 	free(target);
 	return rc;
+}
+
+/* What BuildKit's ADD would download: http(s) URLs and git repositories. */
+static int is_remote(const char *s)
+{
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "git@", 4) ||
+	       !strncmp(s, "git://", 6) || !strncmp(s, "ssh://", 6);
 }
 
 static int has_wildcard(const char *s)
@@ -580,7 +737,7 @@ static int resolve_chown(struct eval *ev, const struct df_flag *f, struct copy_f
 	if (!user)
 		return oom(ev);
 	if (ulen == 0 || (gname && !*gname)) {
-		error_at(ev, f->pos, "COPY --chown=%s: the user is missing", v);
+		error_at(ev, f->pos, "%s --chown=%s: the user is missing", ev->what, v);
 		sb_error_hint(ev->err, "write --chown=UID[:GID] or --chown=NAME[:GROUP]");
 		goto out;
 	}
@@ -592,17 +749,17 @@ static int resolve_chown(struct eval *ev, const struct df_flag *f, struct copy_f
 			goto located;
 		if (!passwd) {
 			error_at(ev, f->pos,
-				 "COPY --chown=%s: the image has no /etc/passwd to look up "
+				 "%s --chown=%s: the image has no /etc/passwd to look up "
 				 "user \"%s\" in",
-				 v, user);
+				 ev->what, v, user);
 			sb_error_hint(ev->err, "use a numeric --chown=UID:GID, or COPY an "
 					       "/etc/passwd into the image in an earlier step");
 			goto out;
 		}
 		if (!passwd_lookup(passwd, plen, user, &fl->uid, &fl->gid)) {
 			error_at(ev, f->pos,
-				 "COPY --chown=%s: no user \"%s\" in the image's /etc/passwd", v,
-				 user);
+				 "%s --chown=%s: no user \"%s\" in the image's /etc/passwd",
+				 ev->what, v, user);
 			sb_error_hint(ev->err, "check the name, or use a numeric UID");
 			goto out;
 		}
@@ -612,17 +769,17 @@ static int resolve_chown(struct eval *ev, const struct df_flag *f, struct copy_f
 			goto located;
 		if (!group) {
 			error_at(ev, f->pos,
-				 "COPY --chown=%s: the image has no /etc/group to look up "
+				 "%s --chown=%s: the image has no /etc/group to look up "
 				 "group \"%s\" in",
-				 v, gname);
+				 ev->what, v, gname);
 			sb_error_hint(ev->err, "use a numeric GID, or COPY an /etc/group into the "
 					       "image in an earlier step");
 			goto out;
 		}
 		if (!group_lookup(group, glen, gname, &fl->gid)) {
 			error_at(ev, f->pos,
-				 "COPY --chown=%s: no group \"%s\" in the image's /etc/group", v,
-				 gname);
+				 "%s --chown=%s: no group \"%s\" in the image's /etc/group",
+				 ev->what, v, gname);
 			sb_error_hint(ev->err, "check the name, or use a numeric GID");
 			goto out;
 		}
@@ -634,7 +791,7 @@ located : {
 	char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "cannot read");
 
 	if (msg)
-		error_at(ev, f->pos, "COPY --chown=%s: %s", v, msg);
+		error_at(ev, f->pos, "%s --chown=%s: %s", ev->what, v, msg);
 	free(msg);
 }
 out:
@@ -699,7 +856,7 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 static int eval_copy(struct eval *ev, const struct df_instr *in)
 {
 	struct image *img = &ev->plan->img;
-	struct copy cp = {.ev = ev, .in = in};
+	struct copy cp = {.ev = ev, .in = in, .add = in->kind == DF_ADD};
 	char **args = NULL, *dest = NULL;
 	size_t nargs = 0, nsrc;
 	const char *raw_dest;
@@ -714,9 +871,9 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 		nargs++;
 	if (nargs < 2) {
 		error_at(ev, in->pos,
-			 "COPY requires at least two arguments, but only %s was "
+			 "%s requires at least two arguments, but only %s was "
 			 "provided: the destination could not be determined",
-			 nargs == 0 ? "none" : "one");
+			 ev->what, nargs == 0 ? "none" : "one");
 		sb_error_hint(ev->err, "write COPY <source>... <destination>, e.g. COPY ./serve "
 				       "/server/");
 		goto out;
@@ -741,30 +898,38 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	if (nsrc > 1 && !cp.dest_dir)
 		warn_at(ev, in->args[nsrc].pos,
 			"end the destination with / to copy several sources into a directory",
-			"COPY: %zu sources to \"%s\", which is not a directory: as with Docker, "
+			"%s: %zu sources to \"%s\", which is not a directory: as with Docker, "
 			"each overwrites the last",
-			nsrc, raw_dest);
+			ev->what, nsrc, raw_dest);
 
 	for (size_t i = 0; i < nsrc; i++) {
 		char **matches = NULL;
 		size_t n = 0;
 
+		if (cp.add && is_remote(args[i])) {
+			error_at(ev, in->args[i].pos,
+				 "ADD %s: scratchbuild builds offline and downloads nothing",
+				 args[i]);
+			sb_error_hint(ev->err, "fetch it before the build (curl -LO, git clone) "
+					       "and ADD or COPY the local copy");
+			goto out;
+		}
 		if (ctx_match(ev->ctx, args[i], &matches, &n, ev->err) < 0) {
-			sb_error_prefix(ev->err, "COPY %s", args[i]);
+			sb_error_prefix(ev->err, "%s %s", ev->what, args[i]);
 			goto out;
 		}
 		if (n == 0) {
 			sb_strv_free(matches);
 			if (has_wildcard(args[i])) {
 				warn_at(ev, in->args[i].pos, NULL,
-					"COPY: \"%s\" matches nothing in the build context; "
+					"%s: \"%s\" matches nothing in the build context; "
 					"like Docker, nothing is copied for it",
-					args[i]);
+					ev->what, args[i]);
 				continue;
 			}
 			error_at(ev, in->args[i].pos,
-				 "COPY: \"%s\" not found in the build context (%s)", args[i],
-				 ctx_dir(ev->ctx));
+				 "%s: \"%s\" not found in the build context (%s)", ev->what,
+				 args[i], ctx_dir(ev->ctx));
 			sb_error_hint(ev->err, "check the name, and that .dockerignore does not "
 					       "exclude it");
 			goto out;
@@ -782,7 +947,7 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 						oom(ev);
 						goto out;
 					}
-					error_at(ev, in->args[i].pos, "COPY: %s", msg);
+					error_at(ev, in->args[i].pos, "%s: %s", ev->what, msg);
 					free(msg);
 				}
 				goto out;
@@ -794,7 +959,7 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	    img_tree_each(cp.layer, fs_merge, ev->fs, ev->err) < 0)
 		goto out;
 
-	if (sb_buf_adds(&created_by, "COPY") < 0)
+	if (sb_buf_adds(&created_by, df_kind_name(in->kind)) < 0)
 		goto nomem;
 	for (size_t i = 0; i < nargs; i++)
 		if (sb_buf_addf(&created_by, " %s", args[i]) < 0)
@@ -1119,6 +1284,7 @@ static int refuse(struct eval *ev, const struct df_instr *in)
 
 static int eval_instr(struct eval *ev, const struct df_instr *in)
 {
+	ev->what = df_kind_name(in->kind);
 	if (in->kind == DF_FROM)
 		return eval_from(ev, in);
 	if (!ev->in_stage && in->kind != DF_UNKNOWN) {
@@ -1127,6 +1293,7 @@ static int eval_instr(struct eval *ev, const struct df_instr *in)
 	}
 	switch (in->kind) {
 	case DF_COPY:
+	case DF_ADD:
 		return eval_copy(ev, in);
 	case DF_EXPOSE:
 		return eval_expose(ev, in);

@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import io
 import json
+import posixpath
 import sys
 import tarfile
 
@@ -85,12 +86,24 @@ class Image:
             raise CompareError("%s: cannot read %s: %s" % (label, path, e))
         with outer:
             files = {}
+            links = {}
             for m in outer:
                 if m.isfile():
                     files[norm_path(m.name)] = m
+                elif m.issym():
+                    # docker save writes a layer that repeats an earlier
+                    # one as a symlink to it ("../<id>/layer.tar")
+                    target = posixpath.normpath(posixpath.join(
+                        posixpath.dirname(norm_path(m.name)), m.linkname))
+                    links[norm_path(m.name)] = target
 
             def read(name):
-                member = files.get(norm_path(name))
+                name = norm_path(name)
+                for _ in range(8):
+                    if name not in links:
+                        break
+                    name = links[name]
+                member = files.get(name)
                 if member is None:
                     raise CompareError("%s: %s has no %s" % (label, path, name))
                 return outer.extractfile(member).read()

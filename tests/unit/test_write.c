@@ -25,14 +25,17 @@ struct fixture {
 	char out[128];
 };
 
-static int open_file(void *ud, const struct img_entry *e, int *fd, struct sb_error *err)
+static int open_file(void *ud, const struct img_entry *e, struct img_reader *r,
+		     struct sb_error *err)
 {
 	struct fixture *fx = ud;
 	char *p = sb_printf("%s/%s", fx->dir, e->source);
+	int fd = open(p, O_RDONLY);
 
-	*fd = open(p, O_RDONLY);
 	free(p);
-	return *fd < 0 ? sb_errorf(err, "cannot open %s", e->source) : 0;
+	if (fd < 0)
+		return sb_errorf(err, "cannot open %s", e->source);
+	return img_fd_reader(r, fd, e, e->source, err);
 }
 
 static void write_src(struct fixture *fx, const char *name, size_t size)
