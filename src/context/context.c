@@ -6,7 +6,9 @@
  * RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS on the canonical path, so the kernel
  * refuses any symlink that appeared in between.
  *
- * Limits: at most CTX_MAX_LINKS symlinks while resolving one path; a walk
+ * Limits: at most CTX_MAX_LINKS symlinks while resolving one path (255, as
+ * BuildKit's contenthash and filepath-securejoin: checked against Docker 20.10,
+ * a chain of 255 links copies and 256 fail); a walk
  * keeps at most WALK_FD_DEPTH directory descriptors open and reopens deeper
  * directories from the root by their canonical path (no depth limit). */
 #include "context/context.h"
@@ -25,13 +27,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define CTX_MAX_LINKS 40
+#define CTX_MAX_LINKS 255
 #define WALK_FD_DEPTH 32
 
 struct ctx {
-	int root;	   /* O_PATH | O_DIRECTORY */
-	char *dir;	   /* as given */
-	struct ignore *ig; /* never NULL */
+	int root;		    /* O_PATH | O_DIRECTORY */
+	char *dir;		    /* as given */
+	struct ignore *ig;	    /* never NULL */
+	enum ctx_ignore_source src; /* which ignore file was read */
+	char *ignore_file;	    /* its name as opened, or NULL */
 };
 
 static const char oom[] = "out of memory";
@@ -190,6 +194,8 @@ struct wentry {
 
 struct walker {
 	struct ctx *c;
+	const struct ignore *excl; /* COPY --exclude, on rel; or NULL */
+	const struct ignore *incl; /* COPY --parents include pattern, on rel; or NULL */
 	/* -1: error, 0: continue, 1: stop the walk (not an error). *descend is
 	 * preset to whether the entry is a directory. */
 	int (*fn)(struct walker *w, const struct wentry *e, bool *descend, struct sb_error *err);
@@ -276,6 +282,29 @@ static int buf_push(struct sb_buf *b, const char *name)
 	return 0;
 }
 
+/* Decides e (its rel and real are in w): sets e->excluded when it is not
+ * kept (by .dockerignore on its canonical path, or by the walk's --exclude or
+ * --parents patterns on its path relative to the source). Returns false when
+ * the walk must skip it and everything below it: it is excluded and is not a
+ * directory below which something could be kept. */
+static bool keep_or_descend(const struct walker *w, struct wentry *e)
+{
+	bool ig = ignore_check(w->c->ig, w->real.buf, NULL);
+	bool ex = w->excl && ignore_check(w->excl, w->rel.buf, NULL);
+	bool in = w->incl && !ignore_check(w->incl, w->rel.buf, NULL);
+
+	e->excluded = ig || ex || in;
+	if (!e->excluded)
+		return true;
+	if (!S_ISDIR(e->st.st_mode))
+		return false;
+	if (ig && !ignore_may_reinclude_below(w->c->ig, w->real.buf))
+		return false;
+	if (ex && !ignore_may_reinclude_below(w->excl, w->rel.buf))
+		return false;
+	return !in || ignore_may_match_below(w->incl, w->rel.buf);
+}
+
 /* Walks below the directory at w->real (w->rel): depth-first, names sorted,
  * excluded entries skipped unless an exception may re-include something
  * below an excluded directory. */
@@ -312,9 +341,7 @@ static int walk_dir(struct walker *w, size_t depth, struct sb_error *err)
 			sys_error(err, w->real.buf, "cannot stat", errno);
 			goto out;
 		}
-		e.excluded = ignore_check(w->c->ig, w->real.buf, NULL);
-		if (e.excluded &&
-		    (!S_ISDIR(e.st.st_mode) || !ignore_may_reinclude_below(w->c->ig, w->real.buf)))
+		if (!keep_or_descend(w, &e))
 			continue;
 		if (S_ISLNK(e.st.st_mode)) {
 			link = read_link(dfd, names[i], (size_t)e.st.st_size);
@@ -360,11 +387,13 @@ out:
 
 /* Walks below the directory with canonical path real. Returns -1, 0 or 1 (a
  * callback stopped it). */
-static int walk_from(struct ctx *c, const char *real,
-		     int (*fn)(struct walker *, const struct wentry *, bool *, struct sb_error *),
-		     void *ud, struct sb_error *err)
+static int walk_from_opts(struct ctx *c, const char *real, const struct ignore *excl,
+			  const struct ignore *incl,
+			  int (*fn)(struct walker *, const struct wentry *, bool *,
+				    struct sb_error *),
+			  void *ud, struct sb_error *err)
 {
-	struct walker w = {.c = c, .fn = fn, .ud = ud};
+	struct walker w = {.c = c, .excl = excl, .incl = incl, .fn = fn, .ud = ud};
 	int rc;
 
 	if (sb_buf_add(&w.rel, "", 0) < 0 || sb_buf_adds(&w.real, real) < 0 ||
@@ -377,6 +406,13 @@ out:
 	sb_buf_release(&w.rel);
 	sb_buf_release(&w.real);
 	return rc;
+}
+
+static int walk_from(struct ctx *c, const char *real,
+		     int (*fn)(struct walker *, const struct wentry *, bool *, struct sb_error *),
+		     void *ud, struct sb_error *err)
+{
+	return walk_from_opts(c, real, NULL, NULL, fn, ud, err);
 }
 
 static int found_included(struct walker *w, const struct wentry *e, bool *descend,
@@ -586,7 +622,10 @@ static int load_ignore(struct ctx *c, const char *dockerfile, struct sb_error *e
 	}
 	if (read_all(fd, name, &text, err) < 0)
 		goto out;
-	rc = ignore_add_file(c->ig, name, text.buf ? text.buf : "", text.len, err);
+	c->src = real ? CTX_IGNORE_CONTEXT : CTX_IGNORE_DOCKERFILE;
+	c->ignore_file = name;
+	name = NULL;
+	rc = ignore_add_file(c->ig, c->ignore_file, text.buf ? text.buf : "", text.len, err);
 	goto out;
 nomem:
 	sb_errorf(err, oom);
@@ -636,6 +675,7 @@ void ctx_free(struct ctx *c)
 	if (c->root >= 0)
 		close(c->root);
 	free(c->dir);
+	free(c->ignore_file);
 	ignore_free(c->ig);
 	free(c);
 }
@@ -651,8 +691,9 @@ int ctx_open_file(struct ctx *c, const char *real, int *fd, struct sb_error *err
 	int f, flags;
 
 	*fd = -1;
-	/* O_NONBLOCK so that a FIFO put in its place cannot hang us */
-	f = open_real(c, real, O_RDONLY | O_NONBLOCK);
+	/* O_NONBLOCK so that a FIFO put in its place cannot hang us, O_NOCTTY so
+	 * that a terminal cannot become ours */
+	f = open_real(c, real, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (f < 0) {
 		sys_error(err, real, "cannot open", -f);
 		if (f == -ELOOP || f == -EXDEV)
@@ -808,6 +849,7 @@ struct pending {
 struct walk_state {
 	ctx_visit visit;
 	void *ud;
+	size_t kept;	      /* entries below the source visited as kept */
 	struct pending *pend; /* excluded directories not yet visited */
 	size_t npend, cap;
 };
@@ -877,12 +919,42 @@ static int walk_visit(struct walker *w, const struct wentry *e, bool *descend, s
 	}
 	while (s->npend > 0)
 		pend_pop(s);
+	s->kept++;
 	return emit(s, e->rel, e->real, &e->st, e->link, err);
 }
 
-int ctx_walk(struct ctx *c, const char *path, ctx_visit visit, void *ud, struct sb_error *err)
+/* Compiles the patterns of opts into *excl and *incl (NULL when absent). */
+static int compile_opts(const struct ctx_walk_opts *opts, struct ignore **excl,
+			struct ignore **incl, struct sb_error *err)
+{
+	*excl = NULL;
+	*incl = NULL;
+	if (!opts)
+		return 0;
+	if (opts->nexclude > 0) {
+		*excl = ignore_new();
+		if (!*excl)
+			return sb_errorf(err, oom);
+	}
+	for (size_t i = 0; i < opts->nexclude; i++) {
+		if (ignore_add_pattern(*excl, opts->exclude[i], err) < 0)
+			return sb_error_prefix(err, "--exclude=%s", opts->exclude[i]);
+	}
+	if (opts->include) {
+		*incl = ignore_new();
+		if (!*incl)
+			return sb_errorf(err, oom);
+		if (ignore_add_pattern(*incl, opts->include, err) < 0)
+			return sb_error_prefix(err, "--parents source %s", opts->include);
+	}
+	return 0;
+}
+
+int ctx_walk2(struct ctx *c, const char *path, const struct ctx_walk_opts *opts, ctx_visit visit,
+	      void *ud, struct sb_error *err)
 {
 	struct walk_state s = {.visit = visit, .ud = ud};
+	struct ignore *excl = NULL, *incl = NULL;
 	char *clean = clean_source(path), *real = NULL;
 	struct stat st;
 	int rc = -1, r;
@@ -891,6 +963,8 @@ int ctx_walk(struct ctx *c, const char *path, ctx_visit visit, void *ud, struct 
 		sb_errorf(err, oom);
 		goto out;
 	}
+	if (compile_opts(opts, &excl, &incl, err) < 0)
+		goto out;
 	r = resolve(c, clean, &real, &st, err);
 	if (r < 0)
 		goto out;
@@ -902,14 +976,136 @@ int ctx_walk(struct ctx *c, const char *path, ctx_visit visit, void *ud, struct 
 	}
 	if (emit(&s, "", real, &st, NULL, err) < 0)
 		goto out;
-	if (S_ISDIR(st.st_mode) && walk_from(c, real, walk_visit, &s, err) < 0)
+	if (S_ISDIR(st.st_mode) && walk_from_opts(c, real, excl, incl, walk_visit, &s, err) < 0)
 		goto out;
+	if (incl && opts->require_match && s.kept == 0) {
+		sb_error_file(err, opts->include,
+			      "not found in the build context (or excluded by .dockerignore)");
+		sb_error_hint(err, "COPY --parents: the path after \"%s\" must exist below it",
+			      *clean ? clean : ".");
+		goto out;
+	}
 	rc = 0;
 out:
 	while (s.npend > 0)
 		pend_pop(&s);
 	free(s.pend);
+	ignore_free(excl);
+	ignore_free(incl);
 	free(clean);
 	free(real);
+	return rc;
+}
+
+int ctx_walk(struct ctx *c, const char *path, ctx_visit visit, void *ud, struct sb_error *err)
+{
+	return ctx_walk2(c, path, NULL, visit, ud, err);
+}
+
+/* ctx_parents_split */
+
+int ctx_parents_split(const char *src, char **base, char **include, bool *required,
+		      struct sb_error *err)
+{
+	const char *pivot = strstr(src, "/./");
+	char *before = NULL;
+	int rc = -1;
+
+	*base = NULL;
+	*include = NULL;
+	*required = false;
+	if (pivot) {
+		before = sb_strndup(src, (size_t)(pivot - src));
+		if (!before)
+			goto out;
+		*base = clean_source(before);
+		*include = clean_source(pivot + 3);
+	} else {
+		*base = sb_strdup("");
+		*include = clean_source(src);
+	}
+	if (!*base || !*include)
+		goto out;
+	/* an empty include matches nothing, and BuildKit then requires only the
+	 * base, which ctx_match reports */
+	*required = **include && !match_has_wildcards(*base) && !match_has_wildcards(*include);
+	rc = 0;
+out:
+	if (rc < 0) {
+		free(*base);
+		free(*include);
+		*base = NULL;
+		*include = NULL;
+		sb_errorf(err, oom);
+	}
+	free(before);
+	return rc;
+}
+
+/* ctx_explain_ignore */
+
+void ctx_ignore_verdict_release(struct ctx_ignore_verdict *v)
+{
+	if (!v)
+		return;
+	free(v->path);
+	free(v->pattern);
+	free(v->file);
+	free(v->parent);
+	free(v->ignore_file);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Sets *parent to a copy of the shortest parent directory of path that p
+ * matches, or NULL when p matches path itself. Returns 0, or -1 when out of
+ * memory. */
+static int deciding_parent(const struct ignore_pattern *p, const char *path, char **parent)
+{
+	*parent = NULL;
+	if (ignore_pattern_match(p, path))
+		return 0;
+	for (const char *q = strchr(path, '/'); q; q = strchr(q + 1, '/')) {
+		char *prefix = sb_strndup(path, (size_t)(q - path));
+
+		if (!prefix)
+			return -1;
+		if (ignore_pattern_match(p, prefix)) {
+			*parent = prefix;
+			return 0;
+		}
+		free(prefix);
+	}
+	return 0;
+}
+
+int ctx_explain_ignore(struct ctx *c, const char *path, struct ctx_ignore_verdict *out,
+		       struct sb_error *err)
+{
+	struct ctx_ignore_verdict v = {.source = c->src};
+	const struct ignore_pattern *why;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	v.path = clean_source(path);
+	if (!v.path || (c->ignore_file && !(v.ignore_file = sb_strdup(c->ignore_file))))
+		goto out;
+	v.excluded = ignore_check(c->ig, v.path, &why);
+	if (why) {
+		v.matched = true;
+		v.exception = why->exception;
+		v.line = why->line;
+		v.pattern = sb_strdup(why->text);
+		v.file = why->file ? sb_strdup(why->file) : NULL;
+		if (!v.pattern || (why->file && !v.file) ||
+		    deciding_parent(why, v.path, &v.parent) < 0)
+			goto out;
+	}
+	*out = v;
+	memset(&v, 0, sizeof(v));
+	rc = 0;
+out:
+	if (rc < 0)
+		sb_errorf(err, oom);
+	ctx_ignore_verdict_release(&v);
 	return rc;
 }

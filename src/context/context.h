@@ -11,6 +11,8 @@
 
 #include "util/error.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -66,5 +68,120 @@ int ctx_open_file(struct ctx *c, const char *real, int *fd, struct sb_error *err
 
 /* The context directory as given to ctx_open, for messages. */
 const char *ctx_dir(const struct ctx *c);
+
+/* ---- explaining .dockerignore (scratchbuild --explain-ignore) ---- */
+
+/* Which ignore file ctx_open read. */
+enum ctx_ignore_source {
+	CTX_IGNORE_NONE,       /* neither file exists: nothing is excluded */
+	CTX_IGNORE_DOCKERFILE, /* "<Dockerfile>.dockerignore" beside the Dockerfile */
+	CTX_IGNORE_CONTEXT,    /* "<context>/.dockerignore" */
+};
+
+/* Why a path is or is not in the build context. Every string is owned by the
+ * verdict (free them all with ctx_ignore_verdict_release); it stays valid
+ * after ctx_free. */
+struct ctx_ignore_verdict {
+	char *path;		       /* the path cleaned and clamped like a COPY source,
+					  context-relative: "" for the root, "a/b" */
+	bool excluded;		       /* true: not sent to the builder, COPY cannot see it */
+	bool matched;		       /* false: no pattern matches the path or a parent of it
+					  ("no pattern matches"); the four fields below are then
+					  NULL/false/NULL/0 */
+	char *pattern;		       /* the deciding pattern (the last one that matched), as
+					  cleaned by the parser, without its '!' */
+	bool exception;		       /* it is a "!" line: it re-included the path */
+	char *file;		       /* the ignore file the pattern came from */
+	unsigned line;		       /* 1-based line in that file */
+	char *parent;		       /* when the pattern matched a parent directory of path
+					  rather than path itself: that directory (the shortest
+					  one it matches, as patternmatcher's MatchesOrParentMatches
+					  tries them); NULL when it matched path itself */
+	enum ctx_ignore_source source; /* the ignore file in force */
+	char *ignore_file;	       /* its path as opened, NULL for CTX_IGNORE_NONE */
+};
+
+/* Explains the decision of the ignore rules about path, a context-relative
+ * path written as a COPY source would be ("./a/../b", "/b" and "b" are the
+ * same path). The decision is lexical, on the path as it appears in the
+ * context, like BuildKit's context transfer: symlinks are not followed and
+ * the path need not exist. The root ("", ".", "/") is never excluded. On
+ * success *out is filled and yours (ctx_ignore_verdict_release); on error
+ * (out of memory) it is left empty. */
+int ctx_explain_ignore(struct ctx *c, const char *path, struct ctx_ignore_verdict *out,
+		       struct sb_error *err);
+
+/* Frees what the verdict holds and zeroes it. NULL is allowed. */
+void ctx_ignore_verdict_release(struct ctx_ignore_verdict *v);
+
+/* ---- COPY --exclude and --parents (Dockerfile frontend 1.7+) ----
+ *
+ * How BuildKit does it (read in moby/buildkit and tonistiigi/fsutil; this
+ * Docker 20.10 engine cannot build either flag, so nothing here is checked
+ * against a real build):
+ *
+ * - frontend/dockerfile/dockerfile2llb/convert_copy.go passes the --exclude
+ *   patterns to every copy of the instruction (llb.WithExcludePatterns) and,
+ *   for --parents, cuts each source at its first "/./": the part before is
+ *   the directory copied from ("/", the context root, without a pivot), the
+ *   part after, cleaned, becomes an include pattern (IncludePatterns); with
+ *   no wildcard in either part the path is required to exist (RequiredPaths).
+ * - solver/llbsolver/file/backend.go (docopy) expands wildcards first and
+ *   copies each match separately with those patterns.
+ * - copy/copy.go in fsutil matches both kinds of pattern, with patternmatcher
+ *   (.dockerignore syntax: "**", "!" exceptions, parent directories), against
+ *   srcComponents: the path RELATIVE TO THE SOURCE BEING COPIED (each
+ *   wildcard match, or the --parents pivot), never against the context root,
+ *   and never against the source itself (srcComponents == ""). So
+ *   `COPY --exclude=*.txt hom* /d/` still copies a file "home.txt" that hom*
+ *   matched, despite the Dockerfile reference's wording (moby/buildkit#5489).
+ *   A directory that is excluded (or, with --parents, not included) is still
+ *   walked; it is created only when something below it is copied.
+ */
+
+/* Options of ctx_walk2. A zeroed struct (or NULL) is ctx_walk. */
+struct ctx_walk_opts {
+	/* COPY --exclude: patterns in .dockerignore syntax, '!' exceptions
+	 * allowed, matched against ctx_entry.path (relative to the walked
+	 * source; the source itself is never excluded). Borrowed. */
+	const char *const *exclude;
+	size_t nexclude;
+	/* COPY --parents: the include pattern from ctx_parents_split, or NULL.
+	 * Only entries it matches (or that lie below a match) and their parent
+	 * directories are visited; it is matched against ctx_entry.path. */
+	const char *include;
+	/* With include: fail ("not found") when nothing matches it, as
+	 * BuildKit's RequiredPaths does (ctx_parents_split's *required). */
+	bool require_match;
+};
+
+/* ctx_walk with options. An excluded entry is skipped with everything below
+ * it, except that a directory is still visited, just before the first entry
+ * below it that is kept, when an exception (or, with include, a match)
+ * brings something below it back; such a directory is visited with its own
+ * metadata, as BuildKit creates it. Patterns are checked before anything is
+ * read: a bad pattern fails with "--exclude=...: syntax error" and nothing
+ * visited. ctx_entry.path is relative to path, which is what a --parents
+ * copy appends to the destination ("dest/" + e->path). */
+int ctx_walk2(struct ctx *c, const char *path, const struct ctx_walk_opts *opts, ctx_visit visit,
+	      void *ud, struct sb_error *err);
+
+/* Splits a COPY --parents source the way BuildKit does. *base is the
+ * directory to copy from, cleaned and clamped to the context (may contain
+ * wildcards: expand it with ctx_match, then ctx_walk2 each match): the part
+ * before the first "/./", or "" (the context root) without one. *include is
+ * the rest, cleaned, without a leading '/' ("" matches nothing). *required is
+ * true when neither part has wildcards and include is not "" (pass it as
+ * require_match). Examples:
+ *
+ *	"a/b/c.txt"        -> base "",    include "a/b/c.txt"
+ *	"./x/./y/z"        -> base "x",   include "y/z"     (dest/y/z)
+ *	"/t/a/./b/./c"     -> base "t/a", include "b/c"     (first pivot only)
+ *	"x/b?/./y"         -> base "x/b?" (expand it), include "y"
+ *
+ * *base and *include are yours (free(3)). Returns 0, or -1 when out of
+ * memory. */
+int ctx_parents_split(const char *src, char **base, char **include, bool *required,
+		      struct sb_error *err);
 
 #endif

@@ -367,45 +367,14 @@ static int add_error(struct sb_error *err, const char *file, unsigned line, cons
 	return -1;
 }
 
-int ignore_add(struct ignore *ig, const char *file, unsigned line, const char *raw,
-	       struct sb_error *err)
+/* patternmatcher.New for one pattern that is already trimmed and not empty:
+ * cleans it, splits off the '!', checks and compiles it, and appends it. */
+static int add_compiled(struct ignore *ig, const char *file, unsigned line, const char *pat,
+			struct sb_error *err)
 {
 	struct ignore_pattern p = {.line = line};
-	size_t n = strlen(raw);
-	const char *s = raw;
-	char *cleaned = NULL, *pat = NULL;
-	bool invert;
 	int rc = -1, crc;
 
-	if (s[0] == '#')
-		return 0;
-	s = trim_space(s, &n);
-	if (n == 0)
-		return 0;
-	/* ignorefile.ReadAll */
-	invert = s[0] == '!';
-	if (invert) {
-		s++;
-		n--;
-		s = trim_space(s, &n);
-	}
-	if (n > 0) {
-		char *tmp = sb_strndup(s, n);
-
-		cleaned = tmp ? match_clean(tmp) : NULL;
-		free(tmp);
-		if (!cleaned)
-			goto oom;
-	} else {
-		cleaned = sb_strdup("");
-		if (!cleaned)
-			goto oom;
-	}
-	pat = sb_printf("%s%s", invert ? "!" : "",
-			strlen(cleaned) > 1 && cleaned[0] == '/' ? cleaned + 1 : cleaned);
-	if (!pat)
-		goto oom;
-	/* patternmatcher.New: cleans once more, then splits off the '!' */
 	p.text = match_clean(pat);
 	if (!p.text)
 		goto oom;
@@ -463,7 +432,65 @@ oom:
 	sb_errorf(err, "out of memory");
 out:
 	pattern_release(&p);
+	return rc;
+}
+
+int ignore_add(struct ignore *ig, const char *file, unsigned line, const char *raw,
+	       struct sb_error *err)
+{
+	size_t n = strlen(raw);
+	const char *s = raw;
+	char *cleaned = NULL, *pat = NULL;
+	bool invert;
+	int rc = -1;
+
+	if (s[0] == '#')
+		return 0;
+	s = trim_space(s, &n);
+	if (n == 0)
+		return 0;
+	/* ignorefile.ReadAll */
+	invert = s[0] == '!';
+	if (invert) {
+		s++;
+		n--;
+		s = trim_space(s, &n);
+	}
+	if (n > 0) {
+		char *tmp = sb_strndup(s, n);
+
+		cleaned = tmp ? match_clean(tmp) : NULL;
+		free(tmp);
+	} else {
+		cleaned = sb_strdup("");
+	}
+	if (cleaned)
+		pat = sb_printf("%s%s", invert ? "!" : "",
+				strlen(cleaned) > 1 && cleaned[0] == '/' ? cleaned + 1 : cleaned);
+	if (!pat) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	rc = add_compiled(ig, file, line, pat, err);
+out:
 	free(cleaned);
+	free(pat);
+	return rc;
+}
+
+int ignore_add_pattern(struct ignore *ig, const char *pattern, struct sb_error *err)
+{
+	size_t n = strlen(pattern);
+	const char *s = trim_space(pattern, &n);
+	char *pat;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	pat = sb_strndup(s, n);
+	if (!pat)
+		return sb_errorf(err, "out of memory");
+	rc = add_compiled(ig, NULL, 0, pat, err);
 	free(pat);
 	return rc;
 }
@@ -560,6 +587,50 @@ bool ignore_may_reinclude_below(const struct ignore *ig, const char *dir)
 		/* (pattern + "/") starts with (dir + "/") */
 		if (dl == 0 ||
 		    (tl >= dl && memcmp(p->text, dir, dl) == 0 && (tl == dl || p->text[dl] == '/')))
+			return true;
+	}
+	return false;
+}
+
+/* Whether pattern text t, split at '/', can match a path that has dir
+ * ("a/b") as a proper prefix. t has no "**", '[' or '\\'. */
+static bool components_allow(const char *t, const char *dir)
+{
+	const char *pc = t, *dc = dir;
+
+	for (;;) {
+		const char *pe = strchr(pc, '/'), *de = strchr(dc, '/');
+		size_t pl = pe ? (size_t)(pe - pc) : strlen(pc);
+		size_t dl = de ? (size_t)(de - dc) : strlen(dc);
+		char pbuf[256], dbuf[256];
+
+		if (!pe)
+			return false; /* the pattern ends: nothing below dir */
+		if (pl >= sizeof(pbuf) || dl >= sizeof(dbuf))
+			return true; /* too long to check here: do not prune */
+		memcpy(pbuf, pc, pl);
+		pbuf[pl] = '\0';
+		memcpy(dbuf, dc, dl);
+		dbuf[dl] = '\0';
+		if (match_glob(pbuf, dbuf, NULL) != 1)
+			return false;
+		if (!de)
+			return true;
+		pc = pe + 1;
+		dc = de + 1;
+	}
+}
+
+bool ignore_may_match_below(const struct ignore *ig, const char *dir)
+{
+	for (size_t i = 0; i < ig->n; i++) {
+		const struct ignore_pattern *p = &ig->pats[i];
+
+		if (p->exception)
+			continue;
+		if (!*dir || strstr(p->text, "**") || strpbrk(p->text, "[\\^"))
+			return true;
+		if (components_allow(p->text, dir))
 			return true;
 	}
 	return false;

@@ -66,6 +66,14 @@ void ignore_free(struct ignore *ig);
 int ignore_add(struct ignore *ig, const char *file, unsigned line, const char *raw,
 	       struct sb_error *err);
 
+/* Adds one pattern the way patternmatcher.New takes it, without
+ * ignorefile.ReadAll's reading: trimmed (empty: nothing added), cleaned, a
+ * leading '!' makes an exception; NO comment lines and NO removal of a
+ * leading '/' (so "/foo" matches nothing, and "#x" is a pattern). This is how
+ * BuildKit compiles COPY --exclude and --parents patterns. Returns 0 or -1
+ * with err set (message without file or line). */
+int ignore_add_pattern(struct ignore *ig, const char *pattern, struct sb_error *err);
+
 /* Adds every line of buf (len bytes; need not be NUL-terminated) as lines of
  * file. Returns 0 or -1 with err set. */
 int ignore_add_file(struct ignore *ig, const char *file, const char *buf, size_t len,
@@ -82,6 +90,13 @@ bool ignore_check(const struct ignore *ig, const char *path, const struct ignore
  * rule: always when some exception has wildcards before its end, otherwise
  * when an exception, less a trailing "/ *" or "/ **", lies below dir). */
 bool ignore_may_reinclude_below(const struct ignore *ig, const char *dir);
+
+/* For include patterns (COPY --parents): false only when no path strictly
+ * below dir ("dir/...") can be matched by an ordinary (non-'!') pattern of
+ * ig, so that a walk looking for matches may skip dir. Conservative: true
+ * whenever a pattern has "**", a class or an escape. dir is context- or
+ * source-relative, "" for the top (always true when ig has a pattern). */
+bool ignore_may_match_below(const struct ignore *ig, const char *dir);
 
 /* Matches one compiled pattern against path alone (no parent directories).
  * Exposed for tests and for explaining results. */

@@ -207,12 +207,69 @@ static void test_reinclude_below(void **state)
 	ignore_free(none);
 }
 
+/* COPY --exclude / --parents patterns: patternmatcher.New without
+ * ignorefile.ReadAll, so no comments and a leading '/' is kept. */
+static void test_add_pattern(void **state)
+{
+	struct sb_error err = {0};
+	struct ignore *ig = ignore_new();
+
+	(void)state;
+	assert_int_equal(ignore_add_pattern(ig, "#x", &err), 0);
+	assert_int_equal(ignore_add_pattern(ig, "/abs", &err), 0);
+	assert_int_equal(ignore_add_pattern(ig, "  ", &err), 0); /* skipped */
+	assert_int_equal(ignore_add_pattern(ig, " a/./b/ ", &err), 0);
+	assert_int_equal(ignore_add_pattern(ig, "!a/b/keep", &err), 0);
+	assert_int_equal(ig->n, 4);
+	assert_null(ig->pats[0].file);
+	assert_int_equal(ig->pats[0].line, 0);
+	assert_true(ignore_check(ig, "#x", NULL));
+	assert_false(ignore_check(ig, "abs", NULL));
+	assert_true(ignore_check(ig, "a/b/c", NULL));
+	assert_false(ignore_check(ig, "a/b/keep", NULL));
+	assert_int_equal(ignore_add_pattern(ig, "!", &err), -1);
+	assert_non_null(strstr(err.msg, "illegal exclusion pattern"));
+	assert_null(err.file);
+	sb_error_release(&err);
+	assert_int_equal(ignore_add_pattern(ig, "[", &err), -1);
+	assert_non_null(strstr(err.msg, "syntax error"));
+	sb_error_release(&err);
+	ignore_free(ig);
+}
+
+static void test_may_match_below(void **state)
+{
+	struct ignore *lit = parse("a/b/c.txt\n");
+	struct ignore *glob = parse("x/*/c/y?\n");
+	struct ignore *dstar = parse("src/**/*.txt\n");
+	struct ignore *exc = parse("!a/b\n");
+
+	(void)state;
+	assert_true(ignore_may_match_below(lit, ""));
+	assert_true(ignore_may_match_below(lit, "a"));
+	assert_true(ignore_may_match_below(lit, "a/b"));
+	assert_false(ignore_may_match_below(lit, "a/b/c.txt")); /* nothing below */
+	assert_false(ignore_may_match_below(lit, "b"));
+	assert_false(ignore_may_match_below(lit, "a/c"));
+	assert_true(ignore_may_match_below(glob, "x/q"));
+	assert_true(ignore_may_match_below(glob, "x/q/c"));
+	assert_false(ignore_may_match_below(glob, "x/q/d"));
+	assert_false(ignore_may_match_below(glob, "y"));
+	assert_true(ignore_may_match_below(dstar, "anything/at/all")); /* conservative */
+	assert_false(ignore_may_match_below(exc, "a")); /* exceptions match nothing */
+	ignore_free(lit);
+	ignore_free(glob);
+	ignore_free(dstar);
+	ignore_free(exc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),     cmocka_unit_test(test_root_never_excluded),
-	    cmocka_unit_test(test_why),	      cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_long_line), cmocka_unit_test(test_reinclude_below),
+	    cmocka_unit_test(test_table),	cmocka_unit_test(test_root_never_excluded),
+	    cmocka_unit_test(test_why),		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_long_line),	cmocka_unit_test(test_reinclude_below),
+	    cmocka_unit_test(test_add_pattern), cmocka_unit_test(test_may_match_below),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
