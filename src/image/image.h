@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum img_type { IMG_DIR, IMG_REG, IMG_SYMLINK, IMG_HARDLINK };
+enum img_type { IMG_DIR, IMG_REG, IMG_SYMLINK, IMG_HARDLINK, IMG_FIFO };
 
 struct img_entry {
 	char *path; /* in the layer: relative, '/'-separated, no trailing '/' */

@@ -52,7 +52,8 @@ int img_fd_reader(struct img_reader *r, int fd, const struct img_entry *e, const
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
 		sb_error_file(err, name, "changed while the image was being built (%s)",
-			      !S_ISREG(st.st_mode) ? "no longer a regular file" : "its size changed");
+			      !S_ISREG(st.st_mode) ? "no longer a regular file"
+						   : "its size changed");
 		sb_error_hint(err, "build again once nothing writes to the build context");
 		goto fail;
 	}

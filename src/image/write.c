@@ -240,6 +240,10 @@ static int fill_entry(struct archive_entry *ae, const struct img_entry *e, int64
 		archive_entry_set_symlink(ae, e->link);
 		archive_entry_set_size(ae, 0);
 		break;
+	case IMG_FIFO:
+		archive_entry_set_mode(ae, AE_IFIFO | (e->mode & 07777));
+		archive_entry_set_size(ae, 0);
+		break;
 	case IMG_HARDLINK:
 		archive_entry_set_mode(ae, AE_IFREG | (e->mode & 07777));
 		archive_entry_set_hardlink(ae, e->link);
@@ -444,8 +448,9 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 		if (r.read(r.self, w->buf, want, &got, err) < 0)
 			goto out;
 		if (got == 0) {
-			sb_error_file(err, name, "changed while the image was being built "
-						 "(it became shorter)");
+			sb_error_file(err, name,
+				      "changed while the image was being built "
+				      "(it became shorter)");
 			sb_error_hint(err, "build again once nothing writes to the build context");
 			goto out;
 		}

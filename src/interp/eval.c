@@ -149,13 +149,10 @@ static int expand_args(struct eval *ev, const struct df_instr *in, char ***out)
 
 	if (!v)
 		return oom(ev);
+	/* BuildKit processes the words of both forms (JSON strings too). */
 	for (size_t i = 0; i < in->nargs; i++) {
-		if (in->json) {
-			v[i] = sb_strdup(in->args[i].text);
-			if (!v[i])
-				goto nomem;
-		} else if (shlex_word(in->args[i].text, ev->f->escape, no_vars, NULL, &v[i],
-				      ev->err) < 0) {
+		if (shlex_word(in->args[i].text, ev->f->escape, no_vars, NULL, &v[i], ev->err) <
+		    0) {
 			char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad word");
 
 			if (!msg)
@@ -282,6 +279,7 @@ struct copy {
 	struct link_id *links;
 	size_t nlinks, links_cap;
 	int add;		 /* ADD: a local tar archive source is unpacked */
+	unsigned onto_dest;	 /* sources that became dest itself (not a directory) */
 	uint64_t archive_groups; /* hard-link groups made for archive members */
 	const char *archive;	 /* the archive being unpacked (its canonical path) */
 };
@@ -417,38 +415,92 @@ static const char *kind_of(mode_t mode)
 	return "not a regular file, directory or symbolic link";
 }
 
+/* The entry at path as the image has it while this layer is built: the
+ * layer's own, else the earlier layers'. */
+static const struct img_entry *view_get(const struct copy *cp, const char *path)
+{
+	const struct img_entry *e = img_tree_get(cp->layer, path);
+
+	return e ? e : img_tree_get(cp->ev->fs, path);
+}
+
+/* Resolves the directories of path through the symbolic links the image has
+ * (the last component is left as it is), as writing into a real root file
+ * system would: absolute targets from the image root, relative ones from the
+ * link's directory, ".." stopping at the root. *out is yours. */
+static int resolve_dirs(struct copy *cp, const char *path, char **out)
+{
+	char *cur = sb_strdup(path);
+	size_t done = 0; /* bytes of cur already resolved */
+	int links = 0;
+
+	while (cur) {
+		char *slash = strchr(cur + done, '/');
+		const struct img_entry *e;
+
+		if (!slash)
+			break;
+		*slash = '\0';
+		e = view_get(cp, cur);
+		if (e && e->type == IMG_SYMLINK) {
+			char *dir = strrchr(cur, '/');
+			char *next;
+
+			if (++links > 255) {
+				free(cur);
+				return sb_errorf(cp->ev->err,
+						 "too many levels of symbolic links "
+						 "under /%s",
+						 path);
+			}
+			if (dir)
+				*dir = '\0';
+			next = e->link[0] == '/'
+				   ? sb_printf("%s/%s", e->link, slash + 1)
+				   : sb_printf("/%s/%s/%s", dir ? cur : "", e->link, slash + 1);
+			free(cur);
+			cur = next ? clean_abs(next) : NULL;
+			free(next);
+			done = 0;
+			continue;
+		}
+		*slash = '/';
+		done = (size_t)(slash - cur) + 1;
+	}
+	if (!cur)
+		return oom(cp->ev);
+	*out = cur;
+	return 0;
+}
+
 /* One member of an archive that ADD unpacks into cp->root, as BuildKit's
- * unpacking writes it into the image: owner, mode and time from the archive
- * (--chown and --chmod apply only to the directories ADD creates, not to the
- * members), parents that the archive does not list created 0755, hard links
- * kept, the archive's own "./" left out. Checked against Docker's BuildKit. */
+ * unpacking writes it into the image (each rule checked against Docker):
+ * owner, mode and time from the archive; --chown and --chmod reach only the
+ * directories ADD creates; names are cleaned to stay inside the destination
+ * ("../x" is x); parents the archive does not list are created 0755; a member
+ * below one of the archive's symbolic links goes where the link points; hard
+ * links stay hard links, both names with the owner and mode of the last
+ * header; named pipes are kept; the archive's own "./" changes nothing. */
 static int add_member(void *ud, const struct src_member *m, struct sb_error *err)
 {
 	struct copy *cp = ud;
 	struct eval *ev = cp->ev;
 	char *abs = sb_printf("/%s", m->path);
 	char *name = abs ? clean_abs(abs) : NULL;
-	char *target = NULL, *link = NULL;
+	char *joined = NULL, *target = NULL, *link = NULL;
 	struct img_entry ie = {0};
 	int rc = -1;
 
 	(void)err;
 	if (!name)
 		goto nomem;
-	/* path.Clean keeps a leading "..": clean_abs drops it at the root, so
-	 * compare with what the member asked for. */
-	if (!strcmp(m->path, "..") || !strncmp(m->path, "../", 3) || strstr(m->path, "/../") ||
-	    (strlen(m->path) >= 3 && !strcmp(m->path + strlen(m->path) - 3, "/.."))) {
-		error_at(ev, cp->in->pos,
-			 "ADD: member \"%s\" of %s would land outside the "
-			 "destination",
-			 m->path, cp->archive);
-		sb_error_hint(ev->err, "rebuild the archive with paths inside it");
+	if (!name[0]) {
+		rc = 0;
 		goto out;
 	}
-	target = join(cp->root, name);
-	if (!target)
-		goto nomem;
+	joined = join(cp->root, name);
+	if (!joined || resolve_dirs(cp, joined, &target) < 0)
+		goto fail;
 	ie.path = target;
 	ie.uid = m->uid;
 	ie.gid = m->gid;
@@ -457,31 +509,36 @@ static int add_member(void *ud, const struct src_member *m, struct sb_error *err
 	if (m->hardlink) {
 		char *habs = sb_printf("/%s", m->hardlink);
 		char *hname = habs ? clean_abs(habs) : NULL;
+		char *hjoined = hname ? join(cp->root, hname) : NULL;
 		const struct img_entry *t;
+		struct img_entry first;
 
 		free(habs);
-		link = hname ? join(cp->root, hname) : NULL;
 		free(hname);
-		if (!link)
-			goto nomem;
+		if (!hjoined || resolve_dirs(cp, hjoined, &link) < 0) {
+			free(hjoined);
+			goto fail;
+		}
+		free(hjoined);
 		t = img_tree_get(cp->layer, link);
 		if (!t || t->type != IMG_REG) {
 			error_at(ev, cp->in->pos,
-				 "ADD: member \"%s\" of %s is a hard link to "
-				 "\"%s\", which is not a file earlier in the archive",
+				 "ADD: member \"%s\" of %s is a hard link to \"%s\", which is not "
+				 "a file earlier in the archive",
 				 m->path, cp->archive, m->hardlink);
 			goto out;
 		}
-		/* Both names share one file: the first in layer order carries it.
-		 * Archive groups are numbered apart from the context's inodes. */
-		if (!t->link_group) {
-			struct img_entry first = *t;
-
+		/* Both names are one file: the first in layer order carries it, and
+		 * the last header's owner and mode are the file's. */
+		first = *t;
+		if (!first.link_group)
 			first.link_group = (1ull << 32) + ++cp->archive_groups;
-			if (img_tree_put(cp->layer, &first, ev->err) < 0)
-				goto out;
-			t = img_tree_get(cp->layer, link);
-		}
+		first.uid = ie.uid;
+		first.gid = ie.gid;
+		first.mode = ie.mode;
+		if (img_tree_put(cp->layer, &first, ev->err) < 0)
+			goto out;
+		t = img_tree_get(cp->layer, link);
 		ie = *t;
 		ie.path = target;
 	} else if (S_ISDIR(m->mode)) {
@@ -495,15 +552,14 @@ static int add_member(void *ud, const struct src_member *m, struct sb_error *err
 	} else if (S_ISLNK(m->mode)) {
 		ie.type = IMG_SYMLINK;
 		ie.link = (char *)(m->symlink ? m->symlink : "");
+	} else if (S_ISFIFO(m->mode)) {
+		ie.type = IMG_FIFO;
 	} else {
-		rc = warn_at(ev, cp->in->pos, NULL,
-			     "ADD: member \"%s\" of %s is a device or pipe; it is left out",
-			     m->path, cp->archive);
-		goto out;
-	}
-	if (!name[0]) {
-		/* The archive's "./" changes nothing of the destination. */
-		rc = 0;
+		error_at(ev, cp->in->pos,
+			 "ADD: member \"%s\" of %s is a device, which an image build cannot "
+			 "create (Docker fails the same way)",
+			 m->path, cp->archive);
+		sb_error_hint(ev->err, "leave devices out of the archive");
 		goto out;
 	}
 	if (strchr(target, '/')) {
@@ -519,11 +575,23 @@ static int add_member(void *ud, const struct src_member *m, struct sb_error *err
 	}
 	rc = img_tree_put(cp->layer, &ie, ev->err);
 	goto out;
+fail:
+	if (!ev->err->msg)
+		goto nomem;
+	{
+		char *msg = sb_strdup(ev->err->msg);
+
+		if (msg)
+			error_at(ev, cp->in->pos, "ADD: %s: %s", cp->archive, msg);
+		free(msg);
+	}
+	goto out;
 nomem:
 	oom(ev);
 out:
 	free(abs);
 	free(name);
+	free(joined);
 	free(target);
 	free(link);
 	return rc;
@@ -587,6 +655,8 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 			return oom(ev);
 		if (e->type == CTX_DIR)
 			return mkdir_p(cp, cp->root);
+		if (!cp->dest_dir)
+			cp->onto_dest++;
 		if (!cp->root[0]) {
 			error_at(ev, cp->in->pos, "%s: cannot copy a file onto /", ev->what);
 			return -1;
@@ -639,8 +709,13 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 		ie.link = (char *)e->link;
 		break;
 	default:
-		/* BuildKit leaves named pipes, sockets and devices out without a word;
-		 * scratchbuild leaves them out too, and says so. */
+		if (S_ISSOCK(e->mode)) {
+			/* BuildKit turns a socket into an empty file with its mode. */
+			ie.type = IMG_REG;
+			break;
+		}
+		/* BuildKit leaves named pipes out without a word; scratchbuild
+		 * leaves them (and devices) out too, and says so. */
 		rc = warn_at(ev, cp->in->pos, "exclude it with .dockerignore to silence this",
 			     "%s: \"%s\" in the build context is %s; like Docker, it is "
 			     "not copied",
@@ -722,82 +797,102 @@ out:
 	return rc;
 }
 
-/* Resolves --chown=user[:group]: numbers as they are (group = user when not
- * given), names through /etc/passwd and /etc/group of the layers so far (a
- * user name alone takes its primary group), as BuildKit does. */
-static int resolve_chown(struct eval *ev, const struct df_flag *f, struct copy_flags *fl)
+/* Looks an id up the way BuildKit does for one half of --chown: "" and "root"
+ * are 0, a 32-bit integer is itself (-1, "leave as is", is 0 for files from the
+ * context), anything else a name in the image's `file` (etc/passwd or
+ * etc/group). *found is 0 for a name that is not there. */
+static int chown_id(struct eval *ev, const struct df_flag *f, const char *word, const char *file,
+		    uint32_t *id, uint32_t *primary_gid, int *found)
 {
-	const char *v = f->value, *colon = strchr(v, ':');
-	size_t ulen = colon ? (size_t)(colon - v) : strlen(v);
-	char *user = sb_strndup(v, ulen), *passwd = NULL, *group = NULL;
-	const char *gname = colon ? colon + 1 : NULL;
-	size_t plen = 0, glen = 0;
+	int64_t n;
+	char *text = NULL;
+	size_t len = 0;
 	int rc = -1;
 
-	if (!user)
-		return oom(ev);
-	if (ulen == 0 || (gname && !*gname)) {
-		error_at(ev, f->pos, "%s --chown=%s: the user is missing", ev->what, v);
-		sb_error_hint(ev->err, "write --chown=UID[:GID] or --chown=NAME[:GROUP]");
+	*found = 1;
+	if (!*word || !strcmp(word, "root")) {
+		*id = *primary_gid = 0;
+		return 0;
+	}
+	if (parse_int32(word, strlen(word), &n)) {
+		if (n < -1) {
+			error_at(ev, f->pos, "%s --chown=%s: %s is not an id", ev->what, f->value,
+				 word);
+			return sb_error_hint(ev->err, "ids are numbers from 0 to 2147483647");
+		}
+		*id = *primary_gid = n < 0 ? 0 : (uint32_t)n;
+		return 0;
+	}
+	if (!img_tree_get(ev->fs, file)) {
+		error_at(ev, f->pos, "%s --chown=%s: the image has no /%s to look up \"%s\" in",
+			 ev->what, f->value, file, word);
+		sb_error_hint(ev->err,
+			      "use numeric ids, or COPY an /%s into the image in an "
+			      "earlier step",
+			      file);
 		goto out;
 	}
-	fl->chown = 1;
-	if (parse_id(user, ulen, &fl->uid)) {
-		fl->gid = fl->uid;
-	} else {
-		if (read_image_file(ev, "etc/passwd", &passwd, &plen) < 0)
-			goto located;
-		if (!passwd) {
-			error_at(ev, f->pos,
-				 "%s --chown=%s: the image has no /etc/passwd to look up "
-				 "user \"%s\" in",
-				 ev->what, v, user);
-			sb_error_hint(ev->err, "use a numeric --chown=UID:GID, or COPY an "
-					       "/etc/passwd into the image in an earlier step");
-			goto out;
-		}
-		if (!passwd_lookup(passwd, plen, user, &fl->uid, &fl->gid)) {
-			error_at(ev, f->pos,
-				 "%s --chown=%s: no user \"%s\" in the image's /etc/passwd",
-				 ev->what, v, user);
-			sb_error_hint(ev->err, "check the name, or use a numeric UID");
-			goto out;
-		}
-	}
-	if (gname && !parse_id(gname, strlen(gname), &fl->gid)) {
-		if (read_image_file(ev, "etc/group", &group, &glen) < 0)
-			goto located;
-		if (!group) {
-			error_at(ev, f->pos,
-				 "%s --chown=%s: the image has no /etc/group to look up "
-				 "group \"%s\" in",
-				 ev->what, v, gname);
-			sb_error_hint(ev->err, "use a numeric GID, or COPY an /etc/group into the "
-					       "image in an earlier step");
-			goto out;
-		}
-		if (!group_lookup(group, glen, gname, &fl->gid)) {
-			error_at(ev, f->pos,
-				 "%s --chown=%s: no group \"%s\" in the image's /etc/group",
-				 ev->what, v, gname);
-			sb_error_hint(ev->err, "check the name, or use a numeric GID");
-			goto out;
-		}
-	}
+	if (read_image_file(ev, file, &text, &len) < 0)
+		goto read_failed;
+	if (!strcmp(file, "etc/passwd"))
+		*found = passwd_lookup(text, len, word, id, primary_gid);
+	else
+		*found = group_lookup(text, len, word, id);
 	rc = 0;
 	goto out;
-located : {
-	/* An I/O error reading the file: say where the lookup came from. */
+read_failed : {
 	char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "cannot read");
 
 	if (msg)
-		error_at(ev, f->pos, "%s --chown=%s: %s", ev->what, v, msg);
+		error_at(ev, f->pos, "%s --chown=%s: %s", ev->what, f->value, msg);
 	free(msg);
 }
 out:
+	free(text);
+	return rc;
+}
+
+/* Resolves --chown=user[:group] as BuildKit does: the value is split at the
+ * first ':'; a numeric user without a group means the same group, a user name
+ * alone its primary group from /etc/passwd. BuildKit quietly uses 0 for a user
+ * that /etc/passwd does not list, and keeps the user's group for a group that
+ * /etc/group does not list; scratchbuild does the same and warns. */
+static int resolve_chown(struct eval *ev, const struct df_flag *f, struct copy_flags *fl)
+{
+	const char *colon = strchr(f->value, ':');
+	char *user = sb_strndup(f->value, colon ? (size_t)(colon - f->value) : strlen(f->value));
+	uint32_t primary = 0, unused;
+	int found, rc = -1;
+
+	if (!user)
+		return oom(ev);
+	if (chown_id(ev, f, user, "etc/passwd", &fl->uid, &primary, &found) < 0)
+		goto out;
+	if (!found) {
+		fl->uid = primary = 0;
+		if (warn_at(ev, f->pos, "add the user to /etc/passwd, or use a numeric id",
+			    "%s --chown=%s: no user \"%s\" in the image's /etc/passwd; like "
+			    "Docker, uid 0 is used",
+			    ev->what, f->value, user) < 0)
+			goto out;
+	}
+	fl->gid = primary;
+	if (colon) {
+		if (chown_id(ev, f, colon + 1, "etc/group", &fl->gid, &unused, &found) < 0)
+			goto out;
+		if (!found) {
+			fl->gid = primary;
+			if (warn_at(ev, f->pos, "add the group to /etc/group, or use a numeric id",
+				    "%s --chown=%s: no group \"%s\" in the image's /etc/group; "
+				    "like Docker, gid %u is used",
+				    ev->what, f->value, colon + 1, (unsigned)primary) < 0)
+				goto out;
+		}
+	}
+	fl->chown = 1;
+	rc = 0;
+out:
 	free(user);
-	free(passwd);
-	free(group);
 	return rc;
 }
 
@@ -809,6 +904,13 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 
 	for (size_t i = 0; i < in->nflags; i++) {
 		const struct df_flag *f = &in->flags[i];
+
+		for (size_t k = 0; k < i; k++) {
+			if (!strcmp(in->flags[k].name, f->name) && strcmp(f->name, "exclude")) {
+				error_at(ev, f->pos, "Duplicate flag specified: %s", f->name);
+				return sb_error_hint(ev->err, "give --%s once", f->name);
+			}
+		}
 		int needs_value = !strcmp(f->name, "chown") || !strcmp(f->name, "chmod") ||
 				  !strcmp(f->name, "from") || !strcmp(f->name, "exclude");
 
@@ -860,6 +962,7 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	char **args = NULL, *dest = NULL;
 	size_t nargs = 0, nsrc;
 	const char *raw_dest;
+	int dest_slash;
 	struct sb_buf created_by = {0};
 	int rc = -1;
 
@@ -888,24 +991,19 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 		goto out;
 	}
 	cp.dest = dest;
-	{
-		size_t l = strlen(raw_dest);
-		const struct img_entry *have = img_tree_get(ev->fs, dest);
-
-		cp.dest_dir = l == 0 || raw_dest[l - 1] == '/' || !strcmp(raw_dest, ".") ||
-			      !dest[0] || (have && have->type == IMG_DIR);
-	}
-	if (nsrc > 1 && !cp.dest_dir)
-		warn_at(ev, in->args[nsrc].pos,
-			"end the destination with / to copy several sources into a directory",
-			"%s: %zu sources to \"%s\", which is not a directory: as with Docker, "
-			"each overwrites the last",
-			ev->what, nsrc, raw_dest);
+	dest_slash = strlen(raw_dest) == 0 || raw_dest[strlen(raw_dest) - 1] == '/' ||
+		     !strcmp(raw_dest, ".") || !dest[0];
 
 	for (size_t i = 0; i < nsrc; i++) {
 		char **matches = NULL;
 		size_t n = 0;
 
+		if (!cp.add &&
+		    (!strncmp(args[i], "http://", 7) || !strncmp(args[i], "https://", 8))) {
+			error_at(ev, in->args[i].pos, "source can't be a URL for COPY");
+			sb_error_hint(ev->err, "download it before the build, then COPY the file");
+			goto out;
+		}
 		if (cp.add && is_remote(args[i])) {
 			error_at(ev, in->args[i].pos,
 				 "ADD %s: scratchbuild builds offline and downloads nothing",
@@ -935,6 +1033,14 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			goto out;
 		}
 		for (size_t k = 0; k < n; k++) {
+			const struct img_entry *in_layer = img_tree_get(cp.layer, dest);
+			const struct img_entry *in_fs = img_tree_get(ev->fs, dest);
+
+			/* Decided again for every source, as BuildKit copies them one
+			 * after the other: `COPY dir file /x` makes /x a directory
+			 * first, and the file then goes inside it. */
+			cp.dest_dir = dest_slash || (in_layer ? in_layer->type == IMG_DIR
+							      : in_fs && in_fs->type == IMG_DIR);
 			cp.source = matches[k];
 			free(cp.root);
 			cp.root = NULL;
@@ -955,6 +1061,13 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 		}
 		sb_strv_free(matches);
 	}
+	if (cp.onto_dest > 1 &&
+	    warn_at(ev, in->args[nsrc].pos,
+		    "end the destination with / to copy several sources into a directory",
+		    "%s: %u sources were copied to \"%s\", which is not a directory: as with "
+		    "Docker, each replaced the one before",
+		    ev->what, cp.onto_dest, raw_dest) < 0)
+		goto out;
 	if (img_tree_link_groups(cp.layer, ev->err) < 0 ||
 	    img_tree_each(cp.layer, fs_merge, ev->fs, ev->err) < 0)
 		goto out;

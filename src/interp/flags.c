@@ -21,6 +21,28 @@ int parse_id(const char *s, size_t n, uint32_t *out)
 	return 1;
 }
 
+int parse_int32(const char *s, size_t n, int64_t *out)
+{
+	int neg = 0;
+	int64_t v = 0;
+
+	if (n > 0 && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		s++, n--;
+	}
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+		if (v > (int64_t)INT32_MAX + neg)
+			return 0;
+	}
+	*out = neg ? -v : v;
+	return 1;
+}
+
 /* symbolic := clause ("," clause)*
  * clause   := [ugoa]* (op [rwxXst]*)+      op := "+" | "-" | "=" */
 static int symbolic_valid(const char *s)
@@ -54,11 +76,17 @@ int chmod_parse(const char *value, struct chmod_spec *out, struct sb_error *err)
 
 	memset(out, 0, sizeof(*out));
 	if (n > 0 && strspn(value, "01234567") == n) {
-		unsigned long v = strtoul(value, NULL, 8);
+		unsigned long long v = 0;
 
-		if (n > 5 || v > 07777)
-			return sb_errorf(err, "--chmod=%s: the mode is larger than 07777", value);
-		out->octal = (uint32_t)v;
+		/* BuildKit reads a 32-bit octal number and keeps its permission
+		 * bits only: 4755 gives 0755 (checked against Docker). */
+		for (size_t i = 0; i < n; i++) {
+			v = v * 8 + (unsigned)(value[i] - '0');
+			if (v > UINT32_MAX)
+				return sb_errorf(
+				    err, "--chmod=%s: the mode does not fit in 32 bits", value);
+		}
+		out->octal = (uint32_t)v & 0777;
 		return 0;
 	}
 	if (!symbolic_valid(value))

@@ -21,7 +21,9 @@ int chmod_parse(const char *value, struct chmod_spec *out, struct sb_error *err)
 void chmod_release(struct chmod_spec *c);
 
 /* The mode a file (is_dir 0) or directory (is_dir 1) gets: the octal form
- * replaces the permission bits; the symbolic form edits mode as chmod(1) does
+ * replaces the mode with its permission bits (setuid, setgid and sticky are
+ * dropped, as BuildKit drops them); the symbolic form, newer Dockerfile syntax
+ * that this project checks against chmod(1), edits mode as chmod(1) does
  * with a umask of 0 ("+x" = "a+x"; "X" adds x to directories and to files
  * that already have an x bit). */
 uint32_t chmod_apply(const struct chmod_spec *c, uint32_t mode, int is_dir);
@@ -35,5 +37,9 @@ int group_lookup(const char *text, size_t len, const char *name, uint32_t *gid);
 
 /* Parses a decimal id of at most 32 bits. Returns 1 when s is one, else 0. */
 int parse_id(const char *s, size_t n, uint32_t *out);
+
+/* Parses s as Go's strconv.Atoi does for a 32-bit int ("+7", "007", "-1").
+ * Returns 1 when it is one, else 0. */
+int parse_int32(const char *s, size_t n, int64_t *out);
 
 #endif

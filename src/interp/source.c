@@ -9,8 +9,19 @@
 
 #define ARCHIVE_BLOCK (64u << 10)
 
-/* An archive of the context, open for reading: tar formats only, every
- * compression libarchive knows. */
+/* The compressions ADD unpacks: those of Docker's BuildKit. It copies a
+ * zstd-compressed tar as a plain file, and so does scratchbuild. */
+static int support_formats(struct archive *a)
+{
+	return archive_read_support_filter_gzip(a) < ARCHIVE_WARN ||
+		       archive_read_support_filter_bzip2(a) < ARCHIVE_WARN ||
+		       archive_read_support_filter_xz(a) < ARCHIVE_WARN ||
+		       archive_read_support_format_tar(a) != ARCHIVE_OK
+		   ? -1
+		   : 0;
+}
+
+/* An archive of the context, open for reading. */
 static int archive_open(struct ctx *c, const char *real, struct archive **out, struct sb_error *err)
 {
 	struct archive *a = NULL;
@@ -23,9 +34,7 @@ static int archive_open(struct ctx *c, const char *real, struct archive **out, s
 		close(fd);
 		return sb_errorf(err, "out of memory");
 	}
-	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_open_fd(a, fd, ARCHIVE_BLOCK) != ARCHIVE_OK) {
+	if (support_formats(a) < 0 || archive_read_open_fd(a, fd, ARCHIVE_BLOCK) != ARCHIVE_OK) {
 		sb_error_file(err, real, "cannot read as an archive: %s", archive_error_string(a));
 		archive_read_free(a);
 		close(fd);
@@ -61,8 +70,7 @@ int src_archive_list(struct ctx *c, const char *real, int *is_archive, src_membe
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK) {
+	if (support_formats(a) < 0) {
 		sb_errorf(err, "libarchive: %s", archive_error_string(a));
 		goto out;
 	}

@@ -25,9 +25,9 @@ int src_open(void *ud, const struct img_entry *e, struct img_reader *r, struct s
 /* One member of an archive, as src_archive_list reports it. Pointers are valid
  * during the call only. */
 struct src_member {
-	uint64_t index;	      /* 1-based position in the archive */
-	const char *path;     /* as stored */
-	mode_t mode;	      /* type and permission bits */
+	uint64_t index;	  /* 1-based position in the archive */
+	const char *path; /* as stored */
+	mode_t mode;	  /* type and permission bits */
 	uint32_t uid, gid;
 	uint64_t size;
 	int64_t mtime;
@@ -38,10 +38,10 @@ struct src_member {
 typedef int (*src_member_fn)(void *ud, const struct src_member *m, struct sb_error *err);
 
 /* Decides, as BuildKit's ADD does, whether the context file `real` is a tar
- * archive (plain, or compressed with gzip, bzip2, xz or zstd: by content, not
- * by name): *is_archive is 1 when a first tar header reads. When it is one,
+ * archive (plain, or compressed with gzip, bzip2 or xz: by content, not by
+ * name): *is_archive is 1 when a first tar header reads. When it is one,
  * calls fn for every member in order. */
-int src_archive_list(struct ctx *c, const char *real, int *is_archive, src_member_fn fn,
-		     void *ud, struct sb_error *err);
+int src_archive_list(struct ctx *c, const char *real, int *is_archive, src_member_fn fn, void *ud,
+		     struct sb_error *err);
 
 #endif

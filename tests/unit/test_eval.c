@@ -153,7 +153,7 @@ static void test_several_sources_onto_a_file_keep_the_last(void **state)
 	assert_non_null(e);
 	assert_int_equal(e->size, 3);
 	assert_int_equal(p.nwarnings, 1);
-	assert_non_null(strstr(p.warnings[0].msg, "each overwrites the last"));
+	assert_non_null(strstr(p.warnings[0].msg, "each replaced the one before"));
 	df_plan_release(&p);
 }
 
