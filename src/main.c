@@ -39,6 +39,10 @@ static const char usage_text[] =
     "                      output (default: NAME-TAG.tar from the first -t, else\n"
     "                      image.tar)\n"
     "  -q, --quiet         no progress; print only the image ID\n"
+    "      --explain-ignore PATH\n"
+    "                      build nothing: say whether the build context's ignore\n"
+    "                      file (.dockerignore) excludes PATH, and which line\n"
+    "                      decides; repeatable\n"
     "  -h, --help          this text\n"
     "      --version       the version\n"
     "\n"
@@ -51,6 +55,8 @@ static const char usage_text[] =
     "  scratchbuild -t mini-image:1.0 -o - . | docker load\n";
 
 struct cli {
+	const char **explain; /* --explain-ignore paths, or NULL */
+	size_t nexplain;
 	const char *file;
 	const char *output;
 	const char *context;
@@ -203,6 +209,30 @@ static char *default_output(const struct cli *cli)
 	return sb_printf("%.*s-%s.tar", (int)(colon - ref), ref, colon + 1);
 }
 
+/* --explain-ignore: one line per path, saying what decides and why. */
+static int explain_ignore(struct ctx *ctx, const struct cli *cli, struct sb_error *err)
+{
+	for (size_t i = 0; i < cli->nexplain; i++) {
+		struct ctx_ignore_verdict v = {0};
+		const char *shown;
+
+		if (ctx_explain_ignore(ctx, cli->explain[i], &v, err) < 0)
+			return -1;
+		shown = v.path[0] ? v.path : ".";
+		if (v.source == CTX_IGNORE_NONE)
+			printf("%s: included: the build context has no .dockerignore\n", shown);
+		else if (!v.matched)
+			printf("%s: included: no pattern of %s matches it\n", shown, v.ignore_file);
+		else
+			printf("%s: %s by %s:%u: %s%s%s%s%s\n", shown,
+			       v.excluded ? "excluded" : "included (re-included)", v.file, v.line,
+			       v.exception ? "!" : "", v.pattern, v.parent ? " (it matches " : "",
+			       v.parent ? v.parent : "", v.parent ? ", a directory above it)" : "");
+		ctx_ignore_verdict_release(&v);
+	}
+	return 0;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *err, int *exit_now)
 {
 	static const struct option opts[] = {
@@ -210,6 +240,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 	    {"tag", required_argument, NULL, 't'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"explain-ignore", required_argument, NULL, 'E'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -230,6 +261,15 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 		case 'q':
 			cli->quiet = 1;
 			break;
+		case 'E': {
+			size_t ecap = cli->nexplain;
+
+			if (sb_grow(&cli->explain, &ecap, cli->nexplain + 1,
+				    sizeof(*cli->explain)) < 0)
+				return sb_errorf(err, "out of memory");
+			cli->explain[cli->nexplain++] = optarg;
+			break;
+		}
 		case 't': {
 			char *tag;
 
@@ -314,6 +354,14 @@ int main(int argc, char **argv)
 		fputs("scratchbuild: out of memory\n", stderr);
 		goto out;
 	}
+	if (cli.nexplain) {
+		if (ctx_open(&ctx, cli.context, strcmp(dockerfile, "-") ? dockerfile : NULL, &err) <
+			0 ||
+		    explain_ignore(ctx, &cli, &err) < 0)
+			goto fail;
+		status = 0;
+		goto out;
+	}
 	if (!strcmp(output, "-") && isatty(STDOUT_FILENO)) {
 		status = usage_error("%s", "-o - would write the image tar to the terminal; pipe "
 					   "it (| docker load) or redirect it (> image.tar)");
@@ -372,6 +420,7 @@ out:
 	df_file_release(&df);
 	sb_error_release(&err);
 	sb_strv_free(cli.tags);
+	free(cli.explain);
 	free(dockerfile);
 	free(output);
 	return status;

@@ -121,18 +121,23 @@ static int add_step(struct eval *ev, const struct df_instr *in, long layer, uint
 {
 	struct df_plan *p = ev->plan;
 	size_t cap = p->nsteps;
-	char *upper = sb_strdup(df_kind_name(in->kind));
-	char *text;
+	struct sb_buf text = {0};
+	int rc = sb_buf_adds(&text, df_kind_name(in->kind));
 
-	if (!upper)
-		return oom(ev);
-	text = in->rest && in->rest[0] ? sb_printf("%s %s", upper, in->rest) : sb_strdup(upper);
-	free(upper);
-	if (!text || sb_grow(&p->steps, &cap, p->nsteps + 1, sizeof(*p->steps)) < 0) {
-		free(text);
+	/* The line as written, continuations joined: flags, then the rest. */
+	for (size_t i = 0; i < in->nflags && rc == 0; i++)
+		rc = in->flags[i].value
+			 ? sb_buf_addf(&text, " --%s=%s", in->flags[i].name, in->flags[i].value)
+			 : sb_buf_addf(&text, " --%s", in->flags[i].name);
+	if (rc == 0 && in->rest && in->rest[0])
+		rc = sb_buf_addf(&text, " %s", in->rest);
+	if (rc < 0 || sb_grow(&p->steps, &cap, p->nsteps + 1, sizeof(*p->steps)) < 0) {
+		sb_buf_release(&text);
 		return oom(ev);
 	}
-	p->steps[p->nsteps].text = text;
+	p->steps[p->nsteps].text = sb_buf_detach(&text);
+	if (!p->steps[p->nsteps].text)
+		return oom(ev);
 	p->steps[p->nsteps].layer = layer;
 	p->steps[p->nsteps].payload = payload;
 	p->steps[p->nsteps].pos = in->pos;
@@ -262,8 +267,11 @@ struct link_id {
 struct copy_flags {
 	int chown; /* --chown given: uid/gid below */
 	uint32_t uid, gid;
-	int chmod; /* --chmod given */
+		int chmod; /* --chmod given */
 	struct chmod_spec mode;
+	const char **exclude; /* --exclude patterns (borrowed from the flags) */
+	size_t nexclude;
+	int parents; /* --parents */
 };
 
 struct copy {
@@ -934,12 +942,20 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 						     "symbolic one such as u+x,go=rX");
 			}
 			fl->chmod = 1;
-		} else if (!strcmp(f->name, "link")) {
+				} else if (!strcmp(f->name, "link") || !strcmp(f->name, "parents")) {
 			if (f->value && strcmp(f->value, "true") && strcmp(f->value, "false")) {
-				error_at(ev, f->pos, "--link takes true or false, not \"%s\"",
-					 f->value);
+				error_at(ev, f->pos, "--%s takes true or false, not \"%s\"",
+					 f->name, f->value);
 				return -1;
 			}
+			if (!strcmp(f->name, "parents"))
+				fl->parents = !f->value || !strcmp(f->value, "true");
+		} else if (!strcmp(f->name, "exclude")) {
+			size_t cap = fl->nexclude;
+
+			if (sb_grow(&fl->exclude, &cap, fl->nexclude + 1, sizeof(*fl->exclude)) < 0)
+				return oom(ev);
+			fl->exclude[fl->nexclude++] = f->value;
 		} else if (!strcmp(f->name, "from")) {
 			error_at(ev, f->pos,
 				 "%s --from is not supported by this version of "
@@ -948,7 +964,9 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 			return sb_error_hint(ev->err, "copy from the build context instead");
 		} else {
 			error_at(ev, f->pos, "Unknown flag: %s", f->name);
-			return sb_error_hint(ev->err, "%s takes --chown, --chmod and --link", name);
+			return sb_error_hint(ev->err,
+					     "%s takes --chown, --chmod, --link, --exclude and --parents",
+					     name);
 		}
 	}
 	return 0;
@@ -961,13 +979,17 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	struct copy cp = {.ev = ev, .in = in, .add = in->kind == DF_ADD};
 	char **args = NULL, *dest = NULL;
 	size_t nargs = 0, nsrc;
-	const char *raw_dest;
+		const char *raw_dest;
 	int dest_slash;
+	struct ctx_walk_opts wopts = {0};
+	char *base = NULL, *include = NULL; /* --parents: a source cut at its pivot */
 	struct sb_buf created_by = {0};
 	int rc = -1;
 
-	if (copy_flags(ev, in, &cp.fl) < 0)
+		if (copy_flags(ev, in, &cp.fl) < 0)
 		goto out;
+	wopts.exclude = cp.fl.exclude;
+	wopts.nexclude = cp.fl.nexclude;
 	if (expand_args(ev, in, &args) < 0)
 		goto out;
 	while (args[nargs])
@@ -1012,7 +1034,14 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 					       "and ADD or COPY the local copy");
 			goto out;
 		}
-		if (ctx_match(ev->ctx, args[i], &matches, &n, ev->err) < 0) {
+				free(base);
+		free(include);
+		base = include = NULL;
+		if (cp.fl.parents &&
+		    ctx_parents_split(args[i], &base, &include, &wopts.require_match, ev->err) < 0)
+			goto out;
+		wopts.include = include;
+		if (ctx_match(ev->ctx, base ? base : args[i], &matches, &n, ev->err) < 0) {
 			sb_error_prefix(ev->err, "%s %s", ev->what, args[i]);
 			goto out;
 		}
@@ -1039,12 +1068,13 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			/* Decided again for every source, as BuildKit copies them one
 			 * after the other: `COPY dir file /x` makes /x a directory
 			 * first, and the file then goes inside it. */
-			cp.dest_dir = dest_slash || (in_layer ? in_layer->type == IMG_DIR
-							      : in_fs && in_fs->type == IMG_DIR);
+						cp.dest_dir = dest_slash || cp.fl.parents ||
+				      (in_layer ? in_layer->type == IMG_DIR
+						: in_fs && in_fs->type == IMG_DIR);
 			cp.source = matches[k];
 			free(cp.root);
 			cp.root = NULL;
-			if (ctx_walk(ev->ctx, matches[k], copy_visit, &cp, ev->err) < 0) {
+						if (ctx_walk2(ev->ctx, matches[k], &wopts, copy_visit, &cp, ev->err) < 0) {
 				sb_strv_free(matches);
 				if (ev->err->line == 0 && ev->err->msg) {
 					char *msg = sb_strdup(ev->err->msg);
@@ -1100,7 +1130,10 @@ out:
 	img_tree_free(cp.layer);
 	free(cp.root);
 	free(cp.links);
-	chmod_release(&cp.fl.mode);
+			chmod_release(&cp.fl.mode);
+	free(cp.fl.exclude);
+	free(base);
+	free(include);
 	free(dest);
 	sb_strv_free(args);
 	return rc;
