@@ -10,6 +10,7 @@
 #include "interp/parse.h"
 #include "interp/source.h"
 #include "util/error.h"
+#include "util/io.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -129,12 +130,10 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 /* Reads all of path ("-" = stdin) into a malloc'd buffer with a NUL after it. */
-static int read_all(const char *path, char **buf, size_t *len, struct sb_error *err)
+static int read_dockerfile(const char *path, char **buf, size_t *len, struct sb_error *err)
 {
-	struct sb_buf b = {0};
-	char chunk[65536];
 	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	int rc = -1;
+	int rc;
 
 	if (fd < 0) {
 		sb_error_file(err, path, "cannot open the Dockerfile: %s", strerror(errno));
@@ -143,31 +142,7 @@ static int read_all(const char *path, char **buf, size_t *len, struct sb_error *
 					   "in the context directory");
 		return -1;
 	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sb_error_file(err, path, "cannot read the Dockerfile: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sb_buf_add(&b, chunk, (size_t)n) < 0) {
-			sb_errorf(err, "out of memory");
-			goto out;
-		}
-	}
-	if (!b.buf && sb_buf_add(&b, "", 0) < 0) {
-		sb_errorf(err, "out of memory");
-		goto out;
-	}
-	*len = b.len;
-	*buf = sb_buf_detach(&b);
-	rc = 0;
-out:
-	sb_buf_release(&b);
+	rc = sb_read_all(fd, path, 64u << 20, buf, len, err);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;
@@ -368,7 +343,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (read_all(dockerfile, &buf, &len, &err) < 0)
+	if (read_dockerfile(dockerfile, &buf, &len, &err) < 0)
 		goto fail;
 	/* Messages name the Dockerfile as the user named it. */
 	name = sb_strdup(strcmp(dockerfile, "-") ? dockerfile : "<stdin>");

@@ -10,6 +10,7 @@
 #include "interp/golang.h"
 #include "interp/shlex.h"
 #include "interp/source.h"
+#include "util/io.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -267,7 +268,7 @@ struct link_id {
 struct copy_flags {
 	int chown; /* --chown given: uid/gid below */
 	uint32_t uid, gid;
-		int chmod; /* --chmod given */
+	int chmod; /* --chmod given */
 	struct chmod_spec mode;
 	const char **exclude; /* --exclude patterns (borrowed from the flags) */
 	size_t nexclude;
@@ -766,41 +767,20 @@ static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
 static int read_image_file(struct eval *ev, const char *path, char **out, size_t *len)
 {
 	const struct img_entry *e = img_tree_get(ev->fs, path);
-	struct sb_buf b = {0};
-	char chunk[8192];
-	int fd = -1, rc = -1;
+	int fd, rc;
 
 	*out = NULL;
 	*len = 0;
 	if (!e)
 		return 0;
-	if (e->type != IMG_REG || !e->source)
-		return sb_errorf(ev->err, "/%s in the image is not a regular file", path);
-	if (e->size > (16u << 20))
-		return sb_errorf(ev->err, "/%s in the image is larger than 16 MiB", path);
+	if (e->type != IMG_REG || !e->source || e->member)
+		return sb_errorf(ev->err,
+				 "/%s in the image is not a regular file of the build "
+				 "context",
+				 path);
 	if (ctx_open_file(ev->ctx, e->source, &fd, ev->err) < 0)
 		return -1;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sb_error_file(ev->err, e->source, "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sb_buf_add(&b, chunk, (size_t)n) < 0) {
-			oom(ev);
-			goto out;
-		}
-	}
-	*len = b.len;
-	*out = sb_buf_detach(&b);
-	rc = *out ? 0 : oom(ev);
-out:
-	sb_buf_release(&b);
+	rc = sb_read_all(fd, e->source, 16u << 20, out, len, ev->err);
 	close(fd);
 	return rc;
 }
@@ -942,7 +922,7 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 						     "symbolic one such as u+x,go=rX");
 			}
 			fl->chmod = 1;
-				} else if (!strcmp(f->name, "link") || !strcmp(f->name, "parents")) {
+		} else if (!strcmp(f->name, "link") || !strcmp(f->name, "parents")) {
 			if (f->value && strcmp(f->value, "true") && strcmp(f->value, "false")) {
 				error_at(ev, f->pos, "--%s takes true or false, not \"%s\"",
 					 f->name, f->value);
@@ -964,9 +944,9 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 			return sb_error_hint(ev->err, "copy from the build context instead");
 		} else {
 			error_at(ev, f->pos, "Unknown flag: %s", f->name);
-			return sb_error_hint(ev->err,
-					     "%s takes --chown, --chmod, --link, --exclude and --parents",
-					     name);
+			return sb_error_hint(
+			    ev->err, "%s takes --chown, --chmod, --link, --exclude and --parents",
+			    name);
 		}
 	}
 	return 0;
@@ -979,14 +959,14 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	struct copy cp = {.ev = ev, .in = in, .add = in->kind == DF_ADD};
 	char **args = NULL, *dest = NULL;
 	size_t nargs = 0, nsrc;
-		const char *raw_dest;
+	const char *raw_dest;
 	int dest_slash;
 	struct ctx_walk_opts wopts = {0};
 	char *base = NULL, *include = NULL; /* --parents: a source cut at its pivot */
 	struct sb_buf created_by = {0};
 	int rc = -1;
 
-		if (copy_flags(ev, in, &cp.fl) < 0)
+	if (copy_flags(ev, in, &cp.fl) < 0)
 		goto out;
 	wopts.exclude = cp.fl.exclude;
 	wopts.nexclude = cp.fl.nexclude;
@@ -1034,7 +1014,7 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 					       "and ADD or COPY the local copy");
 			goto out;
 		}
-				free(base);
+		free(base);
 		free(include);
 		base = include = NULL;
 		if (cp.fl.parents &&
@@ -1068,13 +1048,13 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			/* Decided again for every source, as BuildKit copies them one
 			 * after the other: `COPY dir file /x` makes /x a directory
 			 * first, and the file then goes inside it. */
-						cp.dest_dir = dest_slash || cp.fl.parents ||
+			cp.dest_dir = dest_slash || cp.fl.parents ||
 				      (in_layer ? in_layer->type == IMG_DIR
 						: in_fs && in_fs->type == IMG_DIR);
 			cp.source = matches[k];
 			free(cp.root);
 			cp.root = NULL;
-						if (ctx_walk2(ev->ctx, matches[k], &wopts, copy_visit, &cp, ev->err) < 0) {
+			if (ctx_walk2(ev->ctx, matches[k], &wopts, copy_visit, &cp, ev->err) < 0) {
 				sb_strv_free(matches);
 				if (ev->err->line == 0 && ev->err->msg) {
 					char *msg = sb_strdup(ev->err->msg);
@@ -1130,7 +1110,7 @@ out:
 	img_tree_free(cp.layer);
 	free(cp.root);
 	free(cp.links);
-			chmod_release(&cp.fl.mode);
+	chmod_release(&cp.fl.mode);
 	free(cp.fl.exclude);
 	free(base);
 	free(include);

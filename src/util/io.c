@@ -1,0 +1,41 @@
+#include "util/io.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+int sb_read_all(int fd, const char *name, size_t max, char **out, size_t *len, struct sb_error *err)
+{
+	struct sb_buf b = {0};
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sb_error_file(err, name, "cannot read: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			sb_error_file(err, name, "larger than %zu MiB", max >> 20);
+			goto fail;
+		}
+		if (sb_buf_add(&b, chunk, (size_t)n) < 0) {
+			sb_errorf(err, "out of memory");
+			goto fail;
+		}
+	}
+	*len = b.len;
+	*out = sb_buf_detach(&b);
+	if (!*out)
+		return sb_errorf(err, "out of memory");
+	return 0;
+fail:
+	sb_buf_release(&b);
+	return -1;
+}
