@@ -40,6 +40,10 @@ static const char usage_text[] =
     "                      output (default: NAME-TAG.tar from the first -t, else\n"
     "                      image.tar)\n"
     "  -q, --quiet         no progress; print only the image ID\n"
+    "      --build-arg K[=V]\n"
+    "                      a value for ARG K; a bare K takes its value from the\n"
+    "                      environment (repeatable)\n"
+    "      --target NAME   write the stage NAME instead of the last one\n"
     "      --explain-ignore PATH\n"
     "                      build nothing: say whether the build context's ignore\n"
     "                      file (.dockerignore) excludes PATH, and which line\n"
@@ -56,6 +60,9 @@ static const char usage_text[] =
     "  scratchbuild -t mini-image:1.0 -o - . | docker load\n";
 
 struct cli {
+	char **build_args; /* "K=V", NULL-terminated; owned */
+	size_t nbuild_args;
+	const char *target;
 	const char **explain; /* --explain-ignore paths, or NULL */
 	size_t nexplain;
 	const char *file;
@@ -216,6 +223,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 	    {"output", required_argument, NULL, 'o'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"explain-ignore", required_argument, NULL, 'E'},
+	    {"build-arg", required_argument, NULL, 'B'},
+	    {"target", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -236,6 +245,27 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 		case 'q':
 			cli->quiet = 1;
 			break;
+		case 'T':
+			cli->target = optarg;
+			break;
+		case 'B': {
+			size_t bcap = cli->nbuild_args;
+			const char *env = strchr(optarg, '=') ? NULL : getenv(optarg);
+			char *kv;
+
+			/* A bare K takes the environment's value; unset, it is left out. */
+			if (!strchr(optarg, '=') && !env)
+				break;
+			kv = env ? sb_printf("%s=%s", optarg, env) : sb_strdup(optarg);
+			if (!kv || sb_grow(&cli->build_args, &bcap, cli->nbuild_args + 2,
+					   sizeof(*cli->build_args)) < 0) {
+				free(kv);
+				return sb_errorf(err, "out of memory");
+			}
+			cli->build_args[cli->nbuild_args++] = kv;
+			cli->build_args[cli->nbuild_args] = NULL;
+			break;
+		}
 		case 'E': {
 			size_t ecap = cli->nexplain;
 
@@ -357,6 +387,8 @@ int main(int argc, char **argv)
 	if (ctx_open(&ctx, cli.context, strcmp(dockerfile, "-") ? dockerfile : NULL, &err) < 0)
 		goto fail;
 	eopts.tags = cli.tags;
+	eopts.build_args = cli.build_args;
+	eopts.target = cli.target;
 	if (df_eval(&df, ctx, &eopts, &plan, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < plan.nwarnings; i++)
@@ -396,6 +428,7 @@ out:
 	sb_error_release(&err);
 	sb_strv_free(cli.tags);
 	free(cli.explain);
+	sb_strv_free(cli.build_args);
 	free(dockerfile);
 	free(output);
 	return status;

@@ -9,18 +9,35 @@ void img_init(struct image *img)
 	memset(img, 0, sizeof(*img));
 }
 
+void img_config_release(struct img_config *c)
+{
+	free(c->user);
+	sb_strv_free(c->ports);
+	sb_strv_free(c->env);
+	sb_strv_free(c->entrypoint);
+	sb_strv_free(c->cmd);
+	sb_strv_free(c->volumes);
+	free(c->workdir);
+	sb_strv_free(c->labels);
+	free(c->stop_signal);
+	if (c->health)
+		sb_strv_free(c->health->test);
+	free(c->health);
+	sb_strv_free(c->onbuild);
+	sb_strv_free(c->shell);
+	free(c->author);
+	for (size_t i = 0; i < c->nhistory; i++)
+		free(c->history[i].created_by);
+	free(c->history);
+	memset(c, 0, sizeof(*c));
+}
+
 void img_release(struct image *img)
 {
 	for (size_t i = 0; i < img->nlayers; i++)
 		img_tree_free(img->layers[i]);
 	free(img->layers);
-	sb_strv_free(img->config.env);
-	sb_strv_free(img->config.entrypoint);
-	sb_strv_free(img->config.ports);
-	free(img->config.workdir);
-	for (size_t i = 0; i < img->config.nhistory; i++)
-		free(img->config.history[i].created_by);
-	free(img->config.history);
+	img_config_release(&img->config);
 	sb_strv_free(img->tags);
 	free(img->architecture);
 	free(img->os);

@@ -57,6 +57,16 @@ size_t img_tree_count(const struct img_tree *t);
 typedef int (*img_visit)(void *ud, const struct img_entry *e, struct sb_error *err);
 int img_tree_each(const struct img_tree *t, img_visit fn, void *ud, struct sb_error *err);
 
+/* Calls fn for the entry at path and everything below it, in layer-tar
+ * order. Returns 1 when there is no entry at path (fn not called). */
+int img_tree_walk(const struct img_tree *t, const char *path, img_visit fn, void *ud,
+		  struct sb_error *err);
+
+/* Calls fn for each entry directly inside directory dir ("" for the root),
+ * names sorted. Returns 1 when dir is not a directory of the tree. */
+int img_tree_children(const struct img_tree *t, const char *dir, img_visit fn, void *ud,
+		      struct sb_error *err);
+
 /* Turns each hard-link group into one regular file (the first in layer order)
  * and hard links to it. Call once, when the layer is complete. */
 int img_tree_link_groups(struct img_tree *t, struct sb_error *err);
@@ -68,11 +78,30 @@ struct img_history {
 };
 
 /* The runtime config and history. Every char ** is NULL-terminated and owned. */
+/* HEALTHCHECK: Docker's HealthConfig. Durations in nanoseconds, 0 = default. */
+struct img_health {
+	char **test; /* ["CMD", ...], ["CMD-SHELL", cmd] or ["NONE"] */
+	int64_t interval, timeout, start_period;
+	int retries;
+};
+
+/* The runtime config and history. Every char ** is NULL-terminated and owned;
+ * NULL means "not set" (the field is left out of the JSON). */
 struct img_config {
-	char **env;	   /* "K=V" */
-	char **entrypoint; /* NULL when not set */
+	char *user;	   /* USER, or NULL */
 	char **ports;	   /* "8080/tcp", sorted as Go sorts map keys, no duplicates */
-	char *workdir;	   /* owned */
+	char **env;	   /* "K=V", in the order they were first set */
+	char **entrypoint; /* ENTRYPOINT */
+	char **cmd;	   /* CMD */
+	char **volumes;	   /* VOLUME paths, sorted, no duplicates */
+	char *workdir;	   /* WORKDIR */
+	char **labels;	   /* LABEL: key, value, key, value...; sorted by key, keys unique */
+	char *stop_signal; /* STOPSIGNAL, or NULL */
+	struct img_health *health; /* HEALTHCHECK, or NULL */
+	int args_escaped;  /* BuildKit's ArgsEscaped (set by CMD) */
+	char **onbuild;	   /* ONBUILD instructions as written */
+	char **shell;	   /* SHELL */
+	char *author;	   /* MAINTAINER, or NULL */
 	struct img_history *history;
 	size_t nhistory;
 };
@@ -92,6 +121,8 @@ struct image {
 
 void img_init(struct image *img);
 void img_release(struct image *img);
+/* Frees what a config holds and leaves it empty. */
+void img_config_release(struct img_config *c);
 
 /* Appends a history entry; created_by is copied. */
 int img_add_history(struct image *img, const char *created_by, int empty_layer,

@@ -144,6 +144,111 @@ static int start(struct gen *g, struct sb_error *err)
 	return 0;
 }
 
+static void integer(struct gen *g, long long v)
+{
+	if (g->st == yajl_gen_status_ok)
+		g->st = yajl_gen_integer(g->g, v);
+}
+
+/* A Go map[string]struct{} as JSON: {"a":{},"b":{}}. */
+static void set(struct gen *g, char *const *keys)
+{
+	map_open(g);
+	for (size_t i = 0; keys[i]; i++) {
+		str(g, keys[i]);
+		map_open(g);
+		map_close(g);
+	}
+	map_close(g);
+}
+
+/* The runtime config as BuildKit writes it: its Go struct's field order,
+ * empty fields left out, OnBuild null when empty. */
+static void config_fields(struct gen *g, const struct img_config *c)
+{
+	map_open(g);
+	if (c->user && c->user[0]) {
+		str(g, "User");
+		str(g, c->user);
+	}
+	if (c->ports && c->ports[0]) {
+		str(g, "ExposedPorts");
+		set(g, c->ports);
+	}
+	if (c->env && c->env[0]) {
+		str(g, "Env");
+		strv(g, c->env);
+	}
+	if (c->entrypoint && c->entrypoint[0]) {
+		str(g, "Entrypoint");
+		strv(g, c->entrypoint);
+	}
+	if (c->cmd && c->cmd[0]) {
+		str(g, "Cmd");
+		strv(g, c->cmd);
+	}
+	if (c->volumes && c->volumes[0]) {
+		str(g, "Volumes");
+		set(g, c->volumes);
+	}
+	if (c->workdir && c->workdir[0]) {
+		str(g, "WorkingDir");
+		str(g, c->workdir);
+	}
+	if (c->labels && c->labels[0]) {
+		str(g, "Labels");
+		map_open(g);
+		for (size_t i = 0; c->labels[i] && c->labels[i + 1]; i += 2) {
+			str(g, c->labels[i]);
+			str(g, c->labels[i + 1]);
+		}
+		map_close(g);
+	}
+	if (c->stop_signal && c->stop_signal[0]) {
+		str(g, "StopSignal");
+		str(g, c->stop_signal);
+	}
+	if (c->health) {
+		str(g, "Healthcheck");
+		map_open(g);
+		if (c->health->test && c->health->test[0]) {
+			str(g, "Test");
+			strv(g, c->health->test);
+		}
+		if (c->health->interval) {
+			str(g, "Interval");
+			integer(g, c->health->interval);
+		}
+		if (c->health->timeout) {
+			str(g, "Timeout");
+			integer(g, c->health->timeout);
+		}
+		if (c->health->start_period) {
+			str(g, "StartPeriod");
+			integer(g, c->health->start_period);
+		}
+		if (c->health->retries) {
+			str(g, "Retries");
+			integer(g, c->health->retries);
+		}
+		map_close(g);
+	}
+	if (c->args_escaped) {
+		str(g, "ArgsEscaped");
+		boolean(g, 1);
+	}
+	str(g, "OnBuild");
+	if (c->onbuild && c->onbuild[0])
+		strv(g, c->onbuild);
+	else
+		null(g);
+	if (c->shell && c->shell[0]) {
+		str(g, "Shell");
+		strv(g, c->shell);
+	}
+	map_close(g);
+}
+
 int img_config_json(const struct image *img, char *const *diff_ids, char **out, size_t *len,
 		    struct sb_error *err)
 {
@@ -156,33 +261,12 @@ int img_config_json(const struct image *img, char *const *diff_ids, char **out, 
 	str(&g, "architecture");
 	str(&g, img->architecture);
 
+	if (c->author) {
+		str(&g, "author");
+		str(&g, c->author);
+	}
 	str(&g, "config");
-	map_open(&g);
-	if (c->ports && c->ports[0]) {
-		str(&g, "ExposedPorts");
-		map_open(&g);
-		for (size_t i = 0; c->ports[i]; i++) {
-			str(&g, c->ports[i]);
-			map_open(&g);
-			map_close(&g);
-		}
-		map_close(&g);
-	}
-	if (c->env && c->env[0]) {
-		str(&g, "Env");
-		strv(&g, c->env);
-	}
-	if (c->entrypoint) {
-		str(&g, "Entrypoint");
-		strv(&g, c->entrypoint);
-	}
-	if (c->workdir && c->workdir[0]) {
-		str(&g, "WorkingDir");
-		str(&g, c->workdir);
-	}
-	str(&g, "OnBuild");
-	null(&g);
-	map_close(&g);
+	config_fields(&g, c);
 
 	str(&g, "created");
 	timestamp(&g, img->epoch);

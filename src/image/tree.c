@@ -213,6 +213,47 @@ int img_tree_each(const struct img_tree *t, img_visit fn, void *ud, struct sb_er
 	return each(&t->root, fn, ud, err);
 }
 
+static struct node *node_at(const struct img_tree *t, const char *path)
+{
+	const char *base;
+	struct node *p;
+	size_t i;
+	int found;
+
+	if (!*path)
+		return (struct node *)&t->root;
+	p = parent_of(t, path, &base);
+	if (!p || !*base)
+		return NULL;
+	i = find_child(p, base, strlen(base), &found);
+	return found ? p->child[i] : NULL;
+}
+
+int img_tree_walk(const struct img_tree *t, const char *path, img_visit fn, void *ud,
+		  struct sb_error *err)
+{
+	struct node *n = node_at(t, path);
+
+	if (!n || n == &t->root)
+		return n ? each(n, fn, ud, err) : 1;
+	if (fn(ud, &n->e, err) < 0)
+		return -1;
+	return each(n, fn, ud, err);
+}
+
+int img_tree_children(const struct img_tree *t, const char *dir, img_visit fn, void *ud,
+		      struct sb_error *err)
+{
+	struct node *n = node_at(t, dir);
+
+	if (!n || (n != &t->root && n->e.type != IMG_DIR))
+		return 1;
+	for (size_t i = 0; i < n->nchild; i++)
+		if (fn(ud, &n->child[i]->e, err) < 0)
+			return -1;
+	return 0;
+}
+
 /* The first member of each hard-link group seen in layer order. */
 struct group_first {
 	uint64_t group;

@@ -6,6 +6,7 @@
  * holds that directory again, with the mode and owner it already had.
  */
 #include "interp/eval.h"
+#include "context/match.h"
 #include "interp/flags.h"
 #include "interp/golang.h"
 #include "interp/shlex.h"
@@ -25,22 +26,47 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* A build argument: declared by ARG, valued by its default or --build-arg. */
+struct var {
+	char *name;
+	char *value; /* NULL: declared without a value */
+};
+
+/* One build stage being evaluated: what FROM starts and the instructions up
+ * to the next FROM fill in. */
+struct state {
+	struct image img;      /* layers, config, history */
+	struct img_tree *fs;   /* the stage's file system so far: metadata, and where
+				  each file's bytes come from (COPY --from, --chown) */
+	struct df_step *steps; /* owned */
+	size_t nsteps;
+	struct var *vars; /* what $name means: ENV and valued ARGs, the last one to
+			     set a name winning (BuildKit's rule) */
+	size_t nvars;
+	int cmd_set; /* CMD given in this stage: ENTRYPOINT keeps it */
+};
+
+/* Where each stage is in the Dockerfile. */
+struct stage_info {
+	char *name;	     /* from "AS name", lower case, or NULL; owned */
+	size_t from, end;    /* its FROM, and one past its last instruction */
+	struct img_tree *fs; /* once evaluated for COPY --from: its file system */
+	int busy;	     /* being evaluated (a reference back is a cycle) */
+};
+
 struct eval {
 	const char *what; /* the instruction being evaluated, e.g. "COPY" */
 	const struct df_file *f;
 	struct ctx *ctx;
-	struct df_plan *plan;
-	struct img_tree *fs; /* the image's file system so far: metadata only */
-	int in_stage;	     /* a FROM has been seen */
+	const struct df_eval_opts *opts;
+	struct df_plan *plan; /* warnings go here */
+	struct state *st;     /* the stage being evaluated */
+	struct var *meta;     /* ARGs before the first FROM (they only reach FROM) */
+	size_t nmeta;
+	struct stage_info *stages;
+	size_t nstages;
 	struct sb_error *err;
 };
-
-/* No build arguments or ENV exist yet: every variable expands to "". */
-static const char *no_vars(void *ud, const char *name)
-{
-	(void)ud, (void)name;
-	return NULL;
-}
 
 const char *df_host_architecture(void)
 {
@@ -109,18 +135,29 @@ static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const c
 	va_end(ap);
 	if (!msg)
 		return oom(ev);
-	w = &p->warnings[p->nwarnings++];
+	w = &p->warnings[p->nwarnings];
 	memset(w, 0, sizeof(*w));
 	sb_error_at(w, &ev->f->src, pos, "warning: %s", msg);
+	free(msg);
+	if (!w->msg)
+		return oom(ev);
+	/* A stage evaluated twice (FROM stage, COPY --from) says things once. */
+	for (size_t i = 0; i < p->nwarnings; i++) {
+		if (p->warnings[i].line == w->line && p->warnings[i].col == w->col &&
+		    !strcmp(p->warnings[i].msg, w->msg)) {
+			sb_error_release(w);
+			return 0;
+		}
+	}
 	if (hint)
 		sb_error_hint(w, "%s", hint);
-	free(msg);
+	p->nwarnings++;
 	return 0;
 }
 
 static int add_step(struct eval *ev, const struct df_instr *in, long layer, uint64_t payload)
 {
-	struct df_plan *p = ev->plan;
+	struct state *p = ev->st;
 	size_t cap = p->nsteps;
 	struct sb_buf text = {0};
 	int rc = sb_buf_adds(&text, df_kind_name(in->kind));
@@ -146,34 +183,25 @@ static int add_step(struct eval *ev, const struct df_instr *in, long layer, uint
 	return 0;
 }
 
-/* The arguments of in after quote removal and variable expansion: the JSON
- * strings as they are, or each shell word processed. *out is NULL-terminated
- * and yours (sb_strv_free). */
+static int expand_word(struct eval *ev, const char *word, struct sb_pos pos, char **out);
+
+/* The arguments of in, each word processed as BuildKit does (quotes, escapes,
+ * the stage's variables), in the JSON form too. *out is NULL-terminated and
+ * yours (sb_strv_free). */
 static int expand_args(struct eval *ev, const struct df_instr *in, char ***out)
 {
 	char **v = calloc(in->nargs + 1, sizeof(*v));
 
 	if (!v)
 		return oom(ev);
-	/* BuildKit processes the words of both forms (JSON strings too). */
 	for (size_t i = 0; i < in->nargs; i++) {
-		if (shlex_word(in->args[i].text, ev->f->escape, no_vars, NULL, &v[i], ev->err) <
-		    0) {
-			char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad word");
-
-			if (!msg)
-				goto nomem;
-			error_at(ev, in->args[i].pos, "%s: %s", df_kind_name(in->kind), msg);
-			free(msg);
+		if (expand_word(ev, in->args[i].text, in->args[i].pos, &v[i]) < 0) {
 			sb_strv_free(v);
 			return -1;
 		}
 	}
 	*out = v;
 	return 0;
-nomem:
-	sb_strv_free(v);
-	return oom(ev);
 }
 
 static int refuse_flags(struct eval *ev, const struct df_instr *in)
@@ -188,71 +216,202 @@ static int refuse_flags(struct eval *ev, const struct df_instr *in)
 			     df_kind_name(in->kind));
 }
 
-/* ---- FROM ----------------------------------------------------------------- */
+/* ---- variables -------------------------------------------------------------- */
 
-static void reset_stage(struct eval *ev)
+/* The build argument name from --build-arg, or NULL. */
+static const char *build_arg(const struct eval *ev, const char *name, int *given)
 {
-	struct image *img = &ev->plan->img;
+	size_t n = strlen(name);
 
-	for (size_t i = 0; i < img->nlayers; i++)
-		img_tree_free(img->layers[i]);
-	img->nlayers = 0;
-	sb_strv_free(img->config.entrypoint);
-	img->config.entrypoint = NULL;
-	sb_strv_free(img->config.ports);
-	img->config.ports = NULL;
-	for (size_t i = 0; i < img->config.nhistory; i++)
-		free(img->config.history[i].created_by);
-	img->config.nhistory = 0;
-	for (size_t i = 0; i < ev->plan->nsteps; i++)
-		free(ev->plan->steps[i].text);
-	ev->plan->nsteps = 0;
-	img_tree_free(ev->fs);
-	ev->fs = img_tree_new();
+	*given = 0;
+	for (char **a = ev->opts->build_args; a && *a; a++) {
+		if (!strncmp(*a, name, n) && (*a)[n] == '=') {
+			*given = 1;
+			return *a + n + 1;
+		}
+	}
+	return NULL;
 }
 
-/* from = "FROM" ["--platform=..."] "scratch" ["AS" name] */
-static int eval_from(struct eval *ev, const struct df_instr *in)
+/* The platform arguments BuildKit defines in the global scope. */
+static const char *platform_arg(const struct eval *ev, const char *name)
 {
-	char **args = NULL;
-	int rc = -1;
+	const char *arch = ev->st ? ev->st->img.architecture : NULL;
+	static const char *const os_names[] = {"TARGETOS", "BUILDOS"};
 
-	if (refuse_flags(ev, in) < 0)
-		return -1;
+	if (!arch)
+		arch = ev->opts->architecture ? ev->opts->architecture : df_host_architecture();
+	for (size_t i = 0; i < 2; i++)
+		if (!strcmp(name, os_names[i]))
+			return "linux";
+	if (!strcmp(name, "TARGETARCH") || !strcmp(name, "BUILDARCH"))
+		return arch;
+	if (!strcmp(name, "TARGETVARIANT") || !strcmp(name, "BUILDVARIANT"))
+		return "";
+	return NULL;
+}
+
+/* Variables FROM sees: the ARGs declared before the first FROM. */
+static const char *meta_lookup(void *ud, const char *name)
+{
+	struct eval *ev = ud;
+
+	for (size_t i = ev->nmeta; i-- > 0;)
+		if (!strcmp(ev->meta[i].name, name))
+			return ev->meta[i].value;
+	return NULL;
+}
+
+/* Variables an instruction of a stage sees: ENV and the ARGs that have a
+ * value, whichever set the name last. */
+static const char *stage_lookup(void *ud, const char *name)
+{
+	struct eval *ev = ud;
+
+	for (size_t i = 0; i < ev->st->nvars; i++)
+		if (!strcmp(ev->st->vars[i].name, name))
+			return ev->st->vars[i].value;
+	return NULL;
+}
+
+/* Processes one word with the stage's variables. *out is yours. */
+static int expand_word(struct eval *ev, const char *word, struct sb_pos pos, char **out)
+{
+	char *msg;
+
+	if (shlex_word(word, ev->f->escape, ev->st ? stage_lookup : meta_lookup, ev, out,
+		       ev->err) == 0)
+		return 0;
+	msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad word");
+	if (!msg)
+		return oom(ev);
+	error_at(ev, pos, "%s: %s", ev->what, msg);
+	free(msg);
+	return -1;
+}
+
+/* Declares an argument in vars (replacing one of the same name). value may
+ * be NULL. */
+static int declare(struct eval *ev, struct var **vars, size_t *n, const char *name,
+		   const char *value)
+{
+	size_t cap = *n;
+	char *nm = sb_strdup(name), *val = value ? sb_strdup(value) : NULL;
+
+	if (!nm || (value && !val)) {
+		free(nm);
+		free(val);
+		return oom(ev);
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp((*vars)[i].name, name)) {
+			free(nm);
+			free((*vars)[i].value);
+			(*vars)[i].value = val;
+			return 0;
+		}
+	}
+	if (sb_grow(vars, &cap, *n + 1, sizeof(**vars)) < 0) {
+		free(nm);
+		free(val);
+		return oom(ev);
+	}
+	(*vars)[*n].name = nm;
+	(*vars)[*n].value = val;
+	(*n)++;
+	return 0;
+}
+
+/* ---- FROM ------------------------------------------------------------------- */
+
+/* from = "FROM" ["--platform=..."] image ["AS" name] ; image = "scratch" | stage */
+static int from_image(struct eval *ev, const struct df_instr *in, char **image)
+{
 	if (in->nargs != 1 && !(in->nargs == 3 && !strcasecmp(in->args[1].text, "as"))) {
 		error_at(ev, in->pos, "FROM takes an image and optionally \"AS name\"");
-		sb_error_hint(ev->err, "write FROM scratch, or FROM scratch AS name");
-		return -1;
+		return sb_error_hint(ev->err, "write FROM scratch, or FROM scratch AS name");
 	}
-	if (expand_args(ev, in, &args) < 0)
-		return -1;
-	if (strcmp(args[0], "scratch") != 0) {
-		int lower = 1;
+	if (in->nflags) {
+		error_at(ev, in->flags[0].pos, "FROM --%s is not supported by scratchbuild",
+			 in->flags[0].name);
+		return sb_error_hint(ev->err, "remove the flag; images are built for this "
+					      "machine's platform");
+	}
+	return expand_word(ev, in->args[0].text, in->args[0].pos, image);
+}
 
-		for (const char *p = args[0]; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				lower = 0;
-		if (!lower) {
-			error_at(ev, in->args[0].pos,
-				 "FROM: \"%s\" is not a valid image name: it must be lower case",
-				 args[0]);
-			sb_error_hint(ev->err, "write FROM scratch");
-		} else {
-			error_at(ev, in->args[0].pos,
-				 "FROM %s: scratchbuild builds from scratch only, and \"%s\" "
-				 "would be a base image to pull",
-				 args[0], args[0]);
-			sb_error_hint(ev->err, "start from FROM scratch and COPY a static binary "
-					       "and its files in");
-		}
+/* The index of the stage called name (case-insensitive), or -1. */
+static long find_stage(const struct eval *ev, const char *name, size_t before)
+{
+	for (size_t i = 0; i < before && i < ev->nstages; i++)
+		if (ev->stages[i].name && !strcasecmp(ev->stages[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+static int eval_instr(struct eval *ev, const struct df_instr *in);
+static int run_onbuild(struct eval *ev);
+
+/* Evaluates stage i into ev->st: its base first (scratch, or an earlier stage
+ * replayed into the same state), then its instructions. */
+static int eval_stage(struct eval *ev, size_t i)
+{
+	const struct df_instr *from = &ev->f->instrs[ev->stages[i].from];
+	struct state *saved_st = ev->st;
+	char *image = NULL;
+	long base;
+	int rc = -1;
+
+	if (ev->stages[i].busy)
+		return sb_errorf(ev->err, "circular dependency detected on stage: %s",
+				 ev->stages[i].name ? ev->stages[i].name : "(unnamed)");
+	ev->stages[i].busy = 1;
+	/* FROM sees the global ARGs only. */
+	ev->what = "FROM";
+	ev->st = NULL;
+	rc = from_image(ev, from, &image);
+	ev->st = saved_st;
+	if (rc < 0)
 		goto out;
+	rc = -1;
+	if (strcmp(image, "scratch") != 0) {
+		base = find_stage(ev, image, i);
+		if (base < 0) {
+			int lower = 1;
+
+			for (const char *p = image; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					lower = 0;
+			if (!lower) {
+				error_at(ev, from->args[0].pos,
+					 "FROM: \"%s\" is not a valid image name: it must be lower "
+					 "case",
+					 image);
+				sb_error_hint(ev->err, "write FROM scratch");
+			} else {
+				error_at(ev, from->args[0].pos,
+					 "FROM %s: scratchbuild builds from scratch or an earlier "
+					 "stage only, and \"%s\" would be a base image to pull",
+					 image, image);
+				sb_error_hint(ev->err, "start from FROM scratch and COPY a static "
+						       "binary and its files in");
+			}
+			goto out;
+		}
+		if (eval_stage(ev, (size_t)base) < 0)
+			goto out;
+		/* A CMD of the base is inherited: this stage's ENTRYPOINT clears it. */
+		ev->st->cmd_set = 0;
+		if (run_onbuild(ev) < 0)
+			goto out;
 	}
-	if (ev->in_stage)
-		reset_stage(ev);
-	ev->in_stage = 1;
+	for (size_t k = ev->stages[i].from + 1; k < ev->stages[i].end; k++)
+		if (eval_instr(ev, &ev->f->instrs[k]) < 0)
+			goto out;
 	rc = 0;
 out:
-	sb_strv_free(args);
+	ev->stages[i].busy = 0;
+	free(image);
 	return rc;
 }
 
@@ -272,7 +431,9 @@ struct copy_flags {
 	struct chmod_spec mode;
 	const char **exclude; /* --exclude patterns (borrowed from the flags) */
 	size_t nexclude;
-	int parents; /* --parents */
+	int parents;	  /* --parents */
+	const char *from; /* --from (borrowed) */
+	struct sb_pos from_pos;
 };
 
 struct copy {
@@ -287,10 +448,12 @@ struct copy {
 	uint64_t payload;
 	struct link_id *links;
 	size_t nlinks, links_cap;
-	int add;		 /* ADD: a local tar archive source is unpacked */
-	unsigned onto_dest;	 /* sources that became dest itself (not a directory) */
-	uint64_t archive_groups; /* hard-link groups made for archive members */
-	const char *archive;	 /* the archive being unpacked (its canonical path) */
+	int add;			/* ADD: a local tar archive source is unpacked */
+	unsigned onto_dest;		/* sources that became dest itself (not a directory) */
+	const struct img_tree *from_fs; /* COPY --from: the stage's file system */
+	const char *from_root;		/* COPY --from: the walked source's path there */
+	uint64_t archive_groups;	/* hard-link groups made for archive members */
+	const char *archive;		/* the archive being unpacked (its canonical path) */
 };
 
 /* path.Clean for a '/'-rooted path, returned without the leading '/'. */
@@ -366,7 +529,7 @@ static int mkdir_p(struct copy *cp, const char *path)
 			goto out;
 		}
 		if (!have) {
-			const struct img_entry *old = img_tree_get(ev->fs, buf);
+			const struct img_entry *old = img_tree_get(ev->st->fs, buf);
 			struct img_entry dir = {.path = buf,
 						.type = IMG_DIR,
 						.mode = 0755,
@@ -424,62 +587,65 @@ static const char *kind_of(mode_t mode)
 	return "not a regular file, directory or symbolic link";
 }
 
-/* The entry at path as the image has it while this layer is built: the
- * layer's own, else the earlier layers'. */
-static const struct img_entry *view_get(const struct copy *cp, const char *path)
-{
-	const struct img_entry *e = img_tree_get(cp->layer, path);
-
-	return e ? e : img_tree_get(cp->ev->fs, path);
-}
-
-/* Resolves the directories of path through the symbolic links the image has
- * (the last component is left as it is), as writing into a real root file
- * system would: absolute targets from the image root, relative ones from the
- * link's directory, ".." stopping at the root. *out is yours. */
-static int resolve_dirs(struct copy *cp, const char *path, char **out)
+/* Resolves the symbolic links in path as a root file system would: absolute
+ * targets from the root, relative ones from the link's directory, ".." stopping
+ * at the root. Entries are looked up in `top`, then in `below` (may be NULL).
+ * The last component is followed only when follow_last is set. *out is
+ * yours. */
+static int resolve_links(const struct img_tree *top, const struct img_tree *below, const char *path,
+			 int follow_last, char **out, struct sb_error *err)
 {
 	char *cur = sb_strdup(path);
 	size_t done = 0; /* bytes of cur already resolved */
 	int links = 0;
 
-	while (cur) {
+	while (cur && cur[0]) {
 		char *slash = strchr(cur + done, '/');
 		const struct img_entry *e;
 
-		if (!slash)
+		if (!slash && !follow_last)
 			break;
-		*slash = '\0';
-		e = view_get(cp, cur);
+		if (slash)
+			*slash = '\0';
+		e = img_tree_get(top, cur);
+		if (!e && below)
+			e = img_tree_get(below, cur);
 		if (e && e->type == IMG_SYMLINK) {
 			char *dir = strrchr(cur, '/');
+			const char *tail = slash ? slash + 1 : "";
 			char *next;
 
 			if (++links > 255) {
 				free(cur);
-				return sb_errorf(cp->ev->err,
-						 "too many levels of symbolic links "
-						 "under /%s",
+				return sb_errorf(err, "too many levels of symbolic links under /%s",
 						 path);
 			}
 			if (dir)
 				*dir = '\0';
 			next = e->link[0] == '/'
-				   ? sb_printf("%s/%s", e->link, slash + 1)
-				   : sb_printf("/%s/%s/%s", dir ? cur : "", e->link, slash + 1);
+				   ? sb_printf("%s/%s", e->link, tail)
+				   : sb_printf("/%s/%s/%s", dir ? cur : "", e->link, tail);
 			free(cur);
 			cur = next ? clean_abs(next) : NULL;
 			free(next);
 			done = 0;
 			continue;
 		}
+		if (!slash)
+			break;
 		*slash = '/';
 		done = (size_t)(slash - cur) + 1;
 	}
 	if (!cur)
-		return oom(cp->ev);
+		return sb_errorf(err, "out of memory");
 	*out = cur;
 	return 0;
+}
+
+/* The directories of path resolved through the image as this layer builds it. */
+static int resolve_dirs(struct copy *cp, const char *path, char **out)
+{
+	return resolve_links(cp->layer, cp->ev->st->fs, path, 0, out, cp->ev->err);
 }
 
 /* One member of an archive that ADD unpacks into cp->root, as BuildKit's
@@ -630,6 +796,162 @@ static int add_archive(struct copy *cp, const struct ctx_entry *e, int *done)
 	return 0;
 }
 
+/* Where an entry of the walked source lands. rel is its path below the
+ * source ("" for the source itself). The source directory itself gives only
+ * its contents (the destination directory is made, *target stays NULL);
+ * anything else named as a source lands inside a directory destination under
+ * its own name, or becomes the destination. */
+static int place(struct copy *cp, const char *rel, int is_dir, char **target)
+{
+	struct eval *ev = cp->ev;
+	const char *slash, *base;
+	int rc;
+
+	*target = NULL;
+	if (rel[0]) {
+		*target = join(cp->root, rel);
+		return *target ? 0 : oom(ev);
+	}
+	slash = strrchr(cp->source, '/');
+	base = slash ? slash + 1 : cp->source;
+	free(cp->root);
+	if (is_dir)
+		cp->root = sb_strdup(cp->dest);
+	else if (cp->dest_dir)
+		cp->root = join(cp->dest, base);
+	else
+		cp->root = sb_strdup(cp->dest);
+	if (!cp->root)
+		return oom(ev);
+	if (is_dir)
+		return mkdir_p(cp, cp->root);
+	if (!cp->dest_dir)
+		cp->onto_dest++;
+	if (!cp->root[0]) {
+		error_at(ev, cp->in->pos, "%s: cannot copy a file onto /", ev->what);
+		return -1;
+	}
+	if (strchr(cp->root, '/')) {
+		char *parent = sb_strndup(cp->root, (size_t)(strrchr(cp->root, '/') - cp->root));
+
+		if (!parent)
+			return oom(ev);
+		rc = mkdir_p(cp, parent);
+		free(parent);
+		if (rc < 0)
+			return -1;
+	}
+	*target = sb_strdup(cp->root);
+	return *target ? 0 : oom(ev);
+}
+
+/* COPY --from: one entry of the stage's file system (cp->from_root is the
+ * walked source's path there). Owner and mode stay as the stage has them,
+ * unless --chown or --chmod say otherwise; hard links stay hard links. */
+static int from_visit(void *ud, const struct img_entry *e, struct sb_error *err)
+{
+	struct copy *cp = ud;
+	size_t rl = strlen(cp->from_root);
+	const char *rel = rl == 0 ? e->path : e->path[rl] == '/' ? e->path + rl + 1 : "";
+	struct img_entry ie = *e;
+	char *target = NULL;
+	int rc;
+
+	(void)err;
+	if (place(cp, rel, e->type == IMG_DIR, &target) < 0)
+		return -1;
+	if (!target)
+		return 0;
+	if (e->type == IMG_HARDLINK) {
+		const struct img_entry *t = img_tree_get(cp->from_fs, e->link);
+
+		if (!t || t->type != IMG_REG) {
+			free(target);
+			return sb_errorf(cp->ev->err, "COPY --from: /%s links to a missing file",
+					 e->path);
+		}
+		ie = *t;
+	}
+	if (ie.type == IMG_REG) {
+		/* Names that were one file in the stage are one file here. */
+		const char *key = e->type == IMG_HARDLINK ? e->link : e->path;
+		uint64_t h = 1469598103934665603ull;
+
+		for (const char *p = key; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		ie.link_group = h | (1ull << 63);
+		cp->payload += ie.size;
+	}
+	ie.path = target;
+	if (cp->fl.chown) {
+		ie.uid = cp->fl.uid;
+		ie.gid = cp->fl.gid;
+	}
+	if (cp->fl.chmod && ie.type != IMG_SYMLINK)
+		ie.mode = chmod_apply(&cp->fl.mode, ie.mode, ie.type == IMG_DIR);
+	rc = img_tree_put(cp->layer, &ie, cp->ev->err);
+	free(target);
+	return rc;
+}
+
+/* The paths of the stage's file system that src names: the path itself
+ * (symbolic links in it followed inside the stage), or the matches of a
+ * wildcard pattern, one component at a time. */
+struct glob {
+	const struct img_tree *t;
+	char **out;
+	size_t n, cap;
+	const char *rest; /* components still to match */
+	char *prefix;
+	struct sb_error *err;
+};
+
+static int glob_dir(struct glob *g, const char *dir, const char *rest);
+
+static int glob_child(void *ud, const struct img_entry *e, struct sb_error *err)
+{
+	struct glob *g = ud;
+	const char *slash = strchr(g->rest, '/');
+	size_t plen = slash ? (size_t)(slash - g->rest) : strlen(g->rest);
+	char *pat = sb_strndup(g->rest, plen);
+	const char *name = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+	int m;
+
+	if (!pat)
+		return sb_errorf(err, "out of memory");
+	m = match_glob(pat, name, err);
+	free(pat);
+	if (m < 0)
+		return -1;
+	if (!m)
+		return 0;
+	if (!slash) {
+		if (sb_grow(&g->out, &g->cap, g->n + 2, sizeof(*g->out)) < 0 ||
+		    !(g->out[g->n] = sb_strdup(e->path)))
+			return sb_errorf(err, "out of memory");
+		g->out[++g->n] = NULL;
+		return 0;
+	}
+	if (e->type != IMG_DIR)
+		return 0;
+	return glob_dir(g, e->path, slash + 1);
+}
+
+static int glob_dir(struct glob *g, const char *dir, const char *rest)
+{
+	const char *saved = g->rest;
+	char *d = sb_strdup(dir);
+	int rc;
+
+	if (!d)
+		return sb_errorf(g->err, "out of memory");
+	g->rest = rest;
+	rc = img_tree_children(g->t, d, glob_child, g, g->err);
+	g->rest = saved;
+	free(d);
+	return rc < 0 ? -1 : 0;
+}
+
 static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 {
 	struct copy *cp = ud;
@@ -648,46 +970,10 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 		if (done)
 			return mkdir_p(cp, cp->dest);
 	}
-	if (e->path[0] == '\0') {
-		const char *slash = strrchr(cp->source, '/');
-		const char *base = slash ? slash + 1 : cp->source;
-
-		/* A directory gives its contents; anything else lands inside a
-		 * directory destination under its own name, or becomes dest. */
-		if (e->type == CTX_DIR)
-			cp->root = sb_strdup(cp->dest);
-		else if (cp->dest_dir)
-			cp->root = join(cp->dest, base);
-		else
-			cp->root = sb_strdup(cp->dest);
-		if (!cp->root)
-			return oom(ev);
-		if (e->type == CTX_DIR)
-			return mkdir_p(cp, cp->root);
-		if (!cp->dest_dir)
-			cp->onto_dest++;
-		if (!cp->root[0]) {
-			error_at(ev, cp->in->pos, "%s: cannot copy a file onto /", ev->what);
-			return -1;
-		}
-		if (strchr(cp->root, '/')) {
-			char *parent =
-			    sb_strndup(cp->root, (size_t)(strrchr(cp->root, '/') - cp->root));
-
-			if (!parent)
-				return oom(ev);
-			rc = mkdir_p(cp, parent);
-			free(parent);
-			if (rc < 0)
-				return -1;
-			rc = -1;
-		}
-		target = sb_strdup(cp->root);
-	} else {
-		target = join(cp->root, e->path);
-	}
+	if (place(cp, e->path, e->type == CTX_DIR, &target) < 0)
+		return -1;
 	if (!target)
-		return oom(ev);
+		return 0; /* the source directory: its contents follow */
 
 	ie.path = target;
 	ie.mode = e->mode & 07777;
@@ -766,7 +1052,7 @@ static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
  * have it) into *out (yours to free), or sets *out = NULL when there is none. */
 static int read_image_file(struct eval *ev, const char *path, char **out, size_t *len)
 {
-	const struct img_entry *e = img_tree_get(ev->fs, path);
+	const struct img_entry *e = img_tree_get(ev->st->fs, path);
 	int fd, rc;
 
 	*out = NULL;
@@ -811,7 +1097,7 @@ static int chown_id(struct eval *ev, const struct df_flag *f, const char *word, 
 		*id = *primary_gid = n < 0 ? 0 : (uint32_t)n;
 		return 0;
 	}
-	if (!img_tree_get(ev->fs, file)) {
+	if (!img_tree_get(ev->st->fs, file)) {
 		error_at(ev, f->pos, "%s --chown=%s: the image has no /%s to look up \"%s\" in",
 			 ev->what, f->value, file, word);
 		sb_error_hint(ev->err,
@@ -884,6 +1170,22 @@ out:
 	return rc;
 }
 
+/* --chmod=mode, already expanded. */
+static int chmod_flag(struct eval *ev, const struct df_flag *f, struct copy_flags *fl)
+{
+	if (chmod_parse(f->value, &fl->mode, ev->err) < 0) {
+		char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad mode");
+
+		if (msg)
+			error_at(ev, f->pos, "%s %s", ev->what, msg);
+		free(msg);
+		return sb_error_hint(ev->err, "write an octal mode such as 0755, or a symbolic one "
+					      "such as u+x,go=rX");
+	}
+	fl->chmod = 1;
+	return 0;
+}
+
 /* Reads the flags of COPY. --link is accepted: every layer scratchbuild writes
  * is already independent of the layers below it. */
 static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_flags *fl)
@@ -906,22 +1208,26 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 			error_at(ev, f->pos, "Missing a value on flag: %s", f->name);
 			return sb_error_hint(ev->err, "write --%s=VALUE", f->name);
 		}
-		if (!strcmp(f->name, "chown")) {
-			if (resolve_chown(ev, f, fl) < 0)
-				return -1;
-		} else if (!strcmp(f->name, "chmod")) {
-			chmod_release(&fl->mode);
-			if (chmod_parse(f->value, &fl->mode, ev->err) < 0) {
-				char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad mode");
+		if (!strcmp(f->name, "chown") || !strcmp(f->name, "chmod")) {
+			/* BuildKit expands both; an empty --chmod means none. */
+			struct df_flag x = *f;
+			char *v = NULL;
+			int rc;
 
-				if (msg)
-					error_at(ev, f->pos, "%s %s", name, msg);
-				free(msg);
-				return sb_error_hint(ev->err,
-						     "write an octal mode such as 0755, or a "
-						     "symbolic one such as u+x,go=rX");
+			if (expand_word(ev, f->value, f->pos, &v) < 0)
+				return -1;
+			x.value = v;
+			if (!strcmp(f->name, "chown")) {
+				rc = resolve_chown(ev, &x, fl);
+			} else if (!v[0]) {
+				rc = 0;
+			} else {
+				chmod_release(&fl->mode);
+				rc = chmod_flag(ev, &x, fl);
 			}
-			fl->chmod = 1;
+			free(v);
+			if (rc < 0)
+				return -1;
 		} else if (!strcmp(f->name, "link") || !strcmp(f->name, "parents")) {
 			if (f->value && strcmp(f->value, "true") && strcmp(f->value, "false")) {
 				error_at(ev, f->pos, "--%s takes true or false, not \"%s\"",
@@ -936,12 +1242,9 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 			if (sb_grow(&fl->exclude, &cap, fl->nexclude + 1, sizeof(*fl->exclude)) < 0)
 				return oom(ev);
 			fl->exclude[fl->nexclude++] = f->value;
-		} else if (!strcmp(f->name, "from")) {
-			error_at(ev, f->pos,
-				 "%s --from is not supported by this version of "
-				 "scratchbuild",
-				 name);
-			return sb_error_hint(ev->err, "copy from the build context instead");
+		} else if (!strcmp(f->name, "from") && in->kind == DF_COPY) {
+			fl->from = f->value;
+			fl->from_pos = f->pos;
 		} else {
 			error_at(ev, f->pos, "Unknown flag: %s", f->name);
 			return sb_error_hint(
@@ -952,10 +1255,132 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 	return 0;
 }
 
+static int stage_fs(struct eval *ev, size_t i, const struct img_tree **out);
+
+/* COPY --from=stage: a stage name (any case) or index. */
+static int from_stage(struct eval *ev, struct copy *cp)
+{
+	const char *v = cp->fl.from;
+	uint32_t idx;
+	long i = parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
+					      : find_stage(ev, v, ev->nstages);
+
+	if (i < 0) {
+		error_at(ev, cp->fl.from_pos,
+			 "COPY --from=%s: there is no stage of that name or number, and "
+			 "scratchbuild cannot pull an image",
+			 v);
+		return sb_error_hint(ev->err, "name an earlier stage: FROM scratch AS %s", v);
+	}
+	if (stage_fs(ev, (size_t)i, &cp->from_fs) < 0) {
+		char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "failed");
+
+		if (msg && !ev->err->line)
+			error_at(ev, cp->fl.from_pos, "COPY --from=%s: %s", v, msg);
+		free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* COPY --from: one source, looked up in the stage's file system. */
+static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos, int dest_slash)
+{
+	struct eval *ev = cp->ev;
+	char *abs = sb_printf("/%s", src), *clean = abs ? clean_abs(abs) : NULL;
+	struct glob g = {.t = cp->from_fs, .err = ev->err};
+	int rc = -1;
+
+	if (!clean)
+		goto nomem;
+	if (match_has_wildcards(clean)) {
+		if (glob_dir(&g, "", clean) < 0)
+			goto located;
+	} else {
+		char *real = NULL;
+
+		if (resolve_links(cp->from_fs, NULL, clean, 1, &real, ev->err) < 0)
+			goto located;
+		if (img_tree_get(cp->from_fs, real) || !real[0]) {
+			g.out = calloc(2, sizeof(char *));
+			if (!g.out) {
+				free(real);
+				goto nomem;
+			}
+			g.out[0] = real;
+			g.n = 1;
+		} else {
+			free(real);
+		}
+	}
+	if (g.n == 0) {
+		if (match_has_wildcards(clean)) {
+			rc =
+			    warn_at(ev, pos, NULL,
+				    "COPY --from: \"%s\" matches nothing in stage %s; like Docker, "
+				    "nothing is copied for it",
+				    src, cp->fl.from);
+			goto out;
+		}
+		error_at(ev, pos, "COPY --from=%s: \"/%s\" not found in that stage", cp->fl.from,
+			 clean);
+		sb_error_hint(ev->err, "check the path the earlier stage put it at");
+		goto out;
+	}
+	for (size_t k = 0; k < g.n; k++) {
+		const struct img_entry *in_layer = img_tree_get(cp->layer, cp->dest);
+		const struct img_entry *in_fs = img_tree_get(ev->st->fs, cp->dest);
+
+		cp->dest_dir = dest_slash || (in_layer ? in_layer->type == IMG_DIR
+						       : in_fs && in_fs->type == IMG_DIR);
+		cp->source = g.out[k];
+		cp->from_root = g.out[k];
+		if (img_tree_walk(cp->from_fs, g.out[k], from_visit, cp, ev->err) < 0)
+			goto located;
+	}
+	rc = 0;
+	goto out;
+located:
+	if (ev->err->line == 0) {
+		char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "failed");
+
+		if (msg)
+			error_at(ev, pos, "COPY --from=%s: %s", cp->fl.from, msg);
+		free(msg);
+	}
+	goto out;
+nomem:
+	oom(ev);
+out:
+	sb_strv_free(g.out);
+	free(abs);
+	free(clean);
+	return rc;
+}
+
+/* Adds the layer cp built (taking it over) to the stage: the image's layers
+ * and history, the stage's file system, and a step. */
+static int push_layer(struct eval *ev, const struct df_instr *in, struct copy *cp,
+		      const char *created_by)
+{
+	struct image *img = &ev->st->img;
+	size_t cap = img->nlayers;
+
+	if (img_tree_link_groups(cp->layer, ev->err) < 0 ||
+	    img_tree_each(cp->layer, fs_merge, ev->st->fs, ev->err) < 0)
+		return -1;
+	if (sb_grow(&img->layers, &cap, img->nlayers + 1, sizeof(*img->layers)) < 0)
+		return oom(ev);
+	if (img_add_history(img, created_by, 0, ev->err) < 0)
+		return -1;
+	img->layers[img->nlayers++] = cp->layer;
+	cp->layer = NULL;
+	return add_step(ev, in, (long)img->nlayers - 1, cp->payload);
+}
+
 /* copy = "COPY" src... dest | "COPY" "[" src... "," dest "]" */
 static int eval_copy(struct eval *ev, const struct df_instr *in)
 {
-	struct image *img = &ev->plan->img;
 	struct copy cp = {.ev = ev, .in = in, .add = in->kind == DF_ADD};
 	char **args = NULL, *dest = NULL;
 	size_t nargs = 0, nsrc;
@@ -970,6 +1395,8 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 		goto out;
 	wopts.exclude = cp.fl.exclude;
 	wopts.nexclude = cp.fl.nexclude;
+	if (cp.fl.from && from_stage(ev, &cp) < 0)
+		goto out;
 	if (expand_args(ev, in, &args) < 0)
 		goto out;
 	while (args[nargs])
@@ -985,8 +1412,15 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 	}
 	nsrc = nargs - 1;
 	raw_dest = args[nsrc];
-	/* Relative destinations are relative to WORKDIR, which is "/" here. */
-	dest = clean_abs(raw_dest);
+	/* A relative destination is relative to WORKDIR. */
+	{
+		const char *wd = ev->st->img.config.workdir ? ev->st->img.config.workdir : "/";
+		char *joined =
+		    raw_dest[0] == '/' ? sb_strdup(raw_dest) : sb_printf("%s/%s", wd, raw_dest);
+
+		dest = joined ? clean_abs(joined) : NULL;
+		free(joined);
+	}
 	cp.layer = img_tree_new();
 	if (!dest || !cp.layer) {
 		oom(ev);
@@ -1013,6 +1447,11 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			sb_error_hint(ev->err, "fetch it before the build (curl -LO, git clone) "
 					       "and ADD or COPY the local copy");
 			goto out;
+		}
+		if (cp.from_fs) {
+			if (copy_from_stage(&cp, args[i], in->args[i].pos, dest_slash) < 0)
+				goto out;
+			continue;
 		}
 		free(base);
 		free(include);
@@ -1043,7 +1482,7 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 		}
 		for (size_t k = 0; k < n; k++) {
 			const struct img_entry *in_layer = img_tree_get(cp.layer, dest);
-			const struct img_entry *in_fs = img_tree_get(ev->fs, dest);
+			const struct img_entry *in_fs = img_tree_get(ev->st->fs, dest);
 
 			/* Decided again for every source, as BuildKit copies them one
 			 * after the other: `COPY dir file /x` makes /x a directory
@@ -1078,10 +1517,6 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 		    "Docker, each replaced the one before",
 		    ev->what, cp.onto_dest, raw_dest) < 0)
 		goto out;
-	if (img_tree_link_groups(cp.layer, ev->err) < 0 ||
-	    img_tree_each(cp.layer, fs_merge, ev->fs, ev->err) < 0)
-		goto out;
-
 	if (sb_buf_adds(&created_by, df_kind_name(in->kind)) < 0)
 		goto nomem;
 	for (size_t i = 0; i < nargs; i++)
@@ -1089,17 +1524,7 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			goto nomem;
 	if (sb_buf_adds(&created_by, " # buildkit") < 0)
 		goto nomem;
-	{
-		size_t cap = img->nlayers;
-
-		if (sb_grow(&img->layers, &cap, img->nlayers + 1, sizeof(*img->layers)) < 0)
-			goto nomem;
-	}
-	if (img_add_history(img, created_by.buf, 0, ev->err) < 0)
-		goto out;
-	img->layers[img->nlayers++] = cp.layer;
-	cp.layer = NULL;
-	if (add_step(ev, in, (long)img->nlayers - 1, cp.payload) < 0)
+	if (push_layer(ev, in, &cp, created_by.buf) < 0)
 		goto out;
 	rc = 0;
 	goto out;
@@ -1226,7 +1651,7 @@ bad_port:
 /* expose = "EXPOSE" port... */
 static int eval_expose(struct eval *ev, const struct df_instr *in)
 {
-	struct img_config *c = &ev->plan->img.config;
+	struct img_config *c = &ev->st->img.config;
 	char **args = NULL, **ports = NULL;
 	struct sb_buf by = {0};
 	int rc = -1;
@@ -1269,7 +1694,7 @@ static int eval_expose(struct eval *ev, const struct df_instr *in)
 			goto nomem;
 	if (sb_buf_addc(&by, ']') < 0)
 		goto nomem;
-	if (img_add_history(&ev->plan->img, by.buf, 1, ev->err) < 0 || add_step(ev, in, -1, 0) < 0)
+	if (img_add_history(&ev->st->img, by.buf, 1, ev->err) < 0 || add_step(ev, in, -1, 0) < 0)
 		goto out;
 	rc = 0;
 	goto out;
@@ -1279,61 +1704,6 @@ out:
 	sb_buf_release(&by);
 	sb_strv_free(ports);
 	sb_strv_free(args);
-	return rc;
-}
-
-/* ---- ENTRYPOINT ------------------------------------------------------------ */
-
-/* entrypoint = "ENTRYPOINT" json-array | "ENTRYPOINT" shell-command */
-static int eval_entrypoint(struct eval *ev, const struct df_instr *in)
-{
-	struct img_config *c = &ev->plan->img.config;
-	char **v = NULL;
-	struct sb_buf by = {0};
-	int rc = -1;
-
-	if (refuse_flags(ev, in) < 0)
-		return -1;
-	if (in->json) {
-		v = calloc(in->nargs + 1, sizeof(*v));
-		if (!v)
-			goto nomem;
-		for (size_t i = 0; i < in->nargs; i++)
-			if (!(v[i] = sb_strdup(in->args[i].text)))
-				goto nomem;
-	} else {
-		/* Shell form runs the line as written through /bin/sh -c. */
-		v = calloc(4, sizeof(*v));
-		if (!v || !(v[0] = sb_strdup("/bin/sh")) || !(v[1] = sb_strdup("-c")) ||
-		    !(v[2] = sb_strdup(in->rest ? in->rest : "")))
-			goto nomem;
-		if (warn_at(ev, in->pos,
-			    "write ENTRYPOINT [\"/server/serve\", \"--flag\"]: exec form "
-			    "gets signals and needs no shell in the image",
-			    "JSONArgsRecommended: ENTRYPOINT in shell form runs /bin/sh, which a "
-			    "scratch image does not have") < 0)
-			goto out;
-	}
-	if (sb_buf_adds(&by, "ENTRYPOINT ") < 0 || go_quote_list(&by, v) < 0)
-		goto nomem;
-	sb_strv_free(c->entrypoint);
-	/* ENTRYPOINT [] leaves no entrypoint at all, as with Docker. */
-	if (v[0]) {
-		c->entrypoint = v;
-	} else {
-		c->entrypoint = NULL;
-		sb_strv_free(v);
-	}
-	v = NULL;
-	if (img_add_history(&ev->plan->img, by.buf, 1, ev->err) < 0 || add_step(ev, in, -1, 0) < 0)
-		goto out;
-	rc = 0;
-	goto out;
-nomem:
-	oom(ev);
-out:
-	sb_buf_release(&by);
-	sb_strv_free(v);
 	return rc;
 }
 
@@ -1408,15 +1778,753 @@ static int refuse(struct eval *ev, const struct df_instr *in)
 	}
 }
 
+/* ---- metadata instructions ------------------------------------------------------ */
+
+/* Records a history entry of an instruction that makes no layer, and its step. */
+static int meta_done(struct eval *ev, const struct df_instr *in, const char *created_by)
+{
+	if (img_add_history(&ev->st->img, created_by, 1, ev->err) < 0)
+		return -1;
+	return add_step(ev, in, -1, 0);
+}
+
+static char **strv_dup(char *const *v)
+{
+	size_t n = 0;
+	char **r;
+
+	while (v && v[n])
+		n++;
+	r = calloc(n + 1, sizeof(*r));
+	for (size_t i = 0; r && i < n; i++) {
+		if (!(r[i] = sb_strdup(v[i]))) {
+			sb_strv_free(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+/* Sets key=value in a "K=V" list, in place when the key is there. */
+static int env_set(char ***env, const char *key, const char *value)
+{
+	size_t n = 0, klen = strlen(key), cap;
+	char *kv = sb_printf("%s=%s", key, value);
+
+	if (!kv)
+		return -1;
+	for (; *env && (*env)[n]; n++) {
+		if (!strncmp((*env)[n], key, klen) && (*env)[n][klen] == '=') {
+			free((*env)[n]);
+			(*env)[n] = kv;
+			return 0;
+		}
+	}
+	cap = n + 1;
+	if (sb_grow(env, &cap, n + 2, sizeof(**env)) < 0) {
+		free(kv);
+		return -1;
+	}
+	(*env)[n] = kv;
+	(*env)[n + 1] = NULL;
+	return 0;
+}
+
+/* Sets key to value in a sorted key, value, key, value... list. */
+static int label_set(char ***labels, const char *key, const char *value)
+{
+	size_t n = 0, at, cap;
+	char *k = sb_strdup(key), *v = sb_strdup(value);
+
+	if (!k || !v)
+		goto fail;
+	while (*labels && (*labels)[n])
+		n++;
+	for (at = 0; at < n; at += 2) {
+		int c = strcmp((*labels)[at], key);
+
+		if (c == 0) {
+			free(k);
+			free((*labels)[at + 1]);
+			(*labels)[at + 1] = v;
+			return 0;
+		}
+		if (c > 0)
+			break;
+	}
+	cap = n + 1;
+	if (sb_grow(labels, &cap, n + 3, sizeof(**labels)) < 0)
+		goto fail;
+	(*labels)[n] = NULL; /* a list that was empty had no terminator yet */
+	memmove(*labels + at + 2, *labels + at, (n - at + 1) * sizeof(**labels));
+	(*labels)[at] = k;
+	(*labels)[at + 1] = v;
+	return 0;
+fail:
+	free(k);
+	free(v);
+	return -1;
+}
+
+/* One name=value of ENV, LABEL or ARG, processed. */
+struct pair {
+	char *key, *value; /* value NULL: ARG without a default */
+};
+
+static void pairs_free(struct pair *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].key);
+		free(p[i].value);
+	}
+	free(p);
+}
+
+/* pairs = name "=" value (name "=" value)* | name value-to-end-of-line
+ * (BuildKit's parseNameVal; ARG takes name["=" default] words). Names and
+ * values are processed with the variables as they were before the
+ * instruction. */
+static int parse_pairs(struct eval *ev, const struct df_instr *in, int arg, struct pair **out,
+		       size_t *n)
+{
+	struct pair *p = calloc(in->nargs + 1, sizeof(*p));
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!p)
+		return oom(ev);
+	if (in->nargs == 0) {
+		error_at(ev, in->pos, "%s requires at least one argument", ev->what);
+		sb_error_hint(ev->err, "write %s name=value", ev->what);
+		goto fail;
+	}
+	if (!arg && !strchr(in->args[0].text, '=')) {
+		/* The old form: ENV name the rest of the line. */
+		const char *rest = in->rest + strlen(in->args[0].text);
+
+		while (*rest == ' ' || *rest == '\t')
+			rest++;
+		if (in->nargs < 2) {
+			error_at(ev, in->pos, "%s must have two arguments", ev->what);
+			sb_error_hint(ev->err, "write %s name=value", ev->what);
+			goto fail;
+		}
+		if (expand_word(ev, in->args[0].text, in->args[0].pos, &p[0].key) < 0 ||
+		    expand_word(ev, rest, in->args[1].pos, &p[0].value) < 0)
+			goto fail;
+		*out = p;
+		*n = 1;
+		return 0;
+	}
+	for (k = 0; k < in->nargs; k++) {
+		const char *w = in->args[k].text, *eq = strchr(w, '=');
+		char *name = sb_strndup(w, eq ? (size_t)(eq - w) : strlen(w));
+		int bad = !name || !eq;
+
+		if (!name)
+			goto nomem;
+		if (!eq && arg) {
+			bad = 0;
+		} else if (bad) {
+			error_at(ev, in->args[k].pos,
+				 "Syntax error - can't find = in \"%s\". Must be of the form: "
+				 "name=value",
+				 w);
+			free(name);
+			goto fail;
+		}
+		if (!name[0]) {
+			error_at(ev, in->args[k].pos, "%s names can not be blank", ev->what);
+			free(name);
+			goto fail;
+		}
+		if (arg) {
+			p[k].key = name;
+		} else {
+			int rc = expand_word(ev, name, in->args[k].pos, &p[k].key);
+
+			free(name);
+			if (rc < 0)
+				goto fail;
+		}
+		if (eq && expand_word(ev, eq + 1, in->args[k].pos, &p[k].value) < 0)
+			goto fail;
+	}
+	*out = p;
+	*n = k;
+	return 0;
+nomem:
+	oom(ev);
+fail:
+	pairs_free(p, in->nargs + 1);
+	return -1;
+}
+
+/* arg = "ARG" name ["=" default] ... */
+static int eval_arg(struct eval *ev, const struct df_instr *in)
+{
+	struct pair *p = NULL;
+	struct sb_buf by = {0};
+	size_t n;
+	int rc = -1;
+
+	if (parse_pairs(ev, in, 1, &p, &n) < 0)
+		return -1;
+	if (sb_buf_adds(&by, "ARG") < 0)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		int given;
+		const char *v = build_arg(ev, p[i].key, &given);
+
+		if (!given)
+			v = p[i].value ? p[i].value : meta_lookup(ev, p[i].key);
+		if (!given && !p[i].value && !v)
+			v = platform_arg(ev, p[i].key);
+		/* An ARG without a value leaves an ENV of the same name alone. */
+		if (ev->st ? v && declare(ev, &ev->st->vars, &ev->st->nvars, p[i].key, v)
+			   : declare(ev, &ev->meta, &ev->nmeta, p[i].key, v))
+			goto out;
+		/* History shows the ARG as written, never the value it got. */
+		if (p[i].value ? sb_buf_addf(&by, " %s=%s", p[i].key, p[i].value)
+			       : sb_buf_addf(&by, " %s", p[i].key))
+			goto nomem;
+	}
+	rc = ev->st ? meta_done(ev, in, by.buf) : 0;
+	goto out;
+nomem:
+	oom(ev);
+out:
+	sb_buf_release(&by);
+	pairs_free(p, n);
+	return rc;
+}
+
+/* env = "ENV" name "=" value ... | "ENV" name value
+ * label = "LABEL" name "=" value ... | "LABEL" name value */
+static int eval_env_label(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->st->img.config;
+	struct pair *p = NULL;
+	struct sb_buf by = {0};
+	size_t n;
+	int rc = -1, env = in->kind == DF_ENV;
+
+	if (parse_pairs(ev, in, 0, &p, &n) < 0)
+		return -1;
+	if (sb_buf_adds(&by, ev->what) < 0)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		if (env ? env_set(&c->env, p[i].key, p[i].value)
+			: label_set(&c->labels, p[i].key, p[i].value))
+			goto nomem;
+		if (env && declare(ev, &ev->st->vars, &ev->st->nvars, p[i].key, p[i].value) < 0)
+			goto out;
+		if (sb_buf_addf(&by, " %s=%s", p[i].key, p[i].value) < 0)
+			goto nomem;
+	}
+	rc = meta_done(ev, in, by.buf);
+	goto out;
+nomem:
+	oom(ev);
+out:
+	sb_buf_release(&by);
+	pairs_free(p, n);
+	return rc;
+}
+
+/* The single argument of WORKDIR, USER, STOPSIGNAL: the rest of the line. */
+static int one_word(struct eval *ev, const struct df_instr *in, char **out)
+{
+	if (!in->rest || !in->rest[0]) {
+		error_at(ev, in->pos, "%s requires exactly one argument", ev->what);
+		return sb_error_hint(ev->err, "write %s value", ev->what);
+	}
+	return expand_word(ev, in->rest, in->rest_pos, out);
+}
+
+/* user = "USER" user[":" group] */
+static int eval_user(struct eval *ev, const struct df_instr *in)
+{
+	char *v = NULL, *by = NULL;
+	int rc = -1;
+
+	if (one_word(ev, in, &v) < 0)
+		return -1;
+	by = sb_printf("USER %s", v);
+	if (!by) {
+		oom(ev);
+		goto out;
+	}
+	free(ev->st->img.config.user);
+	ev->st->img.config.user = v;
+	v = NULL;
+	rc = meta_done(ev, in, by);
+out:
+	free(v);
+	free(by);
+	return rc;
+}
+
+static int valid_signal(const char *s)
+{
+	static const char *const names[] = {
+	    "ABRT", "ALRM",   "BUS",  "CHLD",	"CLD",	 "CONT", "FPE",	 "HUP",	   "ILL",
+	    "INT",  "IO",     "IOT",  "KILL",	"PIPE",	 "POLL", "PROF", "PWR",	   "QUIT",
+	    "SEGV", "STKFLT", "STOP", "SYS",	"TERM",	 "TRAP", "TSTP", "TTIN",   "TTOU",
+	    "URG",  "USR1",   "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ", "UNUSED",
+	};
+	uint32_t n;
+
+	if (parse_id(s, strlen(s), &n))
+		return n > 0 && n < 65;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5))
+		return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcasecmp(s, names[i]))
+			return 1;
+	return 0;
+}
+
+/* stopsignal = "STOPSIGNAL" signal */
+static int eval_stopsignal(struct eval *ev, const struct df_instr *in)
+{
+	char *v = NULL, *by = NULL;
+	int rc = -1;
+
+	if (one_word(ev, in, &v) < 0)
+		return -1;
+	if (!valid_signal(v)) {
+		error_at(ev, in->rest_pos, "STOPSIGNAL: Invalid signal: %s", v);
+		sb_error_hint(ev->err, "write a signal name such as SIGTERM, or its number");
+		goto out;
+	}
+	by = sb_printf("STOPSIGNAL %s", v);
+	if (!by) {
+		oom(ev);
+		goto out;
+	}
+	free(ev->st->img.config.stop_signal);
+	ev->st->img.config.stop_signal = v;
+	v = NULL;
+	rc = meta_done(ev, in, by);
+out:
+	free(v);
+	free(by);
+	return rc;
+}
+
+/* maintainer = "MAINTAINER" text (deprecated: a label is the way now) */
+static int eval_maintainer(struct eval *ev, const struct df_instr *in)
+{
+	char *by = sb_printf("MAINTAINER %s", in->rest ? in->rest : "");
+	int rc;
+
+	if (!by)
+		return oom(ev);
+	free(ev->st->img.config.author);
+	ev->st->img.config.author = sb_strdup(in->rest ? in->rest : "");
+	rc = ev->st->img.config.author ? meta_done(ev, in, by) : oom(ev);
+	if (rc == 0)
+		rc = warn_at(ev, in->pos,
+			     "write LABEL org.opencontainers.image.authors=\"name <mail>\" instead",
+			     "MaintainerDeprecated: the MAINTAINER instruction is deprecated");
+	free(by);
+	return rc;
+}
+
+/* The argument list of CMD, ENTRYPOINT and HEALTHCHECK: exec form as
+ * written, shell form through the stage's SHELL (default /bin/sh -c). *out
+ * is yours. */
+static int command_line(struct eval *ev, const struct df_instr *in, size_t skip, const char *rest,
+			char ***out)
+{
+	char **v;
+	const struct img_config *c = &ev->st->img.config;
+
+	if (in->json) {
+		v = calloc(in->nargs + 1, sizeof(*v));
+		for (size_t i = skip; v && i < in->nargs; i++)
+			if (!(v[i - skip] = sb_strdup(in->args[i].text))) {
+				sb_strv_free(v);
+				v = NULL;
+			}
+	} else {
+		static char *const sh[] = {"/bin/sh", "-c", NULL};
+		char *const *shell = c->shell && c->shell[0] ? c->shell : sh;
+		size_t n = 0;
+
+		while (shell[n])
+			n++;
+		v = calloc(n + 2, sizeof(*v));
+		for (size_t i = 0; v && i < n; i++)
+			if (!(v[i] = sb_strdup(shell[i]))) {
+				sb_strv_free(v);
+				v = NULL;
+			}
+		if (v && !(v[n] = sb_strdup(rest ? rest : ""))) {
+			sb_strv_free(v);
+			v = NULL;
+		}
+	}
+	if (!v)
+		return oom(ev);
+	*out = v;
+	return 0;
+}
+
+/* cmd = "CMD" json-array | "CMD" shell-command */
+static int eval_cmd(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->st->img.config;
+	struct sb_buf by = {0};
+	char **v = NULL;
+	int rc = -1;
+
+	if (command_line(ev, in, 0, in->rest, &v) < 0)
+		return -1;
+	if (sb_buf_adds(&by, "CMD ") < 0 || go_quote_list(&by, v) < 0) {
+		oom(ev);
+		goto out;
+	}
+	sb_strv_free(c->cmd);
+	c->cmd = v;
+	v = NULL;
+	c->args_escaped = 1;
+	ev->st->cmd_set = 1;
+	rc = meta_done(ev, in, by.buf);
+out:
+	sb_buf_release(&by);
+	sb_strv_free(v);
+	return rc;
+}
+
+/* volume = "VOLUME" json-array | "VOLUME" path... */
+static int eval_volume(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->st->img.config;
+	struct sb_buf by = {0};
+	char **v = NULL;
+	int rc = -1;
+
+	if (in->nargs == 0) {
+		error_at(ev, in->pos, "VOLUME requires at least one argument");
+		return sb_error_hint(ev->err, "write VOLUME /data");
+	}
+	if (expand_args(ev, in, &v) < 0)
+		return -1;
+	for (size_t i = 0; v[i]; i++) {
+		char *copy;
+
+		if (!v[i][0]) {
+			error_at(ev, in->args[i].pos,
+				 "VOLUME specified can not be an empty string");
+			goto out;
+		}
+		copy = sb_strdup(v[i]);
+		if (!copy || set_add(&c->volumes, copy) < 0) {
+			oom(ev);
+			goto out;
+		}
+	}
+	if (sb_buf_adds(&by, "VOLUME ") < 0 || go_list(&by, v) < 0) {
+		oom(ev);
+		goto out;
+	}
+	rc = meta_done(ev, in, by.buf);
+out:
+	sb_buf_release(&by);
+	sb_strv_free(v);
+	return rc;
+}
+
+/* shell = "SHELL" json-array */
+static int eval_shell(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->st->img.config;
+	struct sb_buf by = {0};
+	char **v = NULL;
+	int rc = -1;
+
+	if (!in->json || in->nargs == 0) {
+		error_at(ev, in->pos, "SHELL requires the arguments to be in JSON form");
+		return sb_error_hint(ev->err, "write SHELL [\"/bin/ash\", \"-c\"]");
+	}
+	if (command_line(ev, in, 0, NULL, &v) < 0)
+		return -1;
+	if (sb_buf_adds(&by, "SHELL ") < 0 || go_list(&by, v) < 0) {
+		oom(ev);
+		goto out;
+	}
+	sb_strv_free(c->shell);
+	c->shell = v;
+	v = NULL;
+	rc = meta_done(ev, in, by.buf);
+out:
+	sb_buf_release(&by);
+	sb_strv_free(v);
+	return rc;
+}
+
+/* healthcheck = "HEALTHCHECK" "NONE"
+ *             | "HEALTHCHECK" [--interval=d] [--timeout=d] [--start-period=d]
+ *               [--retries=n] "CMD" (json-array | shell-command) */
+static int eval_healthcheck(struct eval *ev, const struct df_instr *in)
+{
+	struct img_health *h = calloc(1, sizeof(*h));
+	struct sb_buf by = {0};
+	const char *type = in->nargs ? in->args[0].text : "";
+	int rc = -1;
+
+	if (!h)
+		return oom(ev);
+	if (!strcasecmp(type, "NONE")) {
+		if (in->nflags || in->nargs > 1) {
+			error_at(ev, in->pos, "HEALTHCHECK NONE takes no other arguments");
+			goto out;
+		}
+		h->test = calloc(2, sizeof(char *));
+		if (!h->test || !(h->test[0] = sb_strdup("NONE")))
+			goto nomem;
+	} else if (!strcasecmp(type, "CMD")) {
+		const char *rest = in->rest + strlen(in->args[0].text);
+
+		while (*rest == ' ' || *rest == '\t')
+			rest++;
+		for (size_t i = 0; i < in->nflags; i++) {
+			const struct df_flag *f = &in->flags[i];
+			int64_t *d = !strcmp(f->name, "interval")	? &h->interval
+				     : !strcmp(f->name, "timeout")	? &h->timeout
+				     : !strcmp(f->name, "start-period") ? &h->start_period
+									: NULL;
+
+			if (!f->value) {
+				error_at(ev, f->pos, "Missing a value on flag: %s", f->name);
+				goto out;
+			}
+			if (d) {
+				if (go_parse_duration(f->value, d) < 0 || *d < 0) {
+					error_at(ev, f->pos,
+						 "HEALTHCHECK --%s=%s is not a duration", f->name,
+						 f->value);
+					sb_error_hint(ev->err,
+						      "write a duration such as 30s, 1m30s or "
+						      "500ms");
+					goto out;
+				}
+				if (*d != 0 && *d < 1000000) {
+					error_at(ev, f->pos,
+						 "HEALTHCHECK --%s cannot be less than 1ms",
+						 f->name);
+					goto out;
+				}
+			} else if (!strcmp(f->name, "retries")) {
+				int64_t r;
+
+				if (!parse_int32(f->value, strlen(f->value), &r) || r < 0) {
+					error_at(ev, f->pos,
+						 "HEALTHCHECK --retries=%s is not a count",
+						 f->value);
+					goto out;
+				}
+				h->retries = (int)r;
+			} else {
+				error_at(ev, f->pos, "Unknown flag: %s", f->name);
+				sb_error_hint(ev->err, "HEALTHCHECK takes --interval, --timeout, "
+						       "--start-period and --retries");
+				goto out;
+			}
+		}
+		if (in->json && in->nargs < 2) {
+			error_at(ev, in->pos, "HEALTHCHECK CMD needs a command");
+			goto out;
+		}
+		if (in->json) {
+			char **cmd = NULL;
+
+			if (command_line(ev, in, 0, NULL, &cmd) < 0)
+				goto out;
+			h->test = cmd;
+		} else {
+			if (!*rest) {
+				error_at(ev, in->pos, "HEALTHCHECK CMD needs a command");
+				goto out;
+			}
+			h->test = calloc(3, sizeof(char *));
+			if (!h->test || !(h->test[0] = sb_strdup("CMD-SHELL")) ||
+			    !(h->test[1] = sb_strdup(rest)))
+				goto nomem;
+		}
+	} else {
+		error_at(ev, in->nargs ? in->args[0].pos : in->pos,
+			 "HEALTHCHECK takes CMD or NONE, not \"%s\"", type);
+		sb_error_hint(ev->err,
+			      "write HEALTHCHECK CMD [\"/healthcheck\"] or HEALTHCHECK NONE");
+		goto out;
+	}
+	/* BuildKit prints the Go struct with %q: each field quoted. */
+	if (sb_buf_adds(&by, "HEALTHCHECK &{") < 0 || go_quote_list(&by, h->test) < 0 ||
+	    sb_buf_adds(&by, " \"") < 0 || go_format_duration(&by, h->interval) < 0 ||
+	    sb_buf_adds(&by, "\" \"") < 0 || go_format_duration(&by, h->timeout) < 0 ||
+	    sb_buf_adds(&by, "\" \"") < 0 || go_format_duration(&by, h->start_period) < 0 ||
+	    sb_buf_adds(&by, "\" ") < 0 || go_quote_rune(&by, (uint32_t)h->retries) < 0 ||
+	    sb_buf_addc(&by, '}') < 0)
+		goto nomem;
+	if (ev->st->img.config.health)
+		sb_strv_free(ev->st->img.config.health->test);
+	free(ev->st->img.config.health);
+	ev->st->img.config.health = h;
+	h = NULL;
+	rc = meta_done(ev, in, by.buf);
+	goto out;
+nomem:
+	oom(ev);
+out:
+	sb_buf_release(&by);
+	if (h)
+		sb_strv_free(h->test);
+	free(h);
+	return rc;
+}
+
+/* onbuild = "ONBUILD" instruction: stored in the config, run by a later
+ * build FROM this image. No history entry. */
+static int eval_onbuild(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->st->img.config;
+	const char *r = in->rest ? in->rest : "";
+	size_t n = 0, cap;
+	char *copy;
+
+	if (!*r) {
+		error_at(ev, in->pos, "ONBUILD requires at least one argument");
+		return -1;
+	}
+	if (!strncasecmp(r, "ONBUILD", 7) || !strncasecmp(r, "FROM", 4) ||
+	    !strncasecmp(r, "MAINTAINER", 10)) {
+		size_t w = strcspn(r, " \t");
+
+		error_at(ev, in->rest_pos, "%.*s isn't allowed as an ONBUILD trigger", (int)w, r);
+		return -1;
+	}
+	while (c->onbuild && c->onbuild[n])
+		n++;
+	cap = n + 1;
+	copy = sb_strdup(r);
+	if (!copy || sb_grow(&c->onbuild, &cap, n + 2, sizeof(*c->onbuild)) < 0) {
+		free(copy);
+		return oom(ev);
+	}
+	c->onbuild[n] = copy;
+	c->onbuild[n + 1] = NULL;
+	return add_step(ev, in, -1, 0);
+}
+
+static int dir_exists(const struct img_tree *t, const char *path)
+{
+	const struct img_entry *e = img_tree_get(t, path);
+
+	return e && e->type == IMG_DIR;
+}
+
+/* workdir = "WORKDIR" path: the working directory, and a layer that holds
+ * its directories, as BuildKit makes one. */
+static int eval_workdir(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->st->img.config;
+	struct image *img = &ev->st->img;
+	char *v = NULL, *abs = NULL, *clean = NULL, *by = NULL;
+	struct copy cp = {.ev = ev, .in = in};
+	int rc = -1;
+
+	if (one_word(ev, in, &v) < 0)
+		return -1;
+	abs = v[0] == '/' ? sb_strdup(v) : sb_printf("%s/%s", c->workdir ? c->workdir : "/", v);
+	clean = abs ? clean_abs(abs) : NULL;
+	cp.layer = img_tree_new();
+	if (!clean || !cp.layer)
+		goto nomem;
+	by = sb_printf("WORKDIR /%s", clean);
+	free(c->workdir);
+	c->workdir = sb_printf("/%s", clean);
+	if (!by || !c->workdir)
+		goto nomem;
+	if (!clean[0]) {
+		/* WORKDIR / creates nothing: no layer at all. */
+		rc = meta_done(ev, in, by);
+		goto out;
+	}
+	/* The directories it creates belong to USER; when they all exist the
+	 * layer is empty, as with BuildKit. */
+	if (!dir_exists(ev->st->fs, clean)) {
+		if (c->user && c->user[0]) {
+			struct df_flag f = {.name = "chown", .value = c->user, .pos = in->pos};
+
+			if (resolve_chown(ev, &f, &cp.fl) < 0)
+				goto out;
+		}
+		if (mkdir_p(&cp, clean) < 0)
+			goto out;
+	}
+	if (push_layer(ev, in, &cp, by) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	oom(ev);
+out:
+	img_tree_free(cp.layer);
+	(void)img;
+	free(v);
+	free(abs);
+	free(clean);
+	free(by);
+	return rc;
+}
+
+/* entrypoint = "ENTRYPOINT" json-array | "ENTRYPOINT" shell-command
+ * It clears a CMD inherited from a base stage, and keeps one given in this
+ * stage, as BuildKit does. */
+static int eval_entrypoint(struct eval *ev, const struct df_instr *in)
+{
+	struct img_config *c = &ev->st->img.config;
+	struct sb_buf by = {0};
+	char **v = NULL;
+	int rc = -1;
+
+	if (command_line(ev, in, 0, in->rest, &v) < 0)
+		return -1;
+	if (!in->json &&
+	    warn_at(ev, in->pos,
+		    "write ENTRYPOINT [\"/server/serve\", \"--flag\"]: exec form gets signals and "
+		    "needs no shell in the image",
+		    "JSONArgsRecommended: ENTRYPOINT in shell form runs %s, which a scratch "
+		    "image does not have unless you put it there",
+		    v[0]) < 0)
+		goto out;
+	if (sb_buf_adds(&by, "ENTRYPOINT ") < 0 || go_quote_list(&by, v) < 0) {
+		oom(ev);
+		goto out;
+	}
+	sb_strv_free(c->entrypoint);
+	c->entrypoint = v;
+	v = NULL;
+	if (!ev->st->cmd_set) {
+		sb_strv_free(c->cmd);
+		c->cmd = NULL;
+	}
+	rc = meta_done(ev, in, by.buf);
+out:
+	sb_buf_release(&by);
+	sb_strv_free(v);
+	return rc;
+}
+
 static int eval_instr(struct eval *ev, const struct df_instr *in)
 {
 	ev->what = df_kind_name(in->kind);
-	if (in->kind == DF_FROM)
-		return eval_from(ev, in);
-	if (!ev->in_stage && in->kind != DF_UNKNOWN) {
-		error_at(ev, in->pos, "%s comes before any FROM", df_kind_name(in->kind));
-		return sb_error_hint(ev->err, "a Dockerfile starts with FROM scratch");
-	}
 	switch (in->kind) {
 	case DF_COPY:
 	case DF_ADD:
@@ -1425,60 +2533,251 @@ static int eval_instr(struct eval *ev, const struct df_instr *in)
 		return eval_expose(ev, in);
 	case DF_ENTRYPOINT:
 		return eval_entrypoint(ev, in);
+	case DF_CMD:
+		return eval_cmd(ev, in);
+	case DF_ARG:
+		return eval_arg(ev, in);
+	case DF_ENV:
+	case DF_LABEL:
+		return eval_env_label(ev, in);
+	case DF_WORKDIR:
+		return eval_workdir(ev, in);
+	case DF_USER:
+		return eval_user(ev, in);
+	case DF_VOLUME:
+		return eval_volume(ev, in);
+	case DF_STOPSIGNAL:
+		return eval_stopsignal(ev, in);
+	case DF_HEALTHCHECK:
+		return eval_healthcheck(ev, in);
+	case DF_SHELL:
+		return eval_shell(ev, in);
+	case DF_ONBUILD:
+		return eval_onbuild(ev, in);
+	case DF_MAINTAINER:
+		return eval_maintainer(ev, in);
 	default:
 		return refuse(ev, in);
 	}
 }
 
-static int init_plan(struct df_plan *p, const struct df_eval_opts *opts, struct sb_error *err)
+/* FROM a stage that has ONBUILD triggers runs them, as BuildKit does; the
+ * new stage starts with none. Each trigger is read as a one-line Dockerfile. */
+static int run_onbuild(struct eval *ev)
 {
-	struct image *img = &p->img;
-	size_t ntags = 0;
+	char **triggers = ev->st->img.config.onbuild;
+	const struct df_file *saved = ev->f;
+	int rc = 0;
 
+	ev->st->img.config.onbuild = NULL;
+	for (size_t i = 0; triggers && triggers[i] && rc == 0; i++) {
+		struct df_file trig = {0};
+		char *text = sb_printf("%s\n", triggers[i]);
+		char *name = sb_strdup("ONBUILD trigger");
+
+		if (!text || !name) {
+			free(text);
+			free(name);
+			rc = oom(ev);
+			break;
+		}
+		rc = df_parse(&trig, name, text, strlen(text), ev->err);
+		ev->f = &trig;
+		for (size_t k = 0; rc == 0 && k < trig.ninstrs; k++)
+			rc = eval_instr(ev, &trig.instrs[k]);
+		ev->f = saved;
+		df_file_release(&trig);
+	}
+	sb_strv_free(triggers);
+	return rc;
+}
+
+/* A fresh stage: FROM scratch, as BuildKit starts one. */
+static int state_init(struct state *st, const struct df_eval_opts *opts, struct sb_error *err)
+{
+	struct image *img = &st->img;
+
+	memset(st, 0, sizeof(*st));
 	img_init(img);
-	while (opts->tags && opts->tags[ntags])
-		ntags++;
-	img->tags = calloc(ntags + 1, sizeof(*img->tags));
+	st->fs = img_tree_new();
 	img->config.env = calloc(2, sizeof(char *));
 	img->architecture =
 	    sb_strdup(opts->architecture ? opts->architecture : df_host_architecture());
 	img->os = sb_strdup("linux");
 	img->config.workdir = sb_strdup("/");
-	if (!img->tags || !img->config.env || !img->architecture || !img->os ||
-	    !img->config.workdir || !(img->config.env[0] = sb_strdup(DEFAULT_PATH)))
+	img->tags = strv_dup(opts->tags);
+	if (!st->fs || !img->config.env || !img->architecture || !img->os || !img->config.workdir ||
+	    !img->tags || !(img->config.env[0] = sb_strdup(DEFAULT_PATH)))
 		return sb_errorf(err, "out of memory");
-	for (size_t i = 0; i < ntags; i++)
-		if (!(img->tags[i] = sb_strdup(opts->tags[i])))
-			return sb_errorf(err, "out of memory");
 	img->epoch = opts->epoch;
+	st->vars = calloc(1, sizeof(*st->vars));
+	if (!st->vars || !(st->vars[0].name = sb_strdup("PATH")) ||
+	    !(st->vars[0].value = sb_strdup(DEFAULT_PATH + 5)))
+		return sb_errorf(err, "out of memory");
+	st->nvars = 1;
+	return 0;
+}
+
+static void vars_free(struct var *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+static void state_release(struct state *st)
+{
+	img_release(&st->img);
+	img_tree_free(st->fs);
+	for (size_t i = 0; i < st->nsteps; i++)
+		free(st->steps[i].text);
+	free(st->steps);
+	vars_free(st->vars, st->nvars);
+	memset(st, 0, sizeof(*st));
+}
+
+/* The file system of stage i, as COPY --from reads it (evaluated once). */
+static int stage_fs(struct eval *ev, size_t i, const struct img_tree **out)
+{
+	struct stage_info *si = &ev->stages[i];
+	struct state st, *saved = ev->st;
+	const char *what = ev->what;
+	int rc;
+
+	if (si->fs) {
+		*out = si->fs;
+		return 0;
+	}
+	if (state_init(&st, ev->opts, ev->err) < 0) {
+		state_release(&st);
+		return -1;
+	}
+	ev->st = &st;
+	rc = eval_stage(ev, i);
+	ev->st = saved;
+	ev->what = what;
+	if (rc == 0) {
+		si->fs = st.fs;
+		st.fs = NULL;
+		*out = si->fs;
+	}
+	state_release(&st);
+	return rc;
+}
+
+/* Splits the Dockerfile into stages; evaluates the ARGs before the first FROM. */
+static int split_stages(struct eval *ev)
+{
+	const struct df_file *f = ev->f;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < f->ninstrs; i++) {
+		const struct df_instr *in = &f->instrs[i];
+
+		ev->what = df_kind_name(in->kind);
+		if (in->kind == DF_FROM) {
+			struct stage_info si = {.from = i, .end = f->ninstrs};
+
+			if (ev->nstages)
+				ev->stages[ev->nstages - 1].end = i;
+			if (in->nargs == 3) {
+				const char *n = in->args[2].text;
+
+				if (!((n[0] >= 'a' && n[0] <= 'z') ||
+				      (n[0] >= 'A' && n[0] <= 'Z')) ||
+				    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					      "0123456789-_.") != strlen(n)) {
+					error_at(ev, in->args[2].pos,
+						 "invalid name for build stage: \"%s\", name can't "
+						 "start with a number or contain symbols",
+						 n);
+					return -1;
+				}
+				if (find_stage(ev, n, ev->nstages) >= 0) {
+					error_at(ev, in->args[2].pos, "duplicate stage name \"%s\"",
+						 n);
+					return -1;
+				}
+				si.name = sb_strdup(n);
+				if (!si.name)
+					return oom(ev);
+				for (char *p = si.name; *p; p++)
+					if (*p >= 'A' && *p <= 'Z')
+						*p = (char)(*p + 32);
+			}
+			if (sb_grow(&ev->stages, &cap, ev->nstages + 1, sizeof(*ev->stages)) < 0) {
+				free(si.name);
+				return oom(ev);
+			}
+			ev->stages[ev->nstages++] = si;
+		} else if (ev->nstages == 0) {
+			if (in->kind == DF_ARG) {
+				if (eval_arg(ev, in) < 0)
+					return -1;
+			} else if (in->kind == DF_UNKNOWN) {
+				return refuse(ev, in);
+			} else {
+				error_at(ev, in->pos, "%s comes before any FROM",
+					 df_kind_name(in->kind));
+				return sb_error_hint(ev->err,
+						     "only ARG may come before the first FROM; "
+						     "a Dockerfile starts with FROM scratch");
+			}
+		}
+	}
+	if (ev->nstages == 0) {
+		sb_error_file(ev->err, f->src.name, "no FROM instruction: there is no build stage");
+		return sb_error_hint(ev->err, "a Dockerfile starts with FROM scratch");
+	}
 	return 0;
 }
 
 int df_eval(const struct df_file *f, struct ctx *c, const struct df_eval_opts *opts,
 	    struct df_plan *out, struct sb_error *err)
 {
-	struct eval ev = {.f = f, .ctx = c, .plan = out, .err = err};
+	struct eval ev = {.f = f, .ctx = c, .opts = opts, .plan = out, .err = err};
+	struct state st;
+	size_t target;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (init_plan(out, opts, err) < 0)
+	memset(&st, 0, sizeof(st));
+	if (split_stages(&ev) < 0)
 		goto out;
-	ev.fs = img_tree_new();
-	if (!ev.fs) {
-		oom(&ev);
-		goto out;
-	}
-	for (size_t i = 0; i < f->ninstrs; i++)
-		if (eval_instr(&ev, &f->instrs[i]) < 0)
+	target = ev.nstages - 1;
+	if (opts->target) {
+		long t = find_stage(&ev, opts->target, ev.nstages);
+
+		if (t < 0) {
+			sb_errorf(err, "target stage \"%s\" could not be found", opts->target);
+			sb_error_hint(err, "--target names a stage: FROM scratch AS %s",
+				      opts->target);
 			goto out;
-	if (!ev.in_stage) {
-		sb_error_file(err, f->src.name, "no FROM instruction: there is no build stage");
-		sb_error_hint(err, "a Dockerfile starts with FROM scratch");
-		goto out;
+		}
+		target = (size_t)t;
 	}
+	if (state_init(&st, opts, err) < 0)
+		goto out;
+	ev.st = &st;
+	if (eval_stage(&ev, target) < 0)
+		goto out;
+	out->img = st.img;
+	memset(&st.img, 0, sizeof(st.img));
+	out->steps = st.steps;
+	out->nsteps = st.nsteps;
+	st.steps = NULL;
+	st.nsteps = 0;
 	rc = 0;
 out:
-	img_tree_free(ev.fs);
+	state_release(&st);
+	vars_free(ev.meta, ev.nmeta);
+	for (size_t i = 0; i < ev.nstages; i++) {
+		free(ev.stages[i].name);
+		img_tree_free(ev.stages[i].fs);
+	}
+	free(ev.stages);
 	if (rc < 0)
 		df_plan_release(out);
 	return rc;
