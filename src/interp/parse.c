@@ -12,6 +12,7 @@
  * arguments the way BuildKit does.
  */
 #include "interp/parse.h"
+#include "interp/shlex.h"
 #include "lexer/lexer.h"
 #include "util/mem.h"
 
@@ -81,11 +82,19 @@ static int logical_add(struct logical *l, const char *buf, const struct lx_line 
 /* The source position of byte i of the logical line (or of its end). */
 static struct sb_pos logical_pos(const struct logical *l, size_t i)
 {
-	size_t k = l->nsegs - 1;
+	size_t lo = 0, hi = l->nsegs, k;
 	struct sb_pos pos;
 
-	while (k > 0 && l->segs[k].log > i)
-		k--;
+	/* The last piece that starts at or before i (the first when none). */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->segs[mid].log <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	k = lo;
 	pos.line = l->segs[k].line;
 	pos.col = l->segs[k].col + (unsigned)(i - l->segs[k].log);
 	pos.off = l->segs[k].src + (i - l->segs[k].log);
@@ -595,8 +604,22 @@ static int parse_health(struct ictx *c, size_t i, size_t end)
 	return split_words(c, next, end);
 }
 
+static void heredoc_release(struct df_heredoc *h)
+{
+	free(h->name);
+	free(h->content);
+	memset(h, 0, sizeof(*h));
+}
+
 static void instr_release(struct df_instr *in)
 {
+	for (size_t i = 0; i < in->nheredocs; i++)
+		heredoc_release(&in->heredocs[i]);
+	free(in->heredocs);
+	if (in->sub) {
+		instr_release(in->sub);
+		free(in->sub);
+	}
 	free(in->keyword);
 	for (size_t i = 0; i < in->nflags; i++) {
 		free(in->flags[i].name);
@@ -610,16 +633,53 @@ static void instr_release(struct df_instr *in)
 	memset(in, 0, sizeof(*in));
 }
 
-/* instruction = space* keyword [ blank+ flags rest ] space*   (splitCommand) */
-static int parse_instr(struct df_file *f, const struct logical *l, struct df_instr *in,
-		       struct sb_error *err)
+static int parse_instr(struct df_file *f, const struct logical *l, size_t from, int depth,
+		       struct df_instr *in, struct sb_error *err);
+
+/* trigger = instruction   (BuildKit's parseSubCommand: the rest of an ONBUILD
+ * line parsed as a line of its own; instructions.parseOnBuild refuses three
+ * triggers). A trigger that is itself ONBUILD is refused before its own
+ * trigger is parsed, so nesting stays one level deep. */
+static int parse_trigger(struct ictx *c, size_t rs, int depth)
+{
+	struct df_instr *sub;
+	const char *name;
+
+	if (depth > 0)
+		return 0;
+	sub = calloc(1, sizeof(*sub));
+	if (!sub)
+		return oom(c);
+	c->in->sub = sub;
+	if (parse_instr(c->f, c->l, rs, depth + 1, sub, c->err) < 0)
+		return -1;
+	name = df_kind_name(sub->kind);
+	if (sub->kind == DF_ONBUILD) {
+		sb_error_at(c->err, &c->f->src, sub->pos,
+			    "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+		return sb_error_hint(c->err, "write the trigger instruction itself after ONBUILD");
+	}
+	if (sub->kind == DF_FROM || sub->kind == DF_MAINTAINER) {
+		sb_error_at(c->err, &c->f->src, sub->pos, "%s isn't allowed as an ONBUILD trigger",
+			    name);
+		return sb_error_hint(c->err, "ONBUILD takes any instruction but ONBUILD, FROM and "
+					     "MAINTAINER");
+	}
+	return 0;
+}
+
+/* instruction = space* keyword [ blank+ flags rest ] space*   (splitCommand),
+ * read from byte `from` of the logical line to its end. depth is 1 for an
+ * ONBUILD trigger. */
+static int parse_instr(struct df_file *f, const struct logical *l, size_t from, int depth,
+		       struct df_instr *in, struct sb_error *err)
 {
 	struct ictx c = {.f = f, .l = l, .t = l->text.buf, .in = in, .err = err};
 	const char *t = l->text.buf;
 	size_t a, b, k, r, rs;
 	int rc = -1;
 
-	a = (size_t)(lx_skip_space(t, t + l->text.len) - t);
+	a = (size_t)(lx_skip_space(t + from, t + l->text.len) - t);
 	b = (size_t)(lx_trim_right(t + a, t + l->text.len) - t);
 	for (k = a; k < b && !lx_is_blank(t[k]); k++)
 		;
@@ -665,6 +725,11 @@ static int parse_instr(struct df_file *f, const struct logical *l, struct df_ins
 	case DF_HEALTHCHECK:
 		rc = parse_health(&c, rs, b);
 		break;
+	case DF_ONBUILD:
+		rc = split_words(&c, rs, b);
+		if (rc == 0 && rs < b)
+			rc = parse_trigger(&c, rs, depth);
+		break;
 	default:
 		rc = split_words(&c, rs, b);
 		break;
@@ -672,6 +737,217 @@ static int parse_instr(struct df_file *f, const struct logical *l, struct df_ins
 	rc = rc < 0 ? -1 : 0;
 out:
 	return rc;
+}
+
+/* ---- Here-documents (BuildKit's parser_heredoc logic in parser.go) ---- */
+
+static size_t count_quotes(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\'' || *s == '"';
+	return n;
+}
+
+static void strv_free_n(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* heredoc = digit* "<<" [ "-" ] word   where word holds no "<" and is one
+ * shell word. expand: the delimiter has no quotes, i.e. the word has as many
+ * quote characters with its quotes kept as with them removed. Always with
+ * the backslash as escape character, whatever "# escape=" says (as BuildKit). */
+int df_heredoc_parse(const char *word, struct df_heredoc *h, struct sb_error *err)
+{
+	static const struct shlex_opts cooked_opts = {.skip_unset = 1};
+	static const struct shlex_opts raw_opts = {.raw_quotes = 1, .skip_unset = 1};
+	const char *p = word, *rest;
+	char **cooked = NULL, **raw = NULL;
+	size_t ncooked = 0, nraw = 0;
+	int chomp = 0, rc = -1;
+
+	memset(h, 0, sizeof(*h));
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p[0] != '<' || p[1] != '<')
+		return 0;
+	p += 2;
+	if (*p == '-') {
+		chomp = 1;
+		p++;
+	}
+	rest = p;
+	if (!*rest || strchr(rest, '<'))
+		return 0;
+	if (shlex_words_opts(rest, '\\', &cooked_opts, NULL, NULL, &cooked, &ncooked, err) < 0)
+		goto out;
+	if (ncooked != 1) {
+		rc = 0;
+		goto out;
+	}
+	if (shlex_words_opts(rest, '\\', &raw_opts, NULL, NULL, &raw, &nraw, err) < 0)
+		goto out;
+	if (nraw != ncooked) {
+		sb_errorf(err, "internal lexing of heredoc produced inconsistent results: %s",
+			  rest);
+		goto out;
+	}
+	h->name = cooked[0];
+	cooked[0] = NULL;
+	h->expand = count_quotes(h->name) == count_quotes(raw[0]);
+	h->chomp = chomp;
+	rc = 1;
+out:
+	strv_free_n(cooked, ncooked);
+	strv_free_n(raw, nraw);
+	return rc;
+}
+
+const struct df_heredoc *df_heredoc_find(const struct df_instr *in, const char *name)
+{
+	for (size_t i = in->nheredocs; i-- > 0;)
+		if (strcmp(in->heredocs[i].name, name) == 0)
+			return &in->heredocs[i];
+	return NULL;
+}
+
+/* Where word (a raw word of the logical line, searched from *cur on) starts;
+ * the position of its "<<" when found. */
+static struct sb_pos heredoc_pos(const struct logical *l, const char *word, size_t *cur)
+{
+	const char *t = l->text.buf, *hit = strstr(t + *cur, word);
+	size_t at;
+
+	if (!hit)
+		hit = strstr(t + *cur, "<<");
+	if (!hit)
+		return logical_pos(l, 0);
+	at = (size_t)(hit - t);
+	*cur = at + 1;
+	hit = strstr(hit, "<<");
+	return logical_pos(l, hit ? (size_t)(hit - t) : at);
+}
+
+/* BuildKit's heredocsFromLine: the line (keyword and flags included) split
+ * into raw words (quotes, escapes and unset $variables kept; a line that does
+ * not split gives none), and each word that df_heredoc_parse() accepts. */
+static int heredocs_from_line(struct df_file *f, const struct logical *l, struct df_instr *in,
+			      struct sb_error *err)
+{
+	static const struct shlex_opts line_opts = {1, 1, 1};
+	const struct df_instr *t = in->kind == DF_ONBUILD && in->sub ? in->sub : in;
+	struct sb_error ignored = {0};
+	char **words = NULL;
+	size_t nwords = 0, cap = 0, cur = 0;
+	int rc = -1;
+
+	if ((t->kind != DF_ADD && t->kind != DF_COPY && t->kind != DF_RUN) || t->json ||
+	    !memmem(l->text.buf, l->text.len, "<<", 2))
+		return 0;
+	if (shlex_words_opts(l->text.buf, '\\', &line_opts, NULL, NULL, &words, &nwords, &ignored) <
+	    0) {
+		sb_error_release(&ignored);
+		return 0;
+	}
+	for (size_t i = 0; i < nwords; i++) {
+		struct df_heredoc h;
+		struct sb_pos pos;
+		int r;
+
+		if (!strstr(words[i], "<<"))
+			continue;
+		pos = heredoc_pos(l, words[i], &cur);
+		r = df_heredoc_parse(words[i], &h, err);
+		if (r < 0) {
+			sb_error_release(&ignored);
+			ignored = *err;
+			memset(err, 0, sizeof(*err));
+			sb_error_at(err, &f->src, pos, "%s", ignored.msg ? ignored.msg : "");
+			goto out;
+		}
+		if (r == 0)
+			continue;
+		h.pos = pos;
+		if (sb_grow(&in->heredocs, &cap, in->nheredocs + 1, sizeof(*in->heredocs)) < 0) {
+			heredoc_release(&h);
+			sb_errorf(err, "out of memory");
+			goto out;
+		}
+		in->heredocs[in->nheredocs++] = h;
+	}
+	rc = 0;
+out:
+	sb_error_release(&ignored);
+	strv_free_n(words, nwords);
+	return rc;
+}
+
+/* A body: the physical lines up to the one that is exactly the name (trailing
+ * CR and LF bytes removed, and leading tabs for <<-). Lines are kept with
+ * their line ends; <<- removes the leading tabs of each (BuildKit's
+ * ChompHeredocContent, which its instructions package applies). */
+static int read_heredoc(struct df_file *f, struct lexer *lx, struct df_heredoc *h,
+			struct sb_error *err)
+{
+	const char *buf = f->src.buf;
+	size_t nlen = strlen(h->name);
+	struct sb_buf body = {0};
+	struct lx_line ln;
+	int rc = -1;
+
+	while (lx_next_line(lx, &ln)) {
+		const char *p = buf + ln.bol, *e = buf + lx->cur, *te = e, *tp = p;
+
+		while (te > p && (te[-1] == '\r' || te[-1] == '\n'))
+			te--;
+		if (h->chomp)
+			while (tp < te && *tp == '\t')
+				tp++;
+		if ((size_t)(te - tp) == nlen && memcmp(tp, h->name, nlen) == 0) {
+			h->len = body.len;
+			h->content = sb_buf_detach(&body);
+			if (!h->content) {
+				sb_errorf(err, "out of memory");
+				goto out;
+			}
+			rc = 0;
+			goto out;
+		}
+		if (h->chomp)
+			while (p < e && *p == '\t')
+				p++;
+		if (sb_buf_add(&body, p, (size_t)(e - p)) < 0) {
+			sb_errorf(err, "out of memory");
+			goto out;
+		}
+	}
+	sb_error_at(err, &f->src, h->pos, "unterminated heredoc");
+	sb_error_hint(err, "end the here-document with a line that holds only \"%s\"", h->name);
+out:
+	sb_buf_release(&body);
+	return rc;
+}
+
+/* BuildKit's warning for blank lines inside a continuation. */
+static int warn_empty_continuation(struct df_file *f, size_t *cap, const struct logical *l,
+				   struct sb_pos at)
+{
+	struct sb_error *w;
+
+	if (sb_grow(&f->warnings, cap, f->nwarnings + 1, sizeof(*f->warnings)) < 0)
+		return -1;
+	w = &f->warnings[f->nwarnings++];
+	memset(w, 0, sizeof(*w));
+	sb_error_at(w, &f->src, at, "Empty continuation line found in: %s", l->text.buf);
+	sb_error_hint(w, "Empty continuation lines will become errors in a future release: remove "
+			 "the empty line, or end the line before it without the escape character");
+	if (!w->msg || !w->file || !w->hint)
+		return -1;
+	return 0;
 }
 
 /* Parser-directive state. */
@@ -743,7 +1019,7 @@ int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_e
 	struct dstate ds = {0};
 	struct lexer lx;
 	struct lx_line ln;
-	size_t cap = 0;
+	size_t cap = 0, wcap = 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -752,6 +1028,7 @@ int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_e
 	while (lx_next_line(&lx, &ln)) {
 		const char *s = buf + ln.start, *e = buf + ln.end;
 		const char *t = lx_skip_space(s, e), *cont;
+		struct sb_pos empty = {0};
 		struct df_instr *in;
 
 		if (!ds.done && directive(&f, &ds, &ln, t, err) < 0)
@@ -769,9 +1046,18 @@ int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_e
 			s = buf + ln.start;
 			e = buf + ln.end;
 			t = lx_skip_space(s, e);
-			/* Comment and blank lines inside a continuation are dropped. */
-			if (is_comment(t, e) || t == e)
+			/* Comment and blank lines inside a continuation are dropped;
+			 * BuildKit warns about the blank ones. */
+			if (is_comment(t, e))
 				continue;
+			if (t == e) {
+				if (empty.line == 0) {
+					empty.line = ln.lineno;
+					empty.col = (unsigned)(ln.start - ln.bol + 1);
+					empty.off = ln.start;
+				}
+				continue;
+			}
 			cont = lx_continuation(s, e, f.escape);
 			if (logical_add(&l, buf, &ln, ln.start, (size_t)((cont ? cont : e) - buf)) <
 			    0)
@@ -781,9 +1067,18 @@ int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_e
 			goto nomem;
 		in = &f.instrs[f.ninstrs];
 		memset(in, 0, sizeof(*in));
-		if (parse_instr(&f, &l, in, err) < 0) {
+		if (empty.line && warn_empty_continuation(&f, &wcap, &l, empty) < 0)
+			goto nomem;
+		if (parse_instr(&f, &l, 0, 0, in, err) < 0 ||
+		    heredocs_from_line(&f, &l, in, err) < 0) {
 			instr_release(in);
 			goto out;
+		}
+		for (size_t k = 0; k < in->nheredocs; k++) {
+			if (read_heredoc(&f, &lx, &in->heredocs[k], err) < 0) {
+				instr_release(in);
+				goto out;
+			}
 		}
 		f.ninstrs++;
 	}
@@ -810,6 +1105,9 @@ void df_file_release(struct df_file *f)
 	for (size_t i = 0; i < f->ninstrs; i++)
 		instr_release(&f->instrs[i]);
 	free(f->instrs);
+	for (size_t i = 0; i < f->nwarnings; i++)
+		sb_error_release(&f->warnings[i]);
+	free(f->warnings);
 	free(f->src.name);
 	free(f->src.buf);
 	memset(f, 0, sizeof(*f));

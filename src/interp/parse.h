@@ -49,6 +49,38 @@ struct df_flag {
 	struct sb_pos pos; /* position of the leading "--" */
 };
 
+/* A here-document (BuildKit's Dockerfile 1.4 syntax), e.g.
+ *
+ *     COPY <<EOF <<-"END" /etc/app/
+ *     contents of the file EOF
+ *     EOF
+ *     	tab-indented, not expanded
+ *     	END
+ *
+ * Recognised, as BuildKit does, only on ADD, COPY and RUN in shell form (and on
+ * ONBUILD with one of those as its trigger), in the words of the logical line
+ * that match `^[0-9]*<<-?[^<]+$` after BuildKit's raw word splitting. Their
+ * bodies are the physical lines after the instruction, in order; each ends at
+ * a line that is exactly the name (after removing trailing CR/LF, and leading
+ * tabs for <<-).
+ *
+ * The <<EOF word stays in df_instr.args as written, as BuildKit keeps it: the
+ * evaluator asks df_heredoc_parse() whether an argument is a heredoc and finds
+ * its body with df_heredoc_find() (for COPY/ADD: a file named `name` holding
+ * `content`; BuildKit refuses one as the destination with "COPY cannot accept
+ * a heredoc as a destination"). */
+struct df_heredoc {
+	char *name;	   /* the delimiter, quotes and escapes removed ("EOF"); owned */
+	char *content;	   /* the body: every line with its line end as written
+			    * (LF or CRLF), leading tabs of each line removed when
+			    * chomp; NUL-terminated, "" when empty; owned */
+	size_t len;	   /* bytes in content (it may hold NUL bytes) */
+	int expand;	   /* 1 when no part of the delimiter was quoted: the
+			    * evaluator expands $variables in content */
+	int chomp;	   /* 1 for <<- */
+	struct sb_pos pos; /* position of the "<<" */
+};
+
 struct df_instr {
 	enum df_kind kind;
 	char *keyword;	   /* as written, e.g. "copy"; owned */
@@ -84,6 +116,20 @@ struct df_instr {
 	 * This is the shell-form command line. Owned. */
 	char *rest;
 	struct sb_pos rest_pos; /* where rest starts */
+
+	/* The here-documents of the instruction, in the order of their <<words;
+	 * for ONBUILD, those of its trigger (BuildKit attaches them to the
+	 * ONBUILD node too). NULL/0 when none. Owned. */
+	struct df_heredoc *heredocs;
+	size_t nheredocs;
+
+	/* ONBUILD: the trigger instruction, parsed from rest exactly like a
+	 * top-level line (its positions point into the same source); NULL when
+	 * rest is empty (BuildKit: "ONBUILD requires at least one argument", the
+	 * evaluator's to report). The parser already refuses the triggers
+	 * BuildKit refuses: ONBUILD, FROM and MAINTAINER. NULL for every other
+	 * kind. Owned. */
+	struct df_instr *sub;
 };
 
 struct df_file {
@@ -91,6 +137,13 @@ struct df_file {
 	char escape;		 /* '\\' or '`' (from "# escape=") */
 	struct df_instr *instrs; /* owned */
 	size_t ninstrs;
+
+	/* What BuildKit warns about while parsing, in file order, never fatal:
+	 * "Empty continuation line found in: <line>" (positioned at the first
+	 * empty line; hint holds BuildKit's detail). Each is a complete error
+	 * record for sb_error_format(). Owned. */
+	struct sb_error *warnings;
+	size_t nwarnings;
 };
 
 /* Parses the Dockerfile in buf[0..len). Takes ownership of name and buf (both
@@ -101,5 +154,16 @@ int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_e
 
 /* Frees everything the file holds and leaves it empty. */
 void df_file_release(struct df_file *f);
+
+/* BuildKit's ParseHeredoc on one word (an element of df_instr.args): returns 1
+ * when word refers to a heredoc ("<<EOF", "<<-'EOF'", "2<<EOF") and fills
+ * h->name (owned by the caller: free(3)), h->expand and h->chomp (content NULL,
+ * len 0, no position); 0 when it does not (h zeroed); -1 with err set when the
+ * delimiter cannot be processed (e.g. a bad ${...}). */
+int df_heredoc_parse(const char *word, struct df_heredoc *h, struct sb_error *err);
+
+/* The last of in's heredocs with that name (BuildKit's lookup by name), or NULL
+ * when there is none (BuildKit then uses empty content). Borrowed from in. */
+const struct df_heredoc *df_heredoc_find(const struct df_instr *in, const char *name);
 
 #endif

@@ -19,6 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How deep ${v:-${w:-...}} may nest. BuildKit has no limit (Go stacks grow);
+ * this recursive scanner needs one to keep a hostile Dockerfile from
+ * overflowing the stack. No real Dockerfile comes near it. */
+#define SHLEX_MAX_DEPTH 256
+
 /* The words being collected for ProcessWords (BuildKit's wordsStruct). */
 struct words {
 	struct sb_buf word;
@@ -31,6 +36,9 @@ struct sw {
 	const char *p, *end;
 	char escape;
 	int raw_escapes;
+	int raw_quotes;
+	int skip_unset;
+	int depth; /* ${...} nesting, against SHLEX_MAX_DEPTH */
 	shlex_lookup lookup;
 	void *ud;
 	struct sb_error *err;
@@ -128,16 +136,18 @@ static char *process_name(struct sw *s)
 /* quoted = "'" { char } "'" */
 static int process_single_quote(struct sw *s, struct sb_buf *out)
 {
-	const char *start = ++s->p;
+	const char *quote = s->p, *start = ++s->p;
 
 	while (s->p < s->end && *s->p != '\'')
 		s->p++;
 	if (s->p >= s->end)
 		return sb_errorf(
 		    s->err, "unexpected end of statement while looking for matching single-quote");
-	if (sb_buf_add(out, start, (size_t)(s->p - start)) < 0)
-		return nomem(s);
 	s->p++;
+	if (s->raw_quotes)
+		start = quote;
+	if (sb_buf_add(out, start, (size_t)(s->p - 1 + s->raw_quotes - start)) < 0)
+		return nomem(s);
 	return 0;
 }
 
@@ -148,6 +158,8 @@ static int process_dollar(struct sw *s, struct sb_buf *out);
 static int process_double_quote(struct sw *s, struct sb_buf *out)
 {
 	s->p++;
+	if (s->raw_quotes && sb_buf_addc(out, '"') < 0)
+		return nomem(s);
 	for (;;) {
 		char ch;
 
@@ -158,6 +170,8 @@ static int process_double_quote(struct sw *s, struct sb_buf *out)
 		ch = *s->p;
 		if (ch == '"') {
 			s->p++;
+			if (s->raw_quotes && sb_buf_addc(out, '"') < 0)
+				return nomem(s);
 			return 0;
 		}
 		if (ch == '$') {
@@ -196,7 +210,10 @@ static int process_dollar(struct sw *s, struct sb_buf *out)
 		if (!*name) {
 			if (sb_buf_addc(out, '$') < 0)
 				goto oom;
-		} else if ((val = getenv_(s, name)) && sb_buf_adds(out, val) < 0) {
+		} else if ((val = getenv_(s, name))) {
+			if (sb_buf_adds(out, val) < 0)
+				goto oom;
+		} else if (s->skip_unset && sb_buf_addf(out, "$%s", name) < 0) {
 			goto oom;
 		}
 		rc = 0;
@@ -220,8 +237,12 @@ static int process_dollar(struct sw *s, struct sb_buf *out)
 	}
 	mod[0] = *s->p++;
 	if (mod[0] == '}') {
-		if ((val = getenv_(s, name)) && sb_buf_adds(out, val) < 0)
+		if ((val = getenv_(s, name))) {
+			if (sb_buf_adds(out, val) < 0)
+				goto oom;
+		} else if (s->skip_unset && sb_buf_addf(out, "${%s}", name) < 0) {
 			goto oom;
+		}
 		rc = 0;
 		goto out;
 	}
@@ -239,17 +260,31 @@ static int process_dollar(struct sw *s, struct sb_buf *out)
 	}
 	if (sb_buf_add(&word, "", 0) < 0)
 		goto oom;
-	if (process_stop_on(s, '}', mod[null_is_unset] == '#' || mod[null_is_unset] == '%', &word,
-			    NULL) < 0) {
+	if (s->depth >= SHLEX_MAX_DEPTH) {
+		sb_errorf(s->err, "syntax error: ${...} nested more than %d deep", SHLEX_MAX_DEPTH);
+		goto out;
+	}
+	s->depth++;
+	rc = process_stop_on(s, '}', mod[null_is_unset] == '#' || mod[null_is_unset] == '%', &word,
+			     NULL);
+	s->depth--;
+	if (rc < 0) {
 		if (s->p >= s->end)
 			sb_errorf(s->err, "syntax error: missing '}'");
+		goto out;
+	}
+	rc = -1;
+	val = getenv_(s, name);
+	if (!val && s->skip_unset) {
+		if (sb_buf_addf(out, "${%s%s%s}", name, mod, word.buf) < 0)
+			goto oom;
+		rc = 0;
 		goto out;
 	}
 	if (!strchr("+-?", mod[null_is_unset])) {
 		sb_errorf(s->err, "unsupported modifier (%s) in substitution", mod);
 		goto out;
 	}
-	val = getenv_(s, name);
 	switch (mod[null_is_unset]) {
 	case '-':
 		if (!val || (null_is_unset && !*val))
@@ -390,15 +425,27 @@ static char *go_quote(const char *in)
 	return sb_buf_detach(&b);
 }
 
-static int process(const char *in, char escape, shlex_lookup lookup, void *ud, struct sb_buf *res,
-		   struct words *w, struct sb_error *err)
+static int process(const char *in, char escape, const struct shlex_opts *o, shlex_lookup lookup,
+		   void *ud, struct sb_buf *res, struct words *w, struct sb_error *err)
 {
-	struct sw s = {in, in + strlen(in), escape, 0, lookup, ud, err};
+	static const struct shlex_opts none = {0};
+	struct sw s = {0};
 	char *q;
 
+	if (!o)
+		o = &none;
+	s.p = in;
+	s.end = in + strlen(in);
+	s.escape = escape;
+	s.raw_escapes = o->raw_escapes;
+	s.raw_quotes = o->raw_quotes != 0;
+	s.skip_unset = o->skip_unset;
+	s.lookup = lookup;
+	s.ud = ud;
+	s.err = err;
 	if (sb_buf_add(res, "", 0) < 0)
 		return sb_errorf(err, "out of memory");
-	if (process_stop_on(&s, -1, 0, res, w) == 0)
+	if (process_stop_on(&s, -1, s.raw_escapes, res, w) == 0)
 		return 0;
 	q = go_quote(in);
 	if (!q)
@@ -415,7 +462,7 @@ int shlex_word(const char *in, char escape, shlex_lookup lookup, void *ud, char 
 	int rc = -1;
 
 	*out = NULL;
-	if (process(in, escape, lookup, ud, &res, NULL, err) < 0)
+	if (process(in, escape, NULL, lookup, ud, &res, NULL, err) < 0)
 		goto out;
 	*out = sb_buf_detach(&res);
 	if (!*out) {
@@ -431,13 +478,19 @@ out:
 int shlex_words(const char *in, char escape, shlex_lookup lookup, void *ud, char ***out, size_t *n,
 		struct sb_error *err)
 {
+	return shlex_words_opts(in, escape, NULL, lookup, ud, out, n, err);
+}
+
+int shlex_words_opts(const char *in, char escape, const struct shlex_opts *opts,
+		     shlex_lookup lookup, void *ud, char ***out, size_t *n, struct sb_error *err)
+{
 	struct sb_buf res = {0};
 	struct words w = {0};
 	int rc = -1;
 
 	*out = NULL;
 	*n = 0;
-	if (process(in, escape, lookup, ud, &res, &w, err) < 0)
+	if (process(in, escape, opts, lookup, ud, &res, &w, err) < 0)
 		goto out;
 	if (w_flush(&w) < 0 || sb_grow(&w.v, &w.cap, w.n + 1, sizeof(*w.v)) < 0) {
 		sb_errorf(err, "out of memory");

@@ -24,4 +24,16 @@ int shlex_word(const char *in, char escape, shlex_lookup lookup, void *ud, char 
 int shlex_words(const char *in, char escape, shlex_lookup lookup, void *ud, char ***out, size_t *n,
 		struct sb_error *err);
 
+/* Variants of the processing, as BuildKit's Lex fields of the same names. All
+ * zero is what shlex_word and shlex_words do. */
+struct shlex_opts {
+	int raw_quotes;	 /* keep the quote characters in the result */
+	int raw_escapes; /* keep escape characters (and the byte after them) */
+	int skip_unset;	 /* leave $v, ${v} and ${v<mod>word} as written when v is unset */
+};
+
+/* shlex_words with options (NULL: all zero). Same ownership and errors. */
+int shlex_words_opts(const char *in, char escape, const struct shlex_opts *opts,
+		     shlex_lookup lookup, void *ud, char ***out, size_t *n, struct sb_error *err);
+
 #endif

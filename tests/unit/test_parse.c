@@ -34,31 +34,91 @@ static int add_pos(struct sb_buf *b, const struct df_file *f, struct sb_pos pos)
 	return sb_buf_addf(b, "@%u:%u", pos.line, pos.col);
 }
 
+/* Text with \n, \r, \t and NUL made visible. */
+static int add_text(struct sb_buf *b, const char *p, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '\n':
+			rc |= sb_buf_adds(b, "\\n");
+			break;
+		case '\r':
+			rc |= sb_buf_adds(b, "\\r");
+			break;
+		case '\t':
+			rc |= sb_buf_adds(b, "\\t");
+			break;
+		case '\0':
+			rc |= sb_buf_adds(b, "\\0");
+			break;
+		default:
+			rc |= sb_buf_addc(b, p[i]);
+		}
+	}
+	return rc;
+}
+
+/* One instruction; then, when it has any, its heredocs
+ *     <<name@L:C expand=N chomp=N "content"
+ * and its ONBUILD trigger in braces: sub{...}. */
+static int dump_instr(struct sb_buf *b, const struct df_file *f, const struct df_instr *in)
+{
+	int rc = 0;
+
+	rc |= sb_buf_addf(b, "%s \"%s\"", df_kind_name(in->kind), in->keyword);
+	rc |= add_pos(b, f, in->pos);
+	for (size_t k = 0; k < in->nflags; k++) {
+		const struct df_flag *fl = &in->flags[k];
+
+		rc |= sb_buf_addf(b, " --%s%s%s", fl->name, fl->value ? "=" : "",
+				  fl->value ? fl->value : "");
+		rc |= add_pos(b, f, fl->pos);
+	}
+	rc |= sb_buf_addf(b, " rest \"%s\"", in->rest);
+	rc |= add_pos(b, f, in->rest_pos);
+	rc |= sb_buf_addf(b, " json=%d:", in->json);
+	for (size_t k = 0; k < in->nargs; k++) {
+		rc |= sb_buf_addf(b, " \"%s\"", in->args[k].text);
+		rc |= add_pos(b, f, in->args[k].pos);
+	}
+	for (size_t k = 0; k < in->nheredocs; k++) {
+		const struct df_heredoc *h = &in->heredocs[k];
+
+		assert_non_null(h->content);
+		assert_int_equal(h->content[h->len], '\0');
+		rc |= sb_buf_addf(b, " <<%s", h->name);
+		rc |= add_pos(b, f, h->pos);
+		rc |= sb_buf_addf(b, " expand=%d chomp=%d \"", h->expand, h->chomp);
+		rc |= add_text(b, h->content, h->len);
+		rc |= sb_buf_addc(b, '"');
+	}
+	if (in->sub) {
+		assert_int_equal(in->kind, DF_ONBUILD);
+		assert_null(in->sub->sub);
+		rc |= sb_buf_adds(b, " sub{");
+		rc |= dump_instr(b, f, in->sub);
+		rc |= sb_buf_addc(b, '}');
+	}
+	return rc;
+}
+
 static char *dump(const struct df_file *f)
 {
 	struct sb_buf b = {0};
 	int rc = 0;
 
 	for (size_t i = 0; i < f->ninstrs; i++) {
-		const struct df_instr *in = &f->instrs[i];
-
-		rc |= sb_buf_addf(&b, "%s \"%s\"", df_kind_name(in->kind), in->keyword);
-		rc |= add_pos(&b, f, in->pos);
-		for (size_t k = 0; k < in->nflags; k++) {
-			const struct df_flag *fl = &in->flags[k];
-
-			rc |= sb_buf_addf(&b, " --%s%s%s", fl->name, fl->value ? "=" : "",
-					  fl->value ? fl->value : "");
-			rc |= add_pos(&b, f, fl->pos);
-		}
-		rc |= sb_buf_addf(&b, " rest \"%s\"", in->rest);
-		rc |= add_pos(&b, f, in->rest_pos);
-		rc |= sb_buf_addf(&b, " json=%d:", in->json);
-		for (size_t k = 0; k < in->nargs; k++) {
-			rc |= sb_buf_addf(&b, " \"%s\"", in->args[k].text);
-			rc |= add_pos(&b, f, in->args[k].pos);
-		}
+		rc |= dump_instr(&b, f, &f->instrs[i]);
 		rc |= sb_buf_addc(&b, '\n');
+	}
+	for (size_t i = 0; i < f->nwarnings; i++) {
+		char *w = sb_error_format(&f->warnings[i]);
+
+		assert_non_null(w);
+		rc |= sb_buf_addf(&b, "warning: %s", w);
+		free(w);
 	}
 	assert_int_equal(rc, 0);
 	return sb_buf_detach(&b);
@@ -175,7 +235,13 @@ static void test_continuations(void **state)
 	expect("FROM scratch\nLABEL a=1 \\\n# comment\n\n   \n  b=2 \\  \t\n  c=\"x  y\"\n",
 	       "FROM \"FROM\"@1:1 rest \"scratch\"@1:6 json=0: \"scratch\"@1:6\n"
 	       "LABEL \"LABEL\"@2:1 rest \"a=1   b=2   c=\"x  y\"\"@2:7 json=0: "
-	       "\"a=1\"@2:7 \"b=2\"@6:3 \"c=\"x  y\"\"@7:3\n");
+	       "\"a=1\"@2:7 \"b=2\"@6:3 \"c=\"x  y\"\"@7:3\n"
+	       "warning: Dockerfile:4:1: Empty continuation line found in: LABEL a=1   b=2   "
+	       "c=\"x  y\"\n"
+	       "    4 | \n"
+	       "      | ^\n"
+	       "hint: Empty continuation lines will become errors in a future release: remove "
+	       "the empty line, or end the line before it without the escape character\n");
 	/* Continuation at end of file ends the instruction. */
 	expect("FROM scratch\nRUN a \\", "FROM \"FROM\"@1:1 rest \"scratch\"@1:6 json=0: "
 					 "\"scratch\"@1:6\n"
@@ -358,11 +424,270 @@ static void test_shell_form_words(void **state)
 	/* Tabs and other blanks. */
 	expect("STOPSIGNAL\t9 \n", "STOPSIGNAL \"STOPSIGNAL\"@1:1 rest \"9\"@1:12 json=0: "
 				   "\"9\"@1:12\n");
-	/* Heredocs are not implemented: plain words for now, no crash. */
-	expect("RUN <<EOF\necho hi\nEOF\n",
-	       "RUN \"RUN\"@1:1 rest \"<<EOF\"@1:5 json=0: \"<<EOF\"@1:5\n"
-	       "UNKNOWN \"echo\"@2:1 rest \"hi\"@2:6 json=0: \"hi\"@2:6\n"
-	       "UNKNOWN \"EOF\"@3:1 rest \"\"@3:4 json=0:\n");
+}
+
+/* Heredocs (Dockerfile 1.4 syntax). Docker 20.10's BuildKit cannot build
+ * them, so these cases follow the Dockerfile reference's examples
+ * (docs.docker.com/reference/dockerfile/#here-documents) and BuildKit's
+ * parser_heredoc_test.go, not a Docker run. */
+static void test_heredoc_reference_examples(void **state)
+{
+	(void)state;
+	/* "RUN <<EOT bash": the body is a script; "#" lines in it are not
+	 * comments and the next instruction follows the terminator. */
+	expect("# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOT bash\n  set -ex\n"
+	       "# not a comment\n  apt-get update\nEOT\nUSER x\n",
+	       "FROM \"FROM\"@2:1 rest \"debian\"@2:6 json=0: \"debian\"@2:6\n"
+	       "RUN \"RUN\"@3:1 rest \"<<EOT bash\"@3:5 json=0: \"<<EOT\"@3:5 \"bash\"@3:11"
+	       " <<EOT@3:5 expand=1 chomp=0 \"  set -ex\\n# not a comment\\n  apt-get update\\n\"\n"
+	       "USER \"USER\"@8:1 rest \"x\"@8:6 json=0: \"x\"@8:6\n");
+	/* Creating inline files: <<-EOT strips leading tabs (of the body and of
+	 * the terminator); quoting the delimiter turns expansion off. */
+	expect(
+	    "FROM alpine\nARG FOO=bar\nCOPY <<-EOT /script.sh\n\t\techo \"hello ${FOO}\"\n"
+	    "\t  x\n\tEOT\nCOPY <<-\"EOT\" /s2\n\techo \"${FOO}\"\nEOT\n",
+	    "FROM \"FROM\"@1:1 rest \"alpine\"@1:6 json=0: \"alpine\"@1:6\n"
+	    "ARG \"ARG\"@2:1 rest \"FOO=bar\"@2:5 json=0: \"FOO=bar\"@2:5\n"
+	    "COPY \"COPY\"@3:1 rest \"<<-EOT /script.sh\"@3:6 json=0: \"<<-EOT\"@3:6 "
+	    "\"/script.sh\"@3:13 <<EOT@3:6 expand=1 chomp=1 \"echo \"hello ${FOO}\"\\n  x\\n\"\n"
+	    "COPY \"COPY\"@7:1 rest \"<<-\"EOT\" /s2\"@7:6 json=0: \"<<-\"EOT\"\"@7:6 \"/s2\"@7:15"
+	    " <<EOT@7:6 expand=0 chomp=1 \"echo \"${FOO}\"\\n\"\n");
+	/* Several heredocs on one line: bodies follow in order. */
+	expect(
+	    "RUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\nFILE1\nI am\n"
+	    "second\nFILE2\n",
+	    "RUN \"RUN\"@1:1 rest \"<<FILE1 cat > file1 && <<FILE2 cat > file2\"@1:5 json=0: "
+	    "\"<<FILE1\"@1:5 \"cat\"@1:13 \">\"@1:17 \"file1\"@1:19 \"&&\"@1:25 \"<<FILE2\"@1:28 "
+	    "\"cat\"@1:36 \">\"@1:40 \"file2\"@1:42 <<FILE1@1:5 expand=1 chomp=0 "
+	    "\"I am\\nfirst\\n\" <<FILE2@1:28 expand=1 chomp=0 \"I am\\nsecond\\n\"\n");
+	expect("COPY <<a <<'b' /dest/\n1\na\n2\nb\n",
+	       "COPY \"COPY\"@1:1 rest \"<<a <<'b' /dest/\"@1:6 json=0: \"<<a\"@1:6 \"<<'b'\"@1:10 "
+	       "\"/dest/\"@1:16 <<a@1:6 expand=1 chomp=0 \"1\\n\" <<b@1:10 expand=0 chomp=0 "
+	       "\"2\\n\"\n");
+	/* Shebang scripts, empty bodies, a RUN flag. */
+	expect("RUN --network=none <<EOT\n#!/usr/bin/env python\nprint(\"hi\")\nEOT\n"
+	       "ADD <<EOF /empty\nEOF\n",
+	       "RUN \"RUN\"@1:1 --network=none@1:5 rest \"<<EOT\"@1:20 json=0: \"<<EOT\"@1:20 "
+	       "<<EOT@1:20 expand=1 chomp=0 \"#!/usr/bin/env python\\nprint(\"hi\")\\n\"\n"
+	       "ADD \"ADD\"@5:1 rest \"<<EOF /empty\"@5:5 json=0: \"<<EOF\"@5:5 \"/empty\"@5:11 "
+	       "<<EOF@5:5 expand=1 chomp=0 \"\"\n");
+}
+
+static void test_heredoc_details(void **state)
+{
+	(void)state;
+	/* Partly quoted delimiters: no expansion; the name has the quotes
+	 * removed. A terminator must match exactly (no blanks, no tabs
+	 * without <<-). */
+	expect("COPY <<E\"O\"F /x\n EOF\n\tEOF\nEOF \nEOF\n",
+	       "COPY \"COPY\"@1:1 rest \"<<E\"O\"F /x\"@1:6 json=0: \"<<E\"O\"F\"@1:6 \"/x\"@1:14 "
+	       "<<EOF@1:6 expand=0 chomp=0 \" EOF\\n\\tEOF\\nEOF \\n\"\n");
+	/* CRLF: line ends are kept in the body; the terminator may end in CRs. */
+	expect("COPY <<EOF /x\r\nhi\r\nEOF\r\r\nUSER u\r\n",
+	       "COPY \"COPY\"@1:1 rest \"<<EOF /x\"@1:6 json=0: \"<<EOF\"@1:6 \"/x\"@1:12 "
+	       "<<EOF@1:6 expand=1 chomp=0 \"hi\\r\\n\"\n"
+	       "USER \"USER\"@4:1 rest \"u\"@4:6 json=0: \"u\"@4:6\n");
+	/* The body starts after the last line of a continued instruction. */
+	expect("RUN <<EOF \\\n  cat\nhello\nEOF\n",
+	       "RUN \"RUN\"@1:1 rest \"<<EOF   cat\"@1:5 json=0: \"<<EOF\"@1:5 \"cat\"@2:3 "
+	       "<<EOF@1:5 expand=1 chomp=0 \"hello\\n\"\n");
+	/* A file descriptor prefix (2<<EOF) is a heredoc too. */
+	expect("RUN cat 2<<EOF\nx\nEOF\n",
+	       "RUN \"RUN\"@1:1 rest \"cat 2<<EOF\"@1:5 json=0: \"cat\"@1:5 \"2<<EOF\"@1:9 "
+	       "<<EOF@1:10 expand=1 chomp=0 \"x\\n\"\n");
+	/* Not heredocs: JSON form, other instructions, "<<" alone or followed
+	 * by "<", two words in the delimiter, unbalanced quotes on the line. */
+	expect("RUN [\"<<EOF\"]\nEOF\n",
+	       "RUN \"RUN\"@1:1 rest \"[\"<<EOF\"]\"@1:5 json=1: \"<<EOF\"@1:6\n"
+	       "UNKNOWN \"EOF\"@2:1 rest \"\"@2:4 json=0:\n");
+	expect("ENV a=<<EOF\nLABEL b <<EOF\n",
+	       "ENV \"ENV\"@1:1 rest \"a=<<EOF\"@1:5 json=0: \"a=<<EOF\"@1:5\n"
+	       "LABEL \"LABEL\"@2:1 rest \"b <<EOF\"@2:7 json=0: \"b\"@2:7 \"<<EOF\"@2:9\n");
+	expect("RUN a << b <<<c <<\"\" x<<y \"\n",
+	       "RUN \"RUN\"@1:1 rest \"a << b <<<c <<\"\" x<<y \"\"@1:5 json=0: \"a\"@1:5 "
+	       "\"<<\"@1:7 \"b\"@1:10 \"<<<c\"@1:12 \"<<\"\"\"@1:17 \"x<<y\"@1:22 \"\"\"@1:27\n");
+	expect("RUN <<\"a b\" x\nq\na b\n",
+	       "RUN \"RUN\"@1:1 rest \"<<\"a b\" x\"@1:5 json=0: \"<<\"a b\"\"@1:5 \"x\"@1:13 "
+	       "<<a b@1:5 expand=0 chomp=0 \"q\\n\"\n");
+	/* The word processing uses the backslash whatever "# escape=" says. An
+	 * escaped quote is not quoting: BuildKit still expands. */
+	expect("# escape=`\nCOPY <<a\\\"b /x\nq\na\"b\n",
+	       "COPY \"COPY\"@2:1 rest \"<<a\\\"b /x\"@2:6 json=0: \"<<a\\\"b\"@2:6 \"/x\"@2:13 "
+	       "<<a\"b@2:6 expand=1 chomp=0 \"q\\n\"\n");
+	/* $variables in the delimiter stay as written. */
+	expect("RUN <<$X\nq\n$X\n",
+	       "RUN \"RUN\"@1:1 rest \"<<$X\"@1:5 json=0: \"<<$X\"@1:5 <<$X@1:5 expand=1 "
+	       "chomp=0 \"q\\n\"\n");
+}
+
+static void test_heredoc_errors(void **state)
+{
+	(void)state;
+	/* BuildKit: "unterminated heredoc". */
+	expect("FROM scratch\nCOPY <<EOF /etc/app.conf\nkey=value\n",
+	       "Dockerfile:2:6: unterminated heredoc\n"
+	       "    2 | COPY <<EOF /etc/app.conf\n"
+	       "      |      ^\n"
+	       "hint: end the here-document with a line that holds only \"EOF\"\n");
+	expect("RUN <<a <<-b\na\n\tb \n",
+	       "Dockerfile:1:9: unterminated heredoc\n"
+	       "    1 | RUN <<a <<-b\n"
+	       "      |         ^\n"
+	       "hint: end the here-document with a line that holds only \"b\"\n");
+}
+
+static void test_heredoc_parse_word(void **state)
+{
+	struct sb_error err = {0};
+	struct df_heredoc h;
+	static const struct {
+		const char *word, *name;
+		int rc, expand, chomp;
+	} cases[] = {
+	    {"<<EOF", "EOF", 1, 1, 0},	   {"<<-EOF", "EOF", 1, 1, 1},
+	    {"12<<'x y'", "x y", 1, 0, 0}, {"<<\"it's\"", "it's", 1, 0, 0},
+	    {"<<a\\ b", "a b", 1, 1, 0},   {"<<", NULL, 0, 0, 0},
+	    {"<<-", NULL, 0, 0, 0},	   {"x<<a", NULL, 0, 0, 0},
+	    {"<<a<b", NULL, 0, 0, 0},	   {"<<a b", NULL, 0, 0, 0},
+	    {"<<''", NULL, 0, 0, 0},	   {"EOF", NULL, 0, 0, 0},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = df_heredoc_parse(cases[i].word, &h, &err);
+
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == 1) {
+			assert_string_equal(h.name, cases[i].name);
+			assert_int_equal(h.expand, cases[i].expand);
+			assert_int_equal(h.chomp, cases[i].chomp);
+			assert_null(h.content);
+			free(h.name);
+		} else {
+			assert_null(h.name);
+		}
+	}
+	assert_int_equal(df_heredoc_parse("<<${a", &h, &err), -1);
+	assert_string_equal(err.msg, "failed to process \"${a\": syntax error: missing '}'");
+	sb_error_release(&err);
+}
+
+static void test_heredoc_find(void **state)
+{
+	struct sb_error err = {0};
+	struct df_file f;
+	const char *src = "COPY <<a <<b <<a /d/\n1\na\n2\nb\n3\na\n";
+	const struct df_heredoc *h;
+
+	(void)state;
+	assert_int_equal(df_parse(&f, sb_strdup("D"), sb_strdup(src), strlen(src), &err), 0);
+	assert_int_equal(f.instrs[0].nheredocs, 3);
+	h = df_heredoc_find(&f.instrs[0], "a");
+	assert_ptr_equal(h, &f.instrs[0].heredocs[2]);
+	assert_string_equal(h->content, "3\n");
+	assert_string_equal(df_heredoc_find(&f.instrs[0], "b")->content, "2\n");
+	assert_null(df_heredoc_find(&f.instrs[0], "c"));
+	df_file_release(&f);
+}
+
+static void test_onbuild(void **state)
+{
+	(void)state;
+	expect("ONBUILD COPY --chown=1 a /b/\n",
+	       "ONBUILD \"ONBUILD\"@1:1 rest \"COPY --chown=1 a /b/\"@1:9 json=0: \"COPY\"@1:9 "
+	       "\"--chown=1\"@1:14 \"a\"@1:24 \"/b/\"@1:26 sub{COPY \"COPY\"@1:9 --chown=1@1:14 "
+	       "rest \"a /b/\"@1:24 json=0: \"a\"@1:24 \"/b/\"@1:26}\n");
+	/* Flags before the trigger belong to ONBUILD; continuations; JSON. */
+	expect("onbuild --x=1 run \\\n [\"a\", \"b\"]\nONBUILD\n",
+	       "ONBUILD \"onbuild\"@1:1 --x=1@1:9 rest \"run  [\"a\", \"b\"]\"@1:15 json=0: "
+	       "\"run\"@1:15 \"[\"a\",\"@2:2 \"\"b\"]\"@2:8 sub{RUN \"run\"@1:15 rest "
+	       "\"[\"a\", \"b\"]\"@2:2 json=1: \"a\"@2:3 \"b\"@2:8}\n"
+	       "ONBUILD \"ONBUILD\"@3:1 rest \"\"@3:8 json=0:\n");
+	/* A heredoc in the trigger is attached to the ONBUILD instruction. */
+	expect("ONBUILD RUN <<EOF\nhi\nEOF\nONBUILD ENV a=<<EOF\n",
+	       "ONBUILD \"ONBUILD\"@1:1 rest \"RUN <<EOF\"@1:9 json=0: \"RUN\"@1:9 \"<<EOF\"@1:13 "
+	       "<<EOF@1:13 expand=1 chomp=0 \"hi\\n\" sub{RUN \"RUN\"@1:9 rest \"<<EOF\"@1:13 "
+	       "json=0: \"<<EOF\"@1:13}\n"
+	       "ONBUILD \"ONBUILD\"@4:1 rest \"ENV a=<<EOF\"@4:9 json=0: \"ENV\"@4:9 "
+	       "\"a=<<EOF\"@4:13 sub{ENV \"ENV\"@4:9 rest \"a=<<EOF\"@4:13 json=0: "
+	       "\"a=<<EOF\"@4:13}\n");
+}
+
+static void test_onbuild_refused(void **state)
+{
+	(void)state;
+	/* BuildKit's instructions.parseOnBuild messages; the keyword upper-cased. */
+	expect("FROM scratch\nONBUILD ONBUILD RUN x\n",
+	       "Dockerfile:2:9: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed\n"
+	       "    2 | ONBUILD ONBUILD RUN x\n"
+	       "      |         ^\n"
+	       "hint: write the trigger instruction itself after ONBUILD\n");
+	expect("ONBUILD  from scratch\n",
+	       "Dockerfile:1:10: FROM isn't allowed as an ONBUILD trigger\n"
+	       "    1 | ONBUILD  from scratch\n"
+	       "      |          ^\n"
+	       "hint: ONBUILD takes any instruction but ONBUILD, FROM and MAINTAINER\n");
+	expect("ONBUILD MAINTAINER me\n",
+	       "Dockerfile:1:9: MAINTAINER isn't allowed as an ONBUILD trigger\n"
+	       "    1 | ONBUILD MAINTAINER me\n"
+	       "      |         ^\n"
+	       "hint: ONBUILD takes any instruction but ONBUILD, FROM and MAINTAINER\n");
+	/* Parse errors in the trigger are the trigger's. */
+	expect("ONBUILD CMD [\"a\", 1]\n",
+	       "Dockerfile:1:19: when using JSON array syntax, arrays must be comprised of "
+	       "strings only\n"
+	       "    1 | ONBUILD CMD [\"a\", 1]\n"
+	       "      |                   ^\n"
+	       "hint: quote every element, e.g. [\"/bin/sh\", \"-c\", \"echo hi\"]\n");
+	expect("ONBUILD COPY <<EOF /x\n",
+	       "Dockerfile:1:14: unterminated heredoc\n"
+	       "    1 | ONBUILD COPY <<EOF /x\n"
+	       "      |              ^\n"
+	       "hint: end the here-document with a line that holds only \"EOF\"\n");
+}
+
+/* BuildKit (parser.go) warns "Empty continuation line found in: " + the
+ * joined line, with the detail "Empty continuation lines will become errors
+ * in a future release". Comment lines inside a continuation are not empty. */
+static void test_warnings(void **state)
+{
+	(void)state;
+	expect("FROM scratch\nRUN a \\\n\n  b \\\n \t\n  c\nUSER x \\\n# c\n  y\n",
+	       "FROM \"FROM\"@1:1 rest \"scratch\"@1:6 json=0: \"scratch\"@1:6\n"
+	       "RUN \"RUN\"@2:1 rest \"a   b   c\"@2:5 json=0: \"a\"@2:5 \"b\"@4:3 \"c\"@6:3\n"
+	       "USER \"USER\"@7:1 rest \"x   y\"@7:6 json=0: \"x\"@7:6 \"y\"@9:3\n"
+	       "warning: Dockerfile:3:1: Empty continuation line found in: RUN a   b   c\n"
+	       "    3 | \n"
+	       "      | ^\n"
+	       "hint: Empty continuation lines will become errors in a future release: remove "
+	       "the empty line, or end the line before it without the escape character\n");
+	/* Warnings never fail the parse; a file of one continued line. */
+	expect("LABEL a \\\n\n",
+	       "LABEL \"LABEL\"@1:1 rest \"a\"@1:7 json=0: \"a\"@1:7\n"
+	       "warning: Dockerfile:2:1: Empty continuation line found in: LABEL a \n"
+	       "    2 | \n"
+	       "      | ^\n"
+	       "hint: Empty continuation lines will become errors in a future release: remove "
+	       "the empty line, or end the line before it without the escape character\n");
+}
+
+/* Found by stress-testing the heredoc detection: `RUN <<${a:-${a:-...` nested
+ * 300000 deep overflowed the stack in the shell-word scanner. Past its
+ * nesting limit the line simply has no heredocs. */
+static void test_regression_deep_heredoc_word(void **state)
+{
+	struct sb_buf b = {0};
+	char *got;
+
+	(void)state;
+	assert_int_equal(sb_buf_adds(&b, "RUN <<"), 0);
+	for (int i = 0; i < 300000; i++)
+		assert_int_equal(sb_buf_adds(&b, "${a:-"), 0);
+	assert_int_equal(sb_buf_adds(&b, "x\nUSER u\n"), 0);
+	got = run_n(b.buf, b.len);
+	assert_non_null(strstr(got, "USER \"USER\"@2:1"));
+	assert_null(strstr(got, " <<"));
+	free(got);
+	sb_buf_release(&b);
 }
 
 static void test_no_instructions(void **state)
@@ -407,6 +732,15 @@ int main(void)
 	    cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_shell_form_words),
+	    cmocka_unit_test(test_heredoc_reference_examples),
+	    cmocka_unit_test(test_heredoc_details),
+	    cmocka_unit_test(test_heredoc_errors),
+	    cmocka_unit_test(test_heredoc_parse_word),
+	    cmocka_unit_test(test_heredoc_find),
+	    cmocka_unit_test(test_onbuild),
+	    cmocka_unit_test(test_onbuild_refused),
+	    cmocka_unit_test(test_warnings),
+	    cmocka_unit_test(test_regression_deep_heredoc_word),
 	    cmocka_unit_test(test_no_instructions),
 	    cmocka_unit_test(test_nul_and_garbage),
 	};

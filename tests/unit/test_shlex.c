@@ -222,6 +222,79 @@ static void test_words_error(void **state)
 	sb_error_release(&err);
 }
 
+/* Splits with options and returns the words joined by "|". */
+static char *words_opts(const char *in, struct shlex_opts o)
+{
+	struct sb_error err = {0};
+	struct sb_buf b = {0};
+	char **v;
+	size_t n;
+
+	if (shlex_words_opts(in, '\\', &o, lookup, NULL, &v, &n, &err) < 0)
+		fail_msg("%s: unexpected error: %s", in, err.msg);
+	assert_int_equal(sb_buf_adds(&b, ""), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(sb_buf_addf(&b, "%s%s", i ? "|" : "", v[i]), 0);
+	assert_null(v[n]);
+	sb_strv_free(v);
+	return sb_buf_detach(&b);
+}
+
+/* BuildKit's Lex.RawQuotes, RawEscapes and SkipUnsetEnv (as its heredoc
+ * detection uses them). */
+static void test_words_opts(void **state)
+{
+	static const struct {
+		const char *in;
+		struct shlex_opts o;
+		const char *want;
+	} cases[] = {
+	    {"a 'b c' \"d\\\"e\" \\x", {1, 1, 0}, "a|'b c'|\"d\\\"e\"|\\x"},
+	    {"a 'b c' \"d\\\"e\" \\x", {1, 0, 0}, "a|'b c'|\"d\"e\"|x"},
+	    {"a 'b c' \"d\\\"e\" \\x", {0, 1, 0}, "a|b c|d\\\"e|\\x"},
+	    {"$U ${U} ${U:-x y} ${U+z} $HOME ${X}", {0, 0, 1}, "$U|${U}|${U:-x|y}|${U+z}|/root|x"},
+	    {"$U ${U} ${U:-x y} $HOME", {0, 0, 0}, "x|y|/root"},
+	    {"\"$U\"'$U'", {1, 0, 1}, "\"$U\"'$U'"},
+	    {"${U:-\\}}", {0, 1, 1}, "${U:-}}"},
+	    {"${U:x}", {0, 0, 1}, "${U:x}"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = words_opts(cases[i].in, cases[i].o);
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%s: got %s, want %s", cases[i].in, got, cases[i].want);
+		free(got);
+	}
+}
+
+/* ${...} nesting is limited (a recursive scanner; BuildKit has no limit):
+ * 256 levels work, deeper is an error instead of a stack overflow. */
+static void test_deep_nesting(void **state)
+{
+	struct sb_error err = {0};
+	struct sb_buf in = {0};
+	char *out = NULL;
+
+	(void)state;
+	for (int i = 0; i < 256; i++)
+		assert_int_equal(sb_buf_adds(&in, "${U:-"), 0);
+	assert_int_equal(sb_buf_adds(&in, "x"), 0);
+	for (int i = 0; i < 256; i++)
+		assert_int_equal(sb_buf_addc(&in, '}'), 0);
+	assert_int_equal(shlex_word(in.buf, '\\', lookup, NULL, &out, &err), 0);
+	assert_string_equal(out, "x");
+	free(out);
+	sb_buf_release(&in);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(sb_buf_adds(&in, "\"${U:-"), 0);
+	assert_int_equal(shlex_word(in.buf, '\\', lookup, NULL, &out, &err), -1);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "syntax error: ${...} nested more than 256 deep"));
+	sb_error_release(&err);
+	sb_buf_release(&in);
+}
+
 static void test_lookup(void **state)
 {
 	struct sb_error err = {0};
@@ -248,6 +321,8 @@ int main(void)
 	    cmocka_unit_test(test_variable_errors),
 	    cmocka_unit_test(test_words),
 	    cmocka_unit_test(test_words_error),
+	    cmocka_unit_test(test_words_opts),
+	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_lookup),
 	};
 
