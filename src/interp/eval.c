@@ -2183,8 +2183,15 @@ static int eval_cmd(struct eval *ev, const struct df_instr *in)
 	char **v = NULL;
 	int rc = -1;
 
-	if (command_line(ev, in, 0, in->rest, &v) < 0)
+		if (command_line(ev, in, 0, in->rest, &v) < 0)
 		return -1;
+	if (!in->json && in->rest && in->rest[0] &&
+	    warn_at(ev, in->pos,
+		    "write CMD [\"--port\", \"8080\"]: exec form needs no shell in the image",
+		    "JSONArgsRecommended: CMD in shell form runs %s, which a scratch image does "
+		    "not have unless you put it there",
+		    v[0]) < 0)
+		goto out;
 	if (sb_buf_adds(&by, "CMD ") < 0 || go_quote_list(&by, v) < 0) {
 		oom(ev);
 		goto out;
