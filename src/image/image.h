@@ -23,6 +23,8 @@ struct img_entry {
 				source opener); NULL in trees that only track metadata */
 	uint64_t link_group; /* IMG_REG: nonzero when hard-linked; entries of one layer
 				with the same group become one file and hard links to it */
+	char *data;	     /* IMG_REG: the content itself (size bytes), for files made
+			from a heredoc; NULL when the bytes come from `source` */
 	uint64_t member;     /* IMG_REG: 0, or the 1-based index of the member of the
 				archive `source` that holds the bytes (ADD) */
 	int64_t mtime;	     /* modification time on the build host; IMG_MTIME_NOW for
@@ -98,10 +100,10 @@ struct img_config {
 	char **labels;	   /* LABEL: key, value, key, value...; sorted by key, keys unique */
 	char *stop_signal; /* STOPSIGNAL, or NULL */
 	struct img_health *health; /* HEALTHCHECK, or NULL */
-	int args_escaped;  /* BuildKit's ArgsEscaped (set by CMD) */
-	char **onbuild;	   /* ONBUILD instructions as written */
-	char **shell;	   /* SHELL */
-	char *author;	   /* MAINTAINER, or NULL */
+	int args_escaped;	   /* BuildKit's ArgsEscaped (set by CMD) */
+	char **onbuild;		   /* ONBUILD instructions as written */
+	char **shell;		   /* SHELL */
+	char *author;		   /* MAINTAINER, or NULL */
 	struct img_history *history;
 	size_t nhistory;
 };

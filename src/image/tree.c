@@ -30,6 +30,7 @@ static void node_release(struct node *n)
 	free(n->e.path);
 	free(n->e.link);
 	free(n->e.source);
+	free(n->e.data);
 	n->child = NULL;
 	n->nchild = n->cap = 0;
 }
@@ -143,15 +144,20 @@ static int copy_entry(struct node *n, const struct img_entry *e)
 	c.path = sb_strdup(e->path);
 	c.link = e->link ? sb_strdup(e->link) : NULL;
 	c.source = e->source ? sb_strdup(e->source) : NULL;
-	if (!c.path || (e->link && !c.link) || (e->source && !c.source)) {
+	c.data = e->data ? malloc(e->size + 1) : NULL;
+	if (c.data)
+		memcpy(c.data, e->data, e->size);
+	if (!c.path || (e->link && !c.link) || (e->source && !c.source) || (e->data && !c.data)) {
 		free(c.path);
 		free(c.link);
 		free(c.source);
+		free(c.data);
 		return -1;
 	}
 	free(n->e.path);
 	free(n->e.link);
 	free(n->e.source);
+	free(n->e.data);
 	n->e = c;
 	n->name = strrchr(c.path, '/') ? strrchr(c.path, '/') + 1 : c.path;
 	return 0;
@@ -284,6 +290,8 @@ static int link_node(struct link_state *s, struct node *n, struct sb_error *err)
 				e->size = 0;
 				free(e->source);
 				e->source = NULL;
+				free(e->data);
+				e->data = NULL;
 				free(e->link);
 				e->link = link;
 			} else {

@@ -1257,6 +1257,62 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 
 static int stage_fs(struct eval *ev, size_t i, const struct img_tree **out);
 
+/* COPY <<EOF dest: a file named after the heredoc, holding its body, with
+ * the stage's variables expanded unless the delimiter was quoted (BuildKit
+ * expands it with quotes and escapes kept as they are). */
+static int copy_heredoc(struct copy *cp, const struct df_heredoc *hd, struct sb_pos pos,
+			int dest_slash)
+{
+	struct eval *ev = cp->ev;
+	const struct df_heredoc *body = df_heredoc_find(cp->in, hd->name);
+	const struct img_entry *in_layer = img_tree_get(cp->layer, cp->dest);
+	const struct img_entry *in_fs = img_tree_get(ev->st->fs, cp->dest);
+	struct img_entry ie = {.type = IMG_REG, .mode = 0644, .mtime = IMG_MTIME_NOW};
+	char *content = NULL, *target = NULL;
+	size_t len = body ? body->len : 0;
+	int rc = -1;
+
+	if (body && body->expand) {
+		static const struct shlex_opts raw = {.raw_quotes = 1, .raw_escapes = 1};
+
+		if (shlex_word_opts(body->content, '\\', &raw, stage_lookup, ev, &content,
+				    ev->err) < 0) {
+			char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad heredoc");
+
+			if (msg)
+				error_at(ev, pos, "%s <<%s: %s", ev->what, hd->name, msg);
+			free(msg);
+			return -1;
+		}
+		len = strlen(content);
+	} else {
+		content = malloc(len + 1);
+		if (!content)
+			return oom(ev);
+		if (len)
+			memcpy(content, body->content, len);
+		content[len] = '\0';
+	}
+	cp->dest_dir =
+	    dest_slash || (in_layer ? in_layer->type == IMG_DIR : in_fs && in_fs->type == IMG_DIR);
+	cp->source = hd->name;
+	if (place(cp, "", 0, &target) < 0)
+		goto out;
+	ie.path = target;
+	ie.size = len;
+	ie.data = content;
+	ie.uid = cp->fl.uid;
+	ie.gid = cp->fl.gid;
+	if (cp->fl.chmod)
+		ie.mode = chmod_apply(&cp->fl.mode, ie.mode, 0);
+	cp->payload += len;
+	rc = img_tree_put(cp->layer, &ie, ev->err);
+out:
+	free(content);
+	free(target);
+	return rc;
+}
+
 /* COPY --from=stage: a stage name (any case) or index. */
 static int from_stage(struct eval *ev, struct copy *cp)
 {
@@ -1447,6 +1503,26 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			sb_error_hint(ev->err, "fetch it before the build (curl -LO, git clone) "
 					       "and ADD or COPY the local copy");
 			goto out;
+		}
+		if (!in->json) {
+			struct df_heredoc hd = {0};
+			int is = df_heredoc_parse(in->args[i].text, &hd, ev->err);
+
+			if (is < 0) {
+				char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad heredoc");
+
+				if (msg)
+					error_at(ev, in->args[i].pos, "%s: %s", ev->what, msg);
+				free(msg);
+				goto out;
+			}
+			if (is > 0) {
+				is = copy_heredoc(&cp, &hd, in->args[i].pos, dest_slash);
+				free(hd.name);
+				if (is < 0)
+					goto out;
+				continue;
+			}
 		}
 		if (cp.from_fs) {
 			if (copy_from_stage(&cp, args[i], in->args[i].pos, dest_slash) < 0)
@@ -2183,7 +2259,7 @@ static int eval_cmd(struct eval *ev, const struct df_instr *in)
 	char **v = NULL;
 	int rc = -1;
 
-		if (command_line(ev, in, 0, in->rest, &v) < 0)
+	if (command_line(ev, in, 0, in->rest, &v) < 0)
 		return -1;
 	if (!in->json && in->rest && in->rest[0] &&
 	    warn_at(ev, in->pos,

@@ -33,9 +33,9 @@ struct df_plan {
 struct df_eval_opts {
 	char **tags;		  /* normalized references (img_reference_normalize); copied */
 	const char *architecture; /* e.g. "amd64"; NULL for the build machine's */
-		int64_t epoch;		/* SOURCE_DATE_EPOCH, or 0 */
-	char **build_args;	/* --build-arg values as "K=V" (NULL-terminated), or NULL */
-	const char *target;	/* --target: the stage to write, or NULL for the last */
+	int64_t epoch;		  /* SOURCE_DATE_EPOCH, or 0 */
+	char **build_args;	  /* --build-arg values as "K=V" (NULL-terminated), or NULL */
+	const char *target;	  /* --target: the stage to write, or NULL for the last */
 };
 
 /* Builds the plan for f against the context c. On success *out holds it (release

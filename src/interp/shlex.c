@@ -458,11 +458,17 @@ static int process(const char *in, char escape, const struct shlex_opts *o, shle
 int shlex_word(const char *in, char escape, shlex_lookup lookup, void *ud, char **out,
 	       struct sb_error *err)
 {
+	return shlex_word_opts(in, escape, NULL, lookup, ud, out, err);
+}
+
+int shlex_word_opts(const char *in, char escape, const struct shlex_opts *opts, shlex_lookup lookup,
+		    void *ud, char **out, struct sb_error *err)
+{
 	struct sb_buf res = {0};
 	int rc = -1;
 
 	*out = NULL;
-	if (process(in, escape, NULL, lookup, ud, &res, NULL, err) < 0)
+	if (process(in, escape, opts, lookup, ud, &res, NULL, err) < 0)
 		goto out;
 	*out = sb_buf_detach(&res);
 	if (!*out) {

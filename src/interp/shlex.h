@@ -32,6 +32,10 @@ struct shlex_opts {
 	int skip_unset;	 /* leave $v, ${v} and ${v<mod>word} as written when v is unset */
 };
 
+/* shlex_word with options (NULL: all zero). Same ownership and errors. */
+int shlex_word_opts(const char *in, char escape, const struct shlex_opts *opts, shlex_lookup lookup,
+		    void *ud, char **out, struct sb_error *err);
+
 /* shlex_words with options (NULL: all zero). Same ownership and errors. */
 int shlex_words_opts(const char *in, char escape, const struct shlex_opts *opts,
 		     shlex_lookup lookup, void *ud, char ***out, size_t *n, struct sb_error *err);

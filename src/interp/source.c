@@ -224,11 +224,40 @@ static int seek_member(struct src_opener *o, const struct img_entry *e, struct s
 	return 0;
 }
 
+struct mem_reader {
+	const char *data;
+	size_t left;
+};
+
+static int mem_read(void *self, void *buf, size_t n, size_t *got, struct sb_error *err)
+{
+	struct mem_reader *m = self;
+
+	(void)err;
+	*got = n < m->left ? n : m->left;
+	memcpy(buf, m->data, *got);
+	m->data += *got;
+	m->left -= *got;
+	return 0;
+}
+
 int src_open(void *ud, const struct img_entry *e, struct img_reader *r, struct sb_error *err)
 {
 	struct src_opener *o = ud;
 	int fd;
 
+	if (e->data) {
+		struct mem_reader *m = malloc(sizeof(*m));
+
+		if (!m)
+			return sb_errorf(err, "out of memory");
+		m->data = e->data;
+		m->left = e->size;
+		r->read = mem_read;
+		r->close = free;
+		r->self = m;
+		return 0;
+	}
 	if (e->member == 0) {
 		if (ctx_open_file(o->ctx, e->source, &fd, err) < 0)
 			return -1;
