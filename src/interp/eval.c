@@ -2251,13 +2251,31 @@ static int command_line(struct eval *ev, const struct df_instr *in, size_t skip,
 	return 0;
 }
 
+/* Replaces the config list *field with v (taken over) and records the history
+ * entry "<INSTRUCTION> <v>", v printed as Go's %q (quoted) or %v prints it. */
+static int set_list(struct eval *ev, const struct df_instr *in, char ***field, char **v, int quoted)
+{
+	struct sb_buf by = {0};
+	int rc;
+
+	if (sb_buf_addf(&by, "%s ", ev->what) < 0 ||
+	    (quoted ? go_quote_list(&by, v) : go_list(&by, v)) < 0) {
+		sb_buf_release(&by);
+		sb_strv_free(v);
+		return oom(ev);
+	}
+	sb_strv_free(*field);
+	*field = v;
+	rc = meta_done(ev, in, by.buf);
+	sb_buf_release(&by);
+	return rc;
+}
+
 /* cmd = "CMD" json-array | "CMD" shell-command */
 static int eval_cmd(struct eval *ev, const struct df_instr *in)
 {
 	struct img_config *c = &ev->st->img.config;
-	struct sb_buf by = {0};
 	char **v = NULL;
-	int rc = -1;
 
 	if (command_line(ev, in, 0, in->rest, &v) < 0)
 		return -1;
@@ -2266,22 +2284,13 @@ static int eval_cmd(struct eval *ev, const struct df_instr *in)
 		    "write CMD [\"--port\", \"8080\"]: exec form needs no shell in the image",
 		    "JSONArgsRecommended: CMD in shell form runs %s, which a scratch image does "
 		    "not have unless you put it there",
-		    v[0]) < 0)
-		goto out;
-	if (sb_buf_adds(&by, "CMD ") < 0 || go_quote_list(&by, v) < 0) {
-		oom(ev);
-		goto out;
+		    v[0]) < 0) {
+		sb_strv_free(v);
+		return -1;
 	}
-	sb_strv_free(c->cmd);
-	c->cmd = v;
-	v = NULL;
 	c->args_escaped = 1;
 	ev->st->cmd_set = 1;
-	rc = meta_done(ev, in, by.buf);
-out:
-	sb_buf_release(&by);
-	sb_strv_free(v);
-	return rc;
+	return set_list(ev, in, &c->cmd, v, 1);
 }
 
 /* volume = "VOLUME" json-array | "VOLUME" path... */
@@ -2326,10 +2335,7 @@ out:
 /* shell = "SHELL" json-array */
 static int eval_shell(struct eval *ev, const struct df_instr *in)
 {
-	struct img_config *c = &ev->st->img.config;
-	struct sb_buf by = {0};
 	char **v = NULL;
-	int rc = -1;
 
 	if (!in->json || in->nargs == 0) {
 		error_at(ev, in->pos, "SHELL requires the arguments to be in JSON form");
@@ -2337,18 +2343,7 @@ static int eval_shell(struct eval *ev, const struct df_instr *in)
 	}
 	if (command_line(ev, in, 0, NULL, &v) < 0)
 		return -1;
-	if (sb_buf_adds(&by, "SHELL ") < 0 || go_list(&by, v) < 0) {
-		oom(ev);
-		goto out;
-	}
-	sb_strv_free(c->shell);
-	c->shell = v;
-	v = NULL;
-	rc = meta_done(ev, in, by.buf);
-out:
-	sb_buf_release(&by);
-	sb_strv_free(v);
-	return rc;
+	return set_list(ev, in, &ev->st->img.config.shell, v, 0);
 }
 
 /* healthcheck = "HEALTHCHECK" "NONE"
@@ -2573,9 +2568,7 @@ out:
 static int eval_entrypoint(struct eval *ev, const struct df_instr *in)
 {
 	struct img_config *c = &ev->st->img.config;
-	struct sb_buf by = {0};
 	char **v = NULL;
-	int rc = -1;
 
 	if (command_line(ev, in, 0, in->rest, &v) < 0)
 		return -1;
@@ -2585,24 +2578,15 @@ static int eval_entrypoint(struct eval *ev, const struct df_instr *in)
 		    "needs no shell in the image",
 		    "JSONArgsRecommended: ENTRYPOINT in shell form runs %s, which a scratch "
 		    "image does not have unless you put it there",
-		    v[0]) < 0)
-		goto out;
-	if (sb_buf_adds(&by, "ENTRYPOINT ") < 0 || go_quote_list(&by, v) < 0) {
-		oom(ev);
-		goto out;
+		    v[0]) < 0) {
+		sb_strv_free(v);
+		return -1;
 	}
-	sb_strv_free(c->entrypoint);
-	c->entrypoint = v;
-	v = NULL;
 	if (!ev->st->cmd_set) {
 		sb_strv_free(c->cmd);
 		c->cmd = NULL;
 	}
-	rc = meta_done(ev, in, by.buf);
-out:
-	sb_buf_release(&by);
-	sb_strv_free(v);
-	return rc;
+	return set_list(ev, in, &c->entrypoint, v, 1);
 }
 
 static int eval_instr(struct eval *ev, const struct df_instr *in)
