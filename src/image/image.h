@@ -155,9 +155,21 @@ int img_fd_reader(struct img_reader *r, int fd, const struct img_entry *e, const
  * img->nlayers when the whole archive is complete. */
 typedef void (*img_progress_fn)(void *ud, size_t layer);
 
+/* How the image is laid out (see README: Formats). */
+enum img_format {
+	IMG_FORMAT_MANUAL,  /* manifest.json, config.json, layer_N.tar (one pass) */
+	IMG_FORMAT_DOCKER,  /* what `docker save` writes (Docker 20-24), legacy layout */
+	IMG_FORMAT_OCI,	    /* an OCI image layout in a tar, manifest.json beside it */
+	IMG_FORMAT_OCI_DIR, /* the same layout as a directory */
+};
+
+enum img_compression { IMG_COMPRESS_NONE, IMG_COMPRESS_GZIP, IMG_COMPRESS_ZSTD };
+
 struct img_write_opts {
-	const char *output; /* file path, or "-" for standard output */
-	img_open_fn open;   /* how to read the bytes of regular files */
+	enum img_format format;
+	enum img_compression compression; /* OCI formats only */
+	const char *output;		  /* file path, or "-" for standard output */
+	img_open_fn open;		  /* how to read the bytes of regular files */
 	void *open_ud;
 	img_progress_fn progress; /* may be NULL */
 	void *progress_ud;
@@ -186,5 +198,24 @@ int img_config_json(const struct image *img, char *const *diff_ids, char **out, 
 		    struct sb_error *err);
 int img_manifest_json(const struct image *img, const char *config_name, char *const *layer_names,
 		      char **out, size_t *len, struct sb_error *err);
+
+/* Docker's legacy `docker save` layout: the v1 record of layer i. With id ==
+ * NULL, the record Docker hashes into the layer's ID (keys sorted, with
+ * layer_id = chain_id); with id, the <id>/json file. parent is the lower
+ * layer's ID (hex), or NULL. JSON escaped as Go escapes it. *out is yours. */
+int img_v1_json(const struct image *img, size_t i, const char *chain_id, const char *id,
+		const char *parent, char **out, size_t *len, struct sb_error *err);
+
+/* {"repo":{"tag":"<top_id>"}}: the legacy `repositories` file. */
+int img_repositories_json(const struct image *img, const char *top_id, char **out, size_t *len,
+			  struct sb_error *err);
+
+/* The OCI image manifest and the OCI index pointing at it (one descriptor a
+ * tag, with containerd's and OCI's name annotations). */
+int img_oci_manifest_json(const struct image *img, const char *config_digest, uint64_t config_size,
+			  char *const *layer_digests, const uint64_t *layer_sizes,
+			  const char *layer_media, char **out, size_t *len, struct sb_error *err);
+int img_oci_index_json(const struct image *img, const char *manifest_digest, uint64_t manifest_size,
+		       char **out, size_t *len, struct sb_error *err);
 
 #endif

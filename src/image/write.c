@@ -16,6 +16,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -399,27 +400,115 @@ out:
 
 /* ---- writing one layer ---------------------------------------------------- */
 
+/* What one layer became. */
+struct layer_out {
+	char diff_id[72]; /* sha256 of the uncompressed tar */
+	char blob_id[72]; /* sha256 of the bytes written: compressed, or the tar */
+	uint64_t tar_size, blob_size;
+};
+
+/* The way every layer byte takes: the tar into the DiffID hash, then through
+ * the compressor (if any) into the blob hash, then out: into the outer archive,
+ * into a file, or nowhere (the hashing pass). */
 struct layer_sink {
-	struct archive *outer;
-	crypto_hash_sha256_state sha;
-	uint64_t bytes;
+	struct archive *outer; /* or NULL */
+	int fd;		       /* or -1 */
+	const char *fd_name;   /* for messages */
+	struct sb_error *err;
+	crypto_hash_sha256_state diff;
+	uint64_t tar_bytes;
+	struct archive *zip; /* compressor, or NULL */
+	crypto_hash_sha256_state blob;
+	uint64_t blob_bytes;
 	int dead; /* the layer failed: nothing more goes out */
 };
 
-static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t n)
+static int blob_out(struct layer_sink *s, const void *buf, size_t n)
+{
+	s->blob_bytes += n;
+	if (s->outer) {
+		la_ssize_t w = archive_write_data(s->outer, buf, n);
+
+		return w < 0 || (size_t)w != n ? -1 : 0;
+	}
+	for (size_t off = 0; s->fd >= 0 && off < n;) {
+		ssize_t w = write(s->fd, (const char *)buf + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			sb_error_file(s->err, s->fd_name, "cannot write: %s", strerror(errno));
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+static la_ssize_t zip_cb(struct archive *a, void *ud, const void *buf, size_t n)
 {
 	struct layer_sink *s = ud;
-	la_ssize_t w;
 
 	(void)a;
 	if (s->dead)
 		return -1;
-	crypto_hash_sha256_update(&s->sha, buf, n);
-	w = archive_write_data(s->outer, buf, n);
-	if (w < 0 || (size_t)w != n)
+	crypto_hash_sha256_update(&s->blob, buf, n);
+	return blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
+}
+
+static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t n)
+{
+	struct layer_sink *s = ud;
+
+	(void)a;
+	if (s->dead)
 		return -1;
-	s->bytes += n;
-	return (la_ssize_t)n;
+	crypto_hash_sha256_update(&s->diff, buf, n);
+	s->tar_bytes += n;
+	if (s->zip) {
+		la_ssize_t w = archive_write_data(s->zip, buf, n);
+
+		return w < 0 || (size_t)w != n ? -1 : (la_ssize_t)n;
+	}
+	return blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
+}
+
+/* A compressor: libarchive's raw format (one entry, its bytes as they are)
+ * through the gzip or zstd filter. gzip without a timestamp, so that the same
+ * layer compresses to the same bytes every time. */
+static struct archive *compressor(enum img_compression c, struct layer_sink *s,
+				  struct sb_error *err)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+
+	if (!a || !ae)
+		goto nomem;
+	if (archive_write_set_format_raw(a) != ARCHIVE_OK ||
+	    (c == IMG_COMPRESS_GZIP
+		 ? archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+		       archive_write_set_filter_option(a, "gzip", "timestamp", NULL) < ARCHIVE_WARN
+		 : archive_write_add_filter_zstd(a) != ARCHIVE_OK) ||
+	    archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
+	    archive_write_open2(a, s, NULL, zip_cb, NULL, NULL) != ARCHIVE_OK)
+		goto fail;
+	archive_entry_set_pathname(ae, "layer.tar");
+	archive_entry_set_mode(ae, AE_IFREG | 0644);
+	if (archive_write_header(a, ae) < ARCHIVE_WARN)
+		goto fail;
+	archive_entry_free(ae);
+	return a;
+fail:
+	sb_errorf(err, "libarchive: cannot compress: %s", archive_error_string(a));
+	archive_entry_free(ae);
+	archive_write_free(a);
+	return NULL;
+nomem:
+	sb_errorf(err, "out of memory");
+	archive_entry_free(ae);
+	if (a)
+		archive_write_free(a);
+	return NULL;
 }
 
 struct layer_writer {
@@ -542,41 +631,500 @@ static int outer_file(struct archive *outer, struct archive_entry *ae, const cha
 	return 0;
 }
 
-static int write_layer(struct layer_writer *w, struct archive *outer, const struct img_tree *t,
-		       uint64_t size, char *digest, struct sb_error *err)
+/* Generates one layer through sink (whose outer/fd the caller set) and
+ * fills *lo. expected_tar > 0 is the size the plan computed for the tar. */
+static int run_layer(struct layer_writer *w, const struct img_tree *t, enum img_compression comp,
+		     struct layer_sink *sink, uint64_t expected_tar, struct layer_out *lo,
+		     struct sb_error *err)
 {
-	struct layer_sink sink = {.outer = outer};
 	unsigned char d[crypto_hash_sha256_BYTES];
 	int rc = -1;
 
-	crypto_hash_sha256_init(&sink.sha);
+	sink->err = err;
+	crypto_hash_sha256_init(&sink->diff);
+	crypto_hash_sha256_init(&sink->blob);
+	if (comp != IMG_COMPRESS_NONE && !(sink->zip = compressor(comp, sink, err)))
+		return -1;
 	w->inner = tar_writer(err);
 	if (!w->inner)
-		return -1;
-	if (archive_write_open2(w->inner, &sink, NULL, layer_cb, NULL, NULL) != ARCHIVE_OK) {
+		goto out;
+	if (archive_write_open2(w->inner, sink, NULL, layer_cb, NULL, NULL) != ARCHIVE_OK) {
 		sb_errorf(err, "libarchive: %s", archive_error_string(w->inner));
 		goto out;
 	}
 	if (img_tree_each(t, write_entry, w, err) < 0)
 		goto out;
-	if (archive_write_close(w->inner) != ARCHIVE_OK) {
+	if (archive_write_close(w->inner) != ARCHIVE_OK ||
+	    (sink->zip && archive_write_close(sink->zip) != ARCHIVE_OK)) {
 		if (!err->msg)
 			sb_errorf(err, "libarchive: %s", archive_error_string(w->inner));
 		goto out;
 	}
-	if (sink.bytes != size) {
+	if (expected_tar && sink->tar_bytes != expected_tar) {
 		sb_errorf(err, "internal error: a layer tar came out %llu bytes long, %llu planned",
-			  (unsigned long long)sink.bytes, (unsigned long long)size);
+			  (unsigned long long)sink->tar_bytes, (unsigned long long)expected_tar);
 		goto out;
 	}
-	crypto_hash_sha256_final(&sink.sha, d);
-	hex_digest(d, digest);
+	crypto_hash_sha256_final(&sink->diff, d);
+	hex_digest(d, lo->diff_id);
+	if (sink->zip) {
+		crypto_hash_sha256_final(&sink->blob, d);
+		hex_digest(d, lo->blob_id);
+	} else {
+		memcpy(lo->blob_id, lo->diff_id, sizeof(lo->blob_id));
+	}
+	lo->tar_size = sink->tar_bytes;
+	lo->blob_size = sink->zip ? sink->blob_bytes : sink->tar_bytes;
 	rc = 0;
 out:
 	/* Never let a failed layer be padded and closed as if it were complete. */
-	sink.dead = rc < 0;
-	archive_write_free(w->inner);
+	sink->dead = rc < 0;
+	if (w->inner)
+		archive_write_free(w->inner);
 	w->inner = NULL;
+	if (sink->zip)
+		archive_write_free(sink->zip);
+	sink->zip = NULL;
+	return rc;
+}
+
+/* The writing pass of a layer must give what the hashing pass gave. */
+static int same_layer(const struct layer_out *a, const struct layer_out *b, struct sb_error *err)
+{
+	if (strcmp(a->blob_id, b->blob_id) || a->blob_size != b->blob_size)
+		return sb_errorf(err, "a layer came out different the second time it was made "
+				      "(a file changed while the image was being built?)");
+	return 0;
+}
+
+/* A member of the outer archive: its header, then its body. */
+static int outer_dir(struct archive *outer, struct archive_entry *ae, const char *name,
+		     int64_t mtime, struct sb_error *err)
+{
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, name);
+	archive_entry_set_mode(ae, AE_IFDIR | 0755);
+	archive_entry_set_mtime(ae, mtime, 0);
+	archive_entry_set_uname(ae, "root");
+	archive_entry_set_gname(ae, "root");
+	if (archive_write_header(outer, ae) != ARCHIVE_OK) {
+		if (!err->msg)
+			sb_errorf(err, "libarchive: %s: %s", name, archive_error_string(outer));
+		return -1;
+	}
+	return 0;
+}
+
+/* The output of the digest-named formats: the outer archive, or (oci-dir) a
+ * directory built beside its final path and renamed into place. */
+struct target {
+	struct archive *outer; /* tar formats */
+	char *dir;	       /* oci-dir: the directory being built */
+	struct archive_entry *ae;
+	int64_t mtime;
+};
+
+static int put_file(struct target *t, const char *name, const char *data, size_t len,
+		    struct sb_error *err)
+{
+	char *path;
+	int fd, rc = -1;
+
+	if (t->outer)
+		return outer_file(t->outer, t->ae, name, data, len, t->mtime, err);
+	path = sb_printf("%s/%s", t->dir, name);
+	if (!path)
+		return sb_errorf(err, "out of memory");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		sb_error_file(err, path, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			sb_error_file(err, path, "cannot write: %s", strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	rc = 0;
+out:
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = sb_error_file(err, path, "cannot write: %s", strerror(errno));
+	free(path);
+	return rc;
+}
+
+/* Removes an OCI layout directory that scratchbuild wrote: only the names the
+ * layout has, never anything else that may be there. */
+static void remove_layout(const char *dir)
+{
+	static const char *const top[] = {"oci-layout", "index.json", "manifest.json"};
+	char *blobs = sb_printf("%s/blobs/sha256", dir);
+	DIR *d = blobs ? opendir(blobs) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (strlen(de->d_name) == 64 && strspn(de->d_name, "0123456789abcdef") == 64)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	if (blobs) {
+		rmdir(blobs);
+		blobs[strlen(blobs) - 7] = '\0';
+		rmdir(blobs);
+	}
+	free(blobs);
+	for (size_t i = 0; i < 3; i++) {
+		char *p = sb_printf("%s/%s", dir, top[i]);
+
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+}
+
+static const char *layer_media(enum img_compression c)
+{
+	return c == IMG_COMPRESS_GZIP	? "application/vnd.oci.image.layer.v1.tar+gzip"
+	       : c == IMG_COMPRESS_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
+					: "application/vnd.oci.image.layer.v1.tar";
+}
+
+/* The docker and OCI formats name a layer by its digest before its bytes:
+ * a hashing pass over every layer, then the writing pass. */
+static int write_named(struct image *img, const struct img_write_opts *opts,
+		       struct layer_writer *lw, struct target *t, char **config, size_t *config_len,
+		       struct sb_error *err)
+{
+	int docker = opts->format == IMG_FORMAT_DOCKER;
+	enum img_compression comp = docker ? IMG_COMPRESS_NONE : opts->compression;
+	size_t n = img->nlayers;
+	struct layer_out *lo = calloc(n + 1, sizeof(*lo));
+	char **diff_ids = calloc(n + 1, sizeof(char *)), **blobs = calloc(n + 1, sizeof(char *));
+	char **ids = calloc(n + 1, sizeof(char *)), **paths = calloc(n + 1, sizeof(char *));
+	uint64_t *sizes = calloc(n + 1, sizeof(*sizes));
+	char *doc = NULL, *name = NULL, chain[72] = "";
+	size_t doc_len, *order = calloc(n + 1, sizeof(*order));
+	unsigned char d[crypto_hash_sha256_BYTES];
+	int rc = -1;
+
+	if (!lo || !diff_ids || !blobs || !ids || !paths || !sizes || !order) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	/* Pass 1: every layer's digests, reading every source once. */
+	for (size_t i = 0; i < n; i++) {
+		struct layer_sink sink = {.fd = -1};
+
+		if (run_layer(lw, img->layers[i], comp, &sink, 0, &lo[i], err) < 0)
+			goto out;
+		diff_ids[i] = lo[i].diff_id;
+		blobs[i] = lo[i].blob_id;
+		sizes[i] = lo[i].blob_size;
+	}
+	if (img_config_json(img, diff_ids, config, config_len, err) < 0)
+		goto out;
+	if (docker) {
+		/* Docker's v1 IDs: a digest over each layer's chain ID and parent. */
+		for (size_t i = 0; i < n; i++) {
+			char *rec;
+			size_t rl;
+
+			if (i == 0) {
+				memcpy(chain, diff_ids[0], 72);
+			} else {
+				char *pair = sb_printf("%s %s", chain, diff_ids[i]);
+
+				if (!pair) {
+					sb_errorf(err, "out of memory");
+					goto out;
+				}
+				crypto_hash_sha256(d, (unsigned char *)pair, strlen(pair));
+				free(pair);
+				hex_digest(d, chain);
+			}
+			if (img_v1_json(img, i, chain, NULL, i ? ids[i - 1] : NULL, &rec, &rl,
+					err) < 0)
+				goto out;
+			crypto_hash_sha256(d, (unsigned char *)rec, rl);
+			free(rec);
+			ids[i] = malloc(72);
+			if (!ids[i]) {
+				sb_errorf(err, "out of memory");
+				goto out;
+			}
+			hex_digest(d, ids[i]);
+			memmove(ids[i], ids[i] + 7, 65);
+			paths[i] = sb_printf("%s/layer.tar", ids[i]);
+			if (!paths[i]) {
+				sb_errorf(err, "out of memory");
+				goto out;
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			paths[i] = sb_printf("blobs/sha256/%s", blobs[i] + 7);
+			if (!paths[i]) {
+				sb_errorf(err, "out of memory");
+				goto out;
+			}
+		}
+	}
+
+	/* Pass 2: write, in the order the format's own writer uses. */
+	if (docker) {
+		/* docker save writes its members sorted by name. */
+		for (size_t i = 0; i < n; i++)
+			order[i] = i;
+		for (size_t i = 1; i < n; i++)
+			for (size_t k = i; k > 0 && strcmp(ids[order[k - 1]], ids[order[k]]) > 0;
+			     k--) {
+				size_t tmp = order[k];
+
+				order[k] = order[k - 1];
+				order[k - 1] = tmp;
+			}
+	} else {
+		if (t->outer) {
+			if (put_file(t, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30,
+				     err) < 0 ||
+			    outer_dir(t->outer, t->ae, "blobs/", t->mtime, err) < 0 ||
+			    outer_dir(t->outer, t->ae, "blobs/sha256/", t->mtime, err) < 0)
+				goto out;
+		} else {
+			char *b = sb_printf("%s/blobs", t->dir),
+			     *b2 = sb_printf("%s/blobs/sha256", t->dir);
+
+			if (!b || !b2 || mkdir(b, 0755) < 0 || mkdir(b2, 0755) < 0) {
+				sb_error_file(err, t->dir, "cannot create: %s", strerror(errno));
+				free(b);
+				free(b2);
+				goto out;
+			}
+			free(b);
+			free(b2);
+			if (put_file(t, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30,
+				     err) < 0)
+				goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			order[i] = i;
+	}
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
+		struct layer_sink sink = {.fd = -1};
+		struct layer_out again;
+		int repeat = 0;
+		char *path = NULL;
+
+		for (size_t j = 0; j < k; j++)
+			repeat |= !strcmp(docker ? diff_ids[order[j]] : blobs[order[j]],
+					  docker ? diff_ids[i] : blobs[i]);
+		if (docker) {
+			char *rec, *dir = sb_printf("%s/", ids[i]),
+				   *ver = sb_printf("%s/VERSION", ids[i]),
+				   *js = sb_printf("%s/json", ids[i]);
+			size_t rl;
+			int r = !dir || !ver || !js ? sb_errorf(err, "out of memory") : 0;
+
+			if (r == 0)
+				r = outer_dir(t->outer, t->ae, dir, t->mtime, err);
+			if (r == 0)
+				r = put_file(t, ver, "1.0", 3, err);
+			if (r == 0)
+				r = img_v1_json(img, i, "", ids[i], i ? ids[i - 1] : NULL, &rec,
+						&rl, err);
+			if (r == 0) {
+				r = put_file(t, js, rec, rl, err);
+				free(rec);
+			}
+			free(dir);
+			free(ver);
+			free(js);
+			if (r < 0)
+				goto out;
+			if (repeat) {
+				/* docker save links a layer it already wrote. */
+				size_t first = 0;
+
+				for (size_t j = 0; j < k; j++)
+					if (!strcmp(diff_ids[order[j]], diff_ids[i]))
+						first = order[j];
+				archive_entry_clear(t->ae);
+				archive_entry_set_pathname(t->ae, paths[i]);
+				archive_entry_set_mode(t->ae, AE_IFLNK | 0777);
+				archive_entry_set_mtime(t->ae, t->mtime, 0);
+				name = sb_printf("../%s", paths[first]);
+				if (!name) {
+					sb_errorf(err, "out of memory");
+					goto out;
+				}
+				archive_entry_set_symlink(t->ae, name);
+				free(name);
+				name = NULL;
+				if (archive_write_header(t->outer, t->ae) != ARCHIVE_OK) {
+					sb_errorf(err, "libarchive: %s",
+						  archive_error_string(t->outer));
+					goto out;
+				}
+				if (opts->progress)
+					opts->progress(opts->progress_ud, i);
+				continue;
+			}
+		} else if (repeat) {
+			/* The same blob twice: one file holds it. */
+			if (opts->progress)
+				opts->progress(opts->progress_ud, i);
+			continue;
+		}
+		if (t->outer) {
+			if (outer_header(t->outer, t->ae, paths[i], lo[i].blob_size, t->mtime,
+					 err) < 0)
+				goto out;
+			sink.outer = t->outer;
+		} else {
+			path = sb_printf("%s/%s", t->dir, paths[i]);
+			sink.fd =
+			    path ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+			sink.fd_name = path;
+			if (sink.fd < 0) {
+				sb_error_file(err, path ? path : t->dir, "cannot create: %s",
+					      strerror(errno));
+				free(path);
+				goto out;
+			}
+		}
+		rc = run_layer(lw, img->layers[i], comp, &sink, 0, &again, err);
+		if (sink.fd >= 0 && close(sink.fd) < 0 && rc == 0)
+			rc = sb_error_file(err, path, "cannot write: %s", strerror(errno));
+		free(path);
+		if (rc < 0 || same_layer(&lo[i], &again, err) < 0 ||
+		    (t->outer && archive_write_finish_entry(t->outer) != ARCHIVE_OK)) {
+			rc = -1;
+			if (!err->msg)
+				sb_errorf(err, "libarchive: %s", archive_error_string(t->outer));
+			goto out;
+		}
+		rc = -1;
+		if (opts->progress)
+			opts->progress(opts->progress_ud, i);
+	}
+
+	crypto_hash_sha256(d, (unsigned char *)*config, *config_len);
+	hex_digest(d, chain);
+	if (docker) {
+		name = sb_printf("%s.json", chain + 7);
+		if (!name || put_file(t, name, *config, *config_len, err) < 0)
+			goto out;
+		if (img_manifest_json(img, name, paths, &doc, &doc_len, err) < 0 ||
+		    put_file(t, "manifest.json", doc, doc_len, err) < 0)
+			goto out;
+		free(doc);
+		doc = NULL;
+		if (img_repositories_json(img, n ? ids[n - 1] : NULL, &doc, &doc_len, err) < 0 ||
+		    put_file(t, "repositories", doc, doc_len, err) < 0)
+			goto out;
+	} else {
+		char mdigest[72];
+		size_t mlen;
+
+		name = sb_printf("blobs/sha256/%s", chain + 7);
+		if (!name || put_file(t, name, *config, *config_len, err) < 0)
+			goto out;
+		if (img_oci_manifest_json(img, chain, *config_len, blobs, sizes, layer_media(comp),
+					  &doc, &doc_len, err) < 0)
+			goto out;
+		crypto_hash_sha256(d, (unsigned char *)doc, doc_len);
+		hex_digest(d, mdigest);
+		mlen = doc_len;
+		free(name);
+		name = sb_printf("blobs/sha256/%s", mdigest + 7);
+		if (!name || put_file(t, name, doc, doc_len, err) < 0)
+			goto out;
+		free(doc);
+		doc = NULL;
+		if (img_oci_index_json(img, mdigest, mlen, &doc, &doc_len, err) < 0 ||
+		    put_file(t, "index.json", doc, doc_len, err) < 0)
+			goto out;
+		free(doc);
+		doc = NULL;
+		/* Beside it, what `docker load` reads: Docker 25+ writes it too. */
+		free(name);
+		name = sb_printf("blobs/sha256/%s", chain + 7);
+		if (!name || img_manifest_json(img, name, paths, &doc, &doc_len, err) < 0 ||
+		    put_file(t, "manifest.json", doc, doc_len, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(doc);
+	free(name);
+	for (size_t i = 0; ids && i < n; i++)
+		free(ids[i]);
+	for (size_t i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(ids);
+	free(paths);
+	free(order);
+	free(lo);
+	free(diff_ids);
+	free(blobs);
+	free(sizes);
+	return rc;
+}
+
+/* oci-dir: the layout is built in a sibling directory and renamed into place,
+ * so that the output appears complete or not at all. */
+static int write_dir(struct image *img, const struct img_write_opts *opts, struct layer_writer *lw,
+		     char **config, size_t *config_len, struct sb_error *err)
+{
+	struct target t = {.ae = lw->ae, .mtime = lw->mtime};
+	char *old = sb_printf("%s.scratchbuild-old", opts->output);
+	struct stat st;
+	int rc = -1;
+
+	t.dir = sb_printf("%s.scratchbuild-partial", opts->output);
+	if (!t.dir || !old) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	remove_layout(t.dir); /* left by a build that was killed */
+	if (mkdir(t.dir, 0755) < 0) {
+		sb_error_file(err, opts->output, "cannot create the output: %s", strerror(errno));
+		goto out;
+	}
+	if (write_named(img, opts, lw, &t, config, config_len, err) < 0)
+		goto out;
+	if (stat(opts->output, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			sb_error_file(err, opts->output, "exists and is not a directory");
+			goto out;
+		}
+		remove_layout(old);
+		if (rename(opts->output, old) < 0) {
+			sb_error_file(err, opts->output, "cannot replace: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (rename(t.dir, opts->output) < 0) {
+		sb_error_file(err, opts->output, "cannot create the output: %s", strerror(errno));
+		rename(old, opts->output);
+		goto out;
+	}
+	remove_layout(old);
+	rc = 0;
+out:
+	if (rc < 0 && t.dir)
+		remove_layout(t.dir);
+	free(t.dir);
+	free(old);
 	return rc;
 }
 
@@ -620,6 +1168,11 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 		if (img_layer_tar_size(img, img->layers[i], &sizes[i], err) < 0)
 			goto out;
 	}
+	if (opts->format == IMG_FORMAT_OCI_DIR) {
+		if (write_dir(img, opts, &lw, &config, &config_len, err) < 0)
+			goto out;
+		goto done;
+	}
 
 	if (to_stdout) {
 		out.fd = STDOUT_FILENO;
@@ -637,25 +1190,40 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 		sb_errorf(err, "libarchive: %s", archive_error_string(outer));
 		goto out;
 	}
-	for (size_t i = 0; i < img->nlayers; i++) {
-		if (outer_header(outer, lw.ae, names[i], sizes[i], lw.mtime, err) < 0)
+	if (opts->format != IMG_FORMAT_MANUAL) {
+		struct target t = {.outer = outer, .ae = lw.ae, .mtime = lw.mtime};
+
+		if (write_named(img, opts, &lw, &t, &config, &config_len, err) < 0)
 			goto out;
-		if (write_layer(&lw, outer, img->layers[i], sizes[i], diff_ids[i], err) < 0)
-			goto out;
-		if (archive_write_finish_entry(outer) != ARCHIVE_OK) {
-			if (!err->msg)
-				sb_errorf(err, "libarchive: %s", archive_error_string(outer));
-			goto out;
+	} else {
+		/* One pass: each layer streams into its member, hashed on the way. */
+		for (size_t i = 0; i < img->nlayers; i++) {
+			struct layer_sink sink = {.outer = outer, .fd = -1};
+			struct layer_out lo;
+
+			if (outer_header(outer, lw.ae, names[i], sizes[i], lw.mtime, err) < 0 ||
+			    run_layer(&lw, img->layers[i], IMG_COMPRESS_NONE, &sink, sizes[i], &lo,
+				      err) < 0)
+				goto out;
+			memcpy(diff_ids[i], lo.diff_id, 72);
+			if (archive_write_finish_entry(outer) != ARCHIVE_OK) {
+				if (!err->msg)
+					sb_errorf(err, "libarchive: %s",
+						  archive_error_string(outer));
+				goto out;
+			}
+			if (opts->progress)
+				opts->progress(opts->progress_ud, i);
 		}
-		if (opts->progress)
-			opts->progress(opts->progress_ud, i);
+		if (img_config_json(img, diff_ids, &config, &config_len, err) < 0 ||
+		    img_manifest_json(img, "config.json", names, &manifest, &manifest_len, err) < 0)
+			goto out;
+		if (outer_file(outer, lw.ae, "config.json", config, config_len, lw.mtime, err) <
+			0 ||
+		    outer_file(outer, lw.ae, "manifest.json", manifest, manifest_len, lw.mtime,
+			       err) < 0)
+			goto out;
 	}
-	if (img_config_json(img, diff_ids, &config, &config_len, err) < 0 ||
-	    img_manifest_json(img, "config.json", names, &manifest, &manifest_len, err) < 0)
-		goto out;
-	if (outer_file(outer, lw.ae, "config.json", config, config_len, lw.mtime, err) < 0 ||
-	    outer_file(outer, lw.ae, "manifest.json", manifest, manifest_len, lw.mtime, err) < 0)
-		goto out;
 	if (archive_write_close(outer) != ARCHIVE_OK) {
 		if (!err->msg)
 			sb_errorf(err, "libarchive: %s", archive_error_string(outer));
@@ -665,7 +1233,7 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 		goto out;
 	if (!to_stdout && atomic_commit(&ao, err) < 0)
 		goto out;
-
+done:
 	crypto_hash_sha256((unsigned char *)d, (const unsigned char *)config, config_len);
 	hex_digest(d, res->image_id);
 	res->tar_bytes = out.total;
