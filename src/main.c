@@ -6,6 +6,7 @@
 #include "context/context.h"
 #include "image/image.h"
 #include "image/reference.h"
+#include "interp/dump.h"
 #include "interp/eval.h"
 #include "interp/parse.h"
 #include "interp/source.h"
@@ -28,6 +29,7 @@ enum { EXIT_BUILD = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "usage: scratchbuild [-f FILE] [-t NAME[:TAG]]... [-o FILE] [-q] CONTEXT\n"
+    "       scratchbuild parse [--json] [-f FILE | -]   (see scratchbuild parse --help)\n"
     "\n"
     "Builds a FROM scratch Dockerfile into an image tar that `docker load` reads,\n"
     "without Docker: each COPY becomes a layer tar, EXPOSE and ENTRYPOINT become\n"
@@ -44,6 +46,11 @@ static const char usage_text[] =
     "                      a value for ARG K; a bare K takes its value from the\n"
     "                      environment (repeatable)\n"
     "      --target NAME   write the stage NAME instead of the last one\n"
+    "      --format F      manual (the default: manifest.json, config.json,\n"
+    "                      layer_N.tar), docker (what docker save writes), oci (an\n"
+    "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
+    "                      directory, -o DIR)\n"
+    "      --compression C none (default), gzip or zstd: OCI layers\n"
     "      --explain-ignore PATH\n"
     "                      build nothing: say whether the build context's ignore\n"
     "                      file (.dockerignore) excludes PATH, and which line\n"
@@ -63,6 +70,8 @@ struct cli {
 	char **build_args; /* "K=V", NULL-terminated; owned */
 	size_t nbuild_args;
 	const char *target;
+	enum img_format format;
+	enum img_compression compression;
 	const char **explain; /* --explain-ignore paths, or NULL */
 	size_t nexplain;
 	const char *file;
@@ -225,6 +234,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 	    {"explain-ignore", required_argument, NULL, 'E'},
 	    {"build-arg", required_argument, NULL, 'B'},
 	    {"target", required_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"compression", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -248,6 +259,31 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 		case 'T':
 			cli->target = optarg;
 			break;
+		case 'F': {
+			static const char *const names[] = {"manual", "docker", "oci", "oci-dir"};
+			size_t k = 0;
+
+			while (k < 4 && strcmp(optarg, names[k]))
+				k++;
+			if (k == 4) {
+				*exit_now = usage_error(
+				    "--format %s: write manual, docker, oci or oci-dir", optarg);
+				return 0;
+			}
+			cli->format = (enum img_format)k;
+			break;
+		}
+		case 'C':
+			if (!strcmp(optarg, "none") || !strcmp(optarg, "gzip") ||
+			    !strcmp(optarg, "zstd")) {
+				cli->compression = optarg[0] == 'n'   ? IMG_COMPRESS_NONE
+						   : optarg[0] == 'g' ? IMG_COMPRESS_GZIP
+								      : IMG_COMPRESS_ZSTD;
+				break;
+			}
+			*exit_now =
+			    usage_error("--compression %s: write none, gzip or zstd", optarg);
+			return 0;
 		case 'B': {
 			size_t bcap = cli->nbuild_args;
 			const char *env = strchr(optarg, '=') ? NULL : getenv(optarg);
@@ -316,6 +352,76 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 	return 0;
 }
 
+static const char parse_usage_text[] =
+    "usage: scratchbuild parse [--json] [-f FILE | FILE | -]\n"
+    "\n"
+    "Builds nothing: reads a Dockerfile (default ./Dockerfile; - reads stdin) and\n"
+    "prints how it was read, one line per instruction in BuildKit's parse-tree\n"
+    "notation, e.g. (copy [\"--chown=1:1\"] \"a.txt\" \"/dst/\"). Any instruction\n"
+    "and base image parses. Exit status 1 for a Dockerfile BuildKit refuses.\n"
+    "\n"
+    "  -f, --file FILE     the Dockerfile\n"
+    "      --json          the same tree as JSON, with source ranges\n"
+    "  -h, --help          this text\n";
+
+/* scratchbuild parse: the parse tree of a Dockerfile on standard output. */
+static int run_parse(int argc, char **argv)
+{
+	struct sb_error err = {0};
+	struct sb_buf out = {0};
+	struct df_file df = {0};
+	const char *file = NULL;
+	char *buf = NULL, *name = NULL;
+	size_t len = 0;
+	int json = 0, status = EXIT_BUILD;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json")) {
+			json = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(parse_usage_text, stdout);
+			return 0;
+		} else if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && i + 1 == argc) {
+			return usage_error("%s needs a value", a);
+		} else if (a[0] == '-' && a[1] && strcmp(a, "-f") && strcmp(a, "--file")) {
+			return usage_error("unknown option %s", a);
+		} else if (file) {
+			return usage_error("%s", "give at most one Dockerfile");
+		} else {
+			file = a[0] == '-' && a[1] ? argv[++i] : a;
+		}
+	}
+	file = file ? file : "Dockerfile";
+	if (read_dockerfile(file, &buf, &len, &err) < 0)
+		goto fail;
+	name = sb_strdup(strcmp(file, "-") ? file : "<stdin>");
+	if (!name) {
+		free(buf);
+		sb_errorf(&err, "out of memory");
+		goto fail;
+	}
+	if (df_parse(&df, name, buf, len, &err) < 0 ||
+	    (json ? df_dump_json(&df, &out, &err) : df_dump(&df, &out, &err)) < 0)
+		goto fail;
+	for (size_t i = 0; i < df.nwarnings; i++)
+		print_error(&df.warnings[i]);
+	if ((out.len && fwrite(out.buf, 1, out.len, stdout) != out.len) || fflush(stdout)) {
+		sb_errorf(&err, "cannot write to standard output: %s", strerror(errno));
+		goto fail;
+	}
+	status = 0;
+	goto out;
+fail:
+	print_error(&err);
+out:
+	df_file_release(&df);
+	sb_buf_release(&out);
+	sb_error_release(&err);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -339,6 +445,8 @@ int main(int argc, char **argv)
 	/* File names are bytes, written into tar headers as UTF-8 (see write.c). */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "en_US.UTF-8");
+	if (argc > 1 && !strcmp(argv[1], "parse"))
+		return run_parse(argc - 1, argv + 1);
 	if (parse_cli(argc, argv, &cli, &err, &exit_now) < 0) {
 		print_error(&err);
 		status = exit_now >= 0 ? exit_now : EXIT_BUILD;
@@ -355,6 +463,8 @@ int main(int argc, char **argv)
 	}
 	dockerfile = cli.file ? sb_strdup(cli.file) : sb_printf("%s/Dockerfile", cli.context);
 	output = cli.output ? sb_strdup(cli.output) : default_output(&cli);
+	if (output && !cli.output && cli.format == IMG_FORMAT_OCI_DIR)
+		output[strlen(output) - 4] = '\0'; /* a directory: no ".tar" */
 	if (!dockerfile || !output) {
 		fputs("scratchbuild: out of memory\n", stderr);
 		goto out;
@@ -365,6 +475,19 @@ int main(int argc, char **argv)
 		    explain_ignore(ctx, &cli, &err) < 0)
 			goto fail;
 		status = 0;
+		goto out;
+	}
+	if (cli.compression != IMG_COMPRESS_NONE && cli.format != IMG_FORMAT_OCI &&
+	    cli.format != IMG_FORMAT_OCI_DIR) {
+		status =
+		    usage_error("%s", "--compression is for --format oci or oci-dir; the manual "
+				      "and docker formats hold uncompressed layers, as docker save "
+				      "does");
+		goto out;
+	}
+	if (!strcmp(output, "-") && cli.format == IMG_FORMAT_OCI_DIR) {
+		status =
+		    usage_error("%s", "--format oci-dir writes a directory: name it with -o DIR");
 		goto out;
 	}
 	if (!strcmp(output, "-") && isatty(STDOUT_FILENO)) {
@@ -397,6 +520,8 @@ int main(int argc, char **argv)
 	prog.plan = &plan;
 	prog.quiet = cli.quiet;
 	wopts.output = output;
+	wopts.format = cli.format;
+	wopts.compression = cli.compression;
 	if (src_opener_new(&sources, ctx, &err) < 0)
 		goto fail;
 	wopts.open = src_open;

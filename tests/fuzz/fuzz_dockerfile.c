@@ -1,6 +1,7 @@
 /* libFuzzer target for everything that reads a Dockerfile without a context:
- * the re2c lexer, the parser (heredocs, ONBUILD triggers, warnings included)
- * and BuildKit's word processing on what the parser produced.
+ * the re2c lexer, the parser (heredocs, ONBUILD triggers, warnings included),
+ * BuildKit's word processing on what the parser produced, and the parse-tree
+ * printers of `scratchbuild parse` (text and JSON).
  *
  * Build: CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz
  * Run:   tests/fuzz/run [SECONDS]   (or tests/fuzz/run-long)
@@ -8,6 +9,7 @@
  * Every input is one Dockerfile. Nothing here may print or exit: a finding is
  * a crash, a sanitizer report, a leak or a broken invariant (abort()).
  */
+#include "interp/dump.h"
 #include "interp/parse.h"
 #include "interp/shlex.h"
 #include "lexer/lexer.h"
@@ -157,6 +159,28 @@ static void lex(const uint8_t *data, size_t size)
 	}
 }
 
+/* Both printers either succeed with one line per instruction (text) or one
+ * JSON document, or fail with a positioned error (a BuildKit refusal); the
+ * two agree on which. */
+static int dump(const struct df_file *f, int json)
+{
+	struct sb_error err = {0};
+	struct sb_buf out = {0};
+	size_t lines = 0;
+
+	if ((json ? df_dump_json(f, &out, &err) : df_dump(f, &out, &err)) < 0) {
+		check(out.len == 0 && err.msg != NULL && err.line > 0);
+		consume_error(&err);
+		return -1;
+	}
+	check(out.buf != NULL && out.len > 0 && out.buf[out.len - 1] == '\n');
+	for (size_t i = 0; i < out.len; i++)
+		lines += out.buf[i] == '\n';
+	check(json ? lines == 1 : lines == f->ninstrs);
+	sb_buf_release(&out);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sb_error err = {0};
@@ -187,6 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(s != NULL && f.warnings[i].line > 0);
 		free(s);
 	}
+	check(dump(&f, 0) == dump(&f, 1));
 	df_file_release(&f);
 	return 0;
 }
