@@ -3,7 +3,10 @@
  * The only place that prints or exits. Everything else returns 0/-1 and
  * records an error in a struct sb_error.
  */
+#include "cli/cli.h"
+#include "cli/explain.h"
 #include "context/context.h"
+
 #include "image/image.h"
 #include "image/reference.h"
 #include "interp/dump.h"
@@ -51,6 +54,11 @@ static const char usage_text[] =
     "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
     "                      directory, -o DIR)\n"
     "      --compression C none (default), gzip or zstd: OCI layers\n"
+    "      --explain       after the build, show what each instruction became:\n"
+    "                      its layer and every entry in it, or its config field;\n"
+    "                      then the manifest, the config and the output's tree\n"
+    "      --dry-run       build nothing: with --explain, the same explanation\n"
+    "                      (every file is still read, for the layer digests)\n"
     "      --explain-ignore PATH\n"
     "                      build nothing: say whether the build context's ignore\n"
     "                      file (.dockerignore) excludes PATH, and which line\n"
@@ -72,6 +80,8 @@ struct cli {
 	const char *target;
 	enum img_format format;
 	enum img_compression compression;
+	int explain_build;    /* --explain */
+	int dry_run;	      /* --dry-run */
 	const char **explain; /* --explain-ignore paths, or NULL */
 	size_t nexplain;
 	const char *file;
@@ -235,6 +245,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 	    {"build-arg", required_argument, NULL, 'B'},
 	    {"target", required_argument, NULL, 'T'},
 	    {"format", required_argument, NULL, 'F'},
+	    {"explain", no_argument, NULL, 'X'},
+	    {"dry-run", no_argument, NULL, 'D'},
 	    {"compression", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -258,6 +270,12 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 			break;
 		case 'T':
 			cli->target = optarg;
+			break;
+		case 'X':
+			cli->explain_build = 1;
+			break;
+		case 'D':
+			cli->dry_run = 1;
 			break;
 		case 'F': {
 			static const char *const names[] = {"manual", "docker", "oci", "oci-dir"};
@@ -430,7 +448,7 @@ int main(int argc, char **argv)
 	struct df_plan plan = {0};
 	struct df_eval_opts eopts = {0};
 	struct img_write_opts wopts = {0};
-	struct img_result res;
+	struct img_result res = {0};
 	struct progress prog = {0};
 	struct ctx *ctx = NULL;
 	struct src_opener *sources = NULL;
@@ -447,6 +465,10 @@ int main(int argc, char **argv)
 		setlocale(LC_CTYPE, "en_US.UTF-8");
 	if (argc > 1 && !strcmp(argv[1], "parse"))
 		return run_parse(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "inspect"))
+		return sb_cmd_inspect(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "diff"))
+		return sb_cmd_diff(argc - 1, argv + 1);
 	if (parse_cli(argc, argv, &cli, &err, &exit_now) < 0) {
 		print_error(&err);
 		status = exit_now >= 0 ? exit_now : EXIT_BUILD;
@@ -521,6 +543,7 @@ int main(int argc, char **argv)
 	prog.quiet = cli.quiet;
 	wopts.output = output;
 	wopts.format = cli.format;
+	wopts.dry_run = cli.dry_run;
 	wopts.compression = cli.compression;
 	if (src_opener_new(&sources, ctx, &err) < 0)
 		goto fail;
@@ -530,7 +553,20 @@ int main(int argc, char **argv)
 	wopts.progress_ud = &prog;
 	if (img_write(&plan.img, &wopts, &res, &err) < 0)
 		goto fail;
-	if (cli.quiet) {
+	if (cli.explain_build) {
+		/* On standard output, unless the image itself goes there. */
+		FILE *to = strcmp(output, "-") ? stdout : stderr;
+
+		if (sb_explain(to, name ? name : dockerfile, &plan, &res,
+			       cli.dry_run ? NULL : output, cli.format) < 0) {
+			sb_errorf(&err, "out of memory");
+			goto fail;
+		}
+	}
+	if (cli.dry_run) {
+		if (!cli.quiet)
+			fprintf(stderr, "dry run: nothing written; image %.19s\n", res.image_id);
+	} else if (cli.quiet) {
 		if (strcmp(output, "-"))
 			printf("%s\n", res.image_id);
 	} else {
@@ -546,6 +582,7 @@ int main(int argc, char **argv)
 fail:
 	print_error(&err);
 out:
+	img_result_release(&res);
 	df_plan_release(&plan);
 	src_opener_free(sources);
 	ctx_free(ctx);

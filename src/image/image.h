@@ -171,14 +171,23 @@ struct img_write_opts {
 	const char *output;		  /* file path, or "-" for standard output */
 	img_open_fn open;		  /* how to read the bytes of regular files */
 	void *open_ud;
+	int dry_run;		  /* make every layer (reading every file) to learn its
+			     digest, but write nothing */
 	img_progress_fn progress; /* may be NULL */
 	void *progress_ud;
 };
 
 struct img_result {
-	char image_id[72];  /* "sha256:<hex>" of config.json: the ID docker shows */
-	uint64_t tar_bytes; /* size of the written archive */
+	char image_id[72];     /* "sha256:<hex>" of config.json: the ID docker shows */
+	uint64_t tar_bytes;    /* size of the written archive */
+	char **diff_ids;       /* per layer "sha256:<hex>", NULL-terminated; owned: release
+				  with img_result_release */
+	uint64_t *layer_sizes; /* per layer, bytes of its tar; owned */
+	char *config;	       /* config.json as written; owned */
+	char *manifest;	       /* manifest.json as the manual layout writes it; owned */
 };
+
+void img_result_release(struct img_result *res);
 
 /* Writes the image as a manual-style archive (layer_N.tar, config.json,
  * manifest.json): every byte of every source read once, hashed once, written
@@ -205,6 +214,9 @@ int img_manifest_json(const struct image *img, const char *config_name, char *co
  * layer's ID (hex), or NULL. JSON escaped as Go escapes it. *out is yours. */
 int img_v1_json(const struct image *img, size_t i, const char *chain_id, const char *id,
 		const char *parent, char **out, size_t *len, struct sb_error *err);
+
+/* json re-indented, two spaces a level. *out is yours. */
+int img_json_pretty(const char *json, char **out, struct sb_error *err);
 
 /* {"repo":{"tag":"<top_id>"}}: the legacy `repositories` file. */
 int img_repositories_json(const struct image *img, const char *top_id, char **out, size_t *len,

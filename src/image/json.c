@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 struct gen {
 	yajl_gen g;
@@ -677,4 +678,77 @@ int img_oci_index_json(const struct image *img, const char *manifest_digest, uin
 	array_close(&g);
 	map_close(&g);
 	return finish(&g, out, len, err);
+}
+
+static void gen_tree(struct gen *g, const yajl_val v)
+{
+	if (YAJL_IS_OBJECT(v)) {
+		map_open(g);
+		for (size_t i = 0; i < v->u.object.len; i++) {
+			str(g, v->u.object.keys[i]);
+			gen_tree(g, v->u.object.values[i]);
+		}
+		map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		array_open(g);
+		for (size_t i = 0; i < v->u.array.len; i++)
+			gen_tree(g, v->u.array.values[i]);
+		array_close(g);
+	} else if (YAJL_IS_STRING(v)) {
+		str(g, v->u.string);
+	} else if (YAJL_IS_INTEGER(v)) {
+		integer(g, v->u.number.i);
+	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+		boolean(g, YAJL_IS_TRUE(v));
+	} else if (YAJL_IS_NULL(v)) {
+		null(g);
+	} else if (g->st == yajl_gen_status_ok) {
+		/* numbers with a fraction or exponent: as written */
+		g->st = yajl_gen_number(g->g, v->u.number.r, strlen(v->u.number.r));
+	}
+}
+
+int img_json_pretty(const char *json, char **out, struct sb_error *err)
+{
+	char errbuf[256];
+	yajl_val v = yajl_tree_parse(json, errbuf, sizeof(errbuf));
+	struct gen g;
+	size_t len;
+	int rc;
+
+	if (!v)
+		return sb_errorf(err, "internal error: JSON does not parse: %s", errbuf);
+	if (start(&g, err) < 0) {
+		yajl_tree_free(v);
+		return -1;
+	}
+	yajl_gen_config(g.g, yajl_gen_beautify, 1);
+	yajl_gen_config(g.g, yajl_gen_indent_string, "  ");
+		gen_tree(&g, v);
+	yajl_tree_free(v);
+	rc = finish(&g, out, &len, err);
+	if (rc == 0) {
+		/* yajl writes an empty object over three lines: make it {}. */
+		char *r = *out, *w = *out;
+
+		for (; *r; r++) {
+			if (*r == '{') {
+				char *p = r + 1;
+
+				while (*p == '\n' || *p == ' ')
+					p++;
+				if (*p == '}') {
+					*w++ = '{';
+					*w++ = '}';
+					r = p;
+					continue;
+				}
+			}
+			*w++ = *r;
+		}
+		while (w > *out && w[-1] == '\n')
+			w--;
+		*w = '\0';
+	}
+	return rc;
 }

@@ -1128,6 +1128,38 @@ out:
 	return rc;
 }
 
+void img_result_release(struct img_result *res)
+{
+	sb_strv_free(res->diff_ids);
+	free(res->layer_sizes);
+	free(res->config);
+	free(res->manifest);
+	memset(res, 0, sizeof(*res));
+}
+
+/* Takes config and manifest over; copies the diff_ids out of the config. */
+static int result_fill(struct img_result *res, const struct image *img, const uint64_t *sizes,
+		       char *config, char *manifest, struct sb_error *err)
+{
+	const char *p = config;
+
+	res->config = config;
+	res->manifest = manifest;
+	res->diff_ids = calloc(img->nlayers + 1, sizeof(char *));
+	res->layer_sizes = calloc(img->nlayers + 1, sizeof(uint64_t));
+	if (!res->diff_ids || !res->layer_sizes)
+		return sb_errorf(err, "out of memory");
+	memcpy(res->layer_sizes, sizes, img->nlayers * sizeof(uint64_t));
+	p = strstr(config, "\"diff_ids\":[");
+	for (size_t i = 0; p && i < img->nlayers; i++) {
+		p = strstr(p, "\"sha256:");
+		if (!p || !(res->diff_ids[i] = sb_strndup(p + 1, 71)))
+			return sb_errorf(err, "out of memory");
+		p += 72;
+	}
+	return 0;
+}
+
 int img_write(struct image *img, const struct img_write_opts *opts, struct img_result *res,
 	      struct sb_error *err)
 {
@@ -1167,6 +1199,23 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 		}
 		if (img_layer_tar_size(img, img->layers[i], &sizes[i], err) < 0)
 			goto out;
+	}
+	if (opts->dry_run) {
+		/* Every layer made once, into the hashes only. */
+		for (size_t i = 0; i < img->nlayers; i++) {
+			struct layer_sink sink = {.fd = -1};
+			struct layer_out lo;
+
+			if (run_layer(&lw, img->layers[i], IMG_COMPRESS_NONE, &sink, sizes[i], &lo,
+				      err) < 0)
+				goto out;
+			memcpy(diff_ids[i], lo.diff_id, 72);
+			if (opts->progress)
+				opts->progress(opts->progress_ud, i);
+		}
+		if (img_config_json(img, diff_ids, &config, &config_len, err) < 0)
+			goto out;
+		goto done;
 	}
 	if (opts->format == IMG_FORMAT_OCI_DIR) {
 		if (write_dir(img, opts, &lw, &config, &config_len, err) < 0)
@@ -1237,6 +1286,14 @@ done:
 	crypto_hash_sha256((unsigned char *)d, (const unsigned char *)config, config_len);
 	hex_digest(d, res->image_id);
 	res->tar_bytes = out.total;
+	/* What an explanation shows: the digests (read back from the config,
+	 * whatever the format), the sizes, the JSON. */
+	if (!manifest &&
+	    img_manifest_json(img, "config.json", names, &manifest, &manifest_len, err) < 0)
+		goto out;
+	if (result_fill(res, img, sizes, config, manifest, err) < 0)
+		goto out;
+	config = manifest = NULL;
 	if (opts->progress)
 		opts->progress(opts->progress_ud, img->nlayers);
 	rc = 0;

@@ -240,6 +240,7 @@ static void test_roundtrip(void **state)
 		free(m[i].data);
 	}
 	free(tar);
+	img_result_release(&res);
 	img_release(&img);
 }
 
@@ -269,6 +270,8 @@ static void test_same_input_same_bytes(void **state)
 	assert_int_equal(l1, l2);
 	assert_memory_equal(a, b, l1);
 	assert_string_equal(r1.image_id, r2.image_id);
+	img_result_release(&r1);
+	img_result_release(&r2);
 	free(a);
 	free(b);
 	img_release(&img);

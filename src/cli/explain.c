@@ -1,0 +1,127 @@
+#include "cli/explain.h"
+#include "util/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The config field each metadata instruction sets. */
+static const char *field_of(const char *text)
+{
+	static const struct {
+		const char *kw, *field;
+	} map[] = {
+	    {"EXPOSE", "ExposedPorts"},
+	    {"ENTRYPOINT", "Entrypoint"},
+	    {"CMD", "Cmd"},
+	    {"ENV", "Env"},
+	    {"LABEL", "Labels"},
+	    {"USER", "User"},
+	    {"WORKDIR", "WorkingDir"},
+	    {"VOLUME", "Volumes"},
+	    {"STOPSIGNAL", "StopSignal"},
+	    {"HEALTHCHECK", "Healthcheck"},
+	    {"SHELL", "Shell"},
+	    {"ONBUILD", "OnBuild"},
+	    {"MAINTAINER", "author"},
+	};
+	size_t n = strcspn(text, " ");
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strlen(map[i].kw) == n && !strncmp(text, map[i].kw, n))
+			return map[i].field;
+	return NULL;
+}
+
+static void mode_string(const struct img_entry *e, char *s)
+{
+	static const char rwx[] = "rwxrwxrwx";
+
+	s[0] = e->type == IMG_DIR	 ? 'd'
+	       : e->type == IMG_SYMLINK	 ? 'l'
+	       : e->type == IMG_FIFO	 ? 'p'
+	       : e->type == IMG_HARDLINK ? 'h'
+					 : '-';
+	for (int i = 0; i < 9; i++)
+		s[1 + i] = (e->mode >> (8 - i)) & 1 ? rwx[i] : '-';
+	if (e->mode & 04000)
+		s[3] = s[3] == 'x' ? 's' : 'S';
+	if (e->mode & 02000)
+		s[6] = s[6] == 'x' ? 's' : 'S';
+	if (e->mode & 01000)
+		s[9] = s[9] == 'x' ? 't' : 'T';
+	s[10] = '\0';
+}
+
+static int print_entry(void *ud, const struct img_entry *e, struct sb_error *err)
+{
+	FILE *out = ud;
+	char mode[11];
+
+	(void)err;
+	mode_string(e, mode);
+	fprintf(out, "       %s %u:%u %10llu  %s%s%s%s\n", mode, e->uid, e->gid,
+		(unsigned long long)(e->type == IMG_REG ? e->size : 0), e->path,
+		e->type == IMG_DIR ? "/" : "",
+		e->type == IMG_SYMLINK	  ? " -> "
+		: e->type == IMG_HARDLINK ? " link to "
+					  : "",
+		e->link && (e->type == IMG_SYMLINK || e->type == IMG_HARDLINK) ? e->link : "");
+	return 0;
+}
+
+int sb_explain(FILE *out, const char *dockerfile, const struct df_plan *plan,
+	       const struct img_result *res, const char *output, enum img_format fmt)
+{
+	const struct image *img = &plan->img;
+	struct sb_error err = {0};
+	char *pretty = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct df_step *s = &plan->steps[i];
+		const char *field = field_of(s->text);
+
+		fprintf(out, "%s:%u  %s\n", dockerfile, s->pos.line, s->text);
+		if (s->layer >= 0) {
+			size_t l = (size_t)s->layer;
+
+			fprintf(out, "  -> layer %zu: layer_%zu.tar, %llu bytes, %s\n", l, l,
+				(unsigned long long)res->layer_sizes[l],
+				res->diff_ids[l] ? res->diff_ids[l] : "");
+			if (img_tree_count(img->layers[l]) == 0)
+				fprintf(out, "       (empty)\n");
+			img_tree_each(img->layers[l], print_entry, out, &err);
+		}
+		if (field)
+			fprintf(out, "  -> config.%s\n", field);
+		else if (s->layer < 0 && !strncmp(s->text, "ARG", 3))
+			fprintf(out, "  -> a build argument: history only, not in the config\n");
+	}
+	fputs("\nmanifest.json:\n", out);
+	if (img_json_pretty(res->manifest, &pretty, &err) < 0)
+		goto out;
+	fprintf(out, "%s\n", pretty);
+	free(pretty);
+	pretty = NULL;
+	fprintf(out, "\nconfig.json (its SHA-256 is the image ID, %s):\n", res->image_id);
+	if (img_json_pretty(res->config, &pretty, &err) < 0)
+		goto out;
+	fprintf(out, "%s\n", pretty);
+	if (output) {
+		fprintf(out, "\n%s\n", output);
+		if (fmt == IMG_FORMAT_MANUAL) {
+			for (size_t i = 0; i < img->nlayers; i++)
+				fprintf(out, "├── layer_%zu.tar   %llu bytes\n", i,
+					(unsigned long long)res->layer_sizes[i]);
+			fprintf(out, "├── config.json\n└── manifest.json\n");
+		} else {
+			fprintf(out, "(the %s layout; see the README's Formats)\n",
+				fmt == IMG_FORMAT_DOCKER ? "docker save" : "OCI");
+		}
+	}
+	rc = 0;
+out:
+	free(pretty);
+	sb_error_release(&err);
+	return rc;
+}

@@ -1,0 +1,497 @@
+/* scratchbuild inspect IMAGE.tar [--json]: what an image tar holds, in plain
+ * words or as JSON, every digest checked on the way. */
+#include "cli/cli.h"
+#include "image/read.h"
+#include "util/mem.h"
+#include "util/utf8.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yajl/yajl_gen.h>
+
+static const char inspect_usage[] =
+    "usage: scratchbuild inspect IMAGE.tar [--json]\n"
+    "\n"
+    "Prints the manifest, the config, the history and every layer's files of an\n"
+    "image tar (scratchbuild's, docker save's or an OCI layout), checking every\n"
+    "digest. --json prints the same as JSON.\n"
+    "Exit status: 0 ok, 1 the image is broken or hostile, 2 usage.\n";
+
+static void print_err(const struct sb_error *err)
+{
+	char *s = sb_error_format(err);
+
+	fprintf(stderr, "scratchbuild inspect: %s", s ? s : "out of memory\n");
+	free(s);
+}
+
+/* "-rwxr-xr-x", as ls(1) shows it. */
+static void mode_string(const struct rd_entry *e, char out[11])
+{
+	static const char types[] = "-dlhcbp";
+	uint32_t m = e->mode;
+
+	out[0] = types[e->type];
+	out[1] = m & 0400 ? 'r' : '-';
+	out[2] = m & 0200 ? 'w' : '-';
+	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
+	out[4] = m & 040 ? 'r' : '-';
+	out[5] = m & 020 ? 'w' : '-';
+	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
+	out[7] = m & 04 ? 'r' : '-';
+	out[8] = m & 02 ? 'w' : '-';
+	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
+	out[10] = '\0';
+}
+
+static void time_string(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, 32, "@%" PRId64, t);
+}
+
+/* The instruction that made layer k, from the history entries that made
+ * layers ("COPY ./serve /server/"), or NULL when they do not line up. */
+static const char *layer_step(const struct rd_image *img, size_t k)
+{
+	yajl_val h = rd_json_get(img->config, "history");
+	size_t n = 0;
+	const char *found = NULL;
+
+	if (!YAJL_IS_ARRAY(h))
+		return NULL;
+	for (size_t i = 0; i < h->u.array.len; i++) {
+		yajl_val e = h->u.array.values[i], empty = rd_json_get(e, "empty_layer");
+
+		if (YAJL_IS_TRUE(empty))
+			continue;
+		if (n++ == k)
+			found = rd_json_str(e, "created_by");
+	}
+	return n == img->nlayers ? found : NULL;
+}
+
+static void print_json_value(const char *label, yajl_val v)
+{
+	char *s = rd_json_text(v);
+
+	printf("  %s: %s\n", label, s ? s : "?");
+	free(s);
+}
+
+static void print_keys(const char *label, yajl_val v)
+{
+	if (!YAJL_IS_OBJECT(v))
+		return print_json_value(label, v);
+	printf("  %s:", label);
+	for (size_t i = 0; i < v->u.object.len; i++)
+		printf(" %s", v->u.object.keys[i]);
+	printf("\n");
+}
+
+static void print_list(const char *label, yajl_val v)
+{
+	if (!YAJL_IS_ARRAY(v))
+		return print_json_value(label, v);
+	printf("  %s:\n", label);
+	for (size_t i = 0; i < v->u.array.len; i++) {
+		yajl_val x = v->u.array.values[i];
+
+		if (YAJL_IS_STRING(x))
+			printf("    %s\n", x->u.string);
+		else
+			print_json_value("  ", x);
+	}
+}
+
+static void print_labels(yajl_val v)
+{
+	if (!YAJL_IS_OBJECT(v))
+		return print_json_value("labels", v);
+	printf("  labels:\n");
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		yajl_val x = v->u.object.values[i];
+		char *s = YAJL_IS_STRING(x) ? NULL : rd_json_text(x);
+
+		printf("    %s=%s\n", v->u.object.keys[i],
+		       s		   ? s
+		       : YAJL_IS_STRING(x) ? x->u.string
+					   : "");
+		free(s);
+	}
+}
+
+static void print_health(yajl_val v)
+{
+	static const char *const durations[] = {"Interval", "Timeout", "StartPeriod",
+						"StartInterval"};
+
+	if (!YAJL_IS_OBJECT(v))
+		return print_json_value("healthcheck", v);
+	print_json_value("healthcheck", rd_json_get(v, "Test"));
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+		yajl_val d = rd_json_get(v, durations[i]);
+
+		if (YAJL_IS_INTEGER(d))
+			printf("    %s: %.3fs\n", durations[i], (double)YAJL_GET_INTEGER(d) / 1e9);
+	}
+	if (YAJL_IS_INTEGER(rd_json_get(v, "Retries")))
+		printf("    Retries: %lld\n", YAJL_GET_INTEGER(rd_json_get(v, "Retries")));
+}
+
+/* The runtime config ("config" of the image config), field by field. */
+static void print_runtime(yajl_val c)
+{
+	static const struct {
+		const char *key, *label;
+		char how; /* j: JSON, k: keys, l: list, s: string, L: labels, h: health */
+	} fields[] = {
+	    {"User", "user", 's'},
+	    {"ExposedPorts", "exposed ports", 'k'},
+	    {"Env", "env", 'l'},
+	    {"Entrypoint", "entrypoint", 'j'},
+	    {"Cmd", "cmd", 'j'},
+	    {"ArgsEscaped", "args escaped", 'j'},
+	    {"Volumes", "volumes", 'k'},
+	    {"WorkingDir", "workdir", 's'},
+	    {"Labels", "labels", 'L'},
+	    {"StopSignal", "stop signal", 's'},
+	    {"Healthcheck", "healthcheck", 'h'},
+	    {"Shell", "shell", 'j'},
+	    {"OnBuild", "onbuild", 'l'},
+	};
+
+	if (!YAJL_IS_OBJECT(c))
+		return;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		yajl_val v = rd_json_get(c, fields[i].key);
+
+		if (!v || YAJL_IS_NULL(v))
+			continue;
+		if (fields[i].how == 's' && YAJL_IS_STRING(v))
+			printf("  %s: %s\n", fields[i].label, v->u.string);
+		else if (fields[i].how == 'k')
+			print_keys(fields[i].label, v);
+		else if (fields[i].how == 'l')
+			print_list(fields[i].label, v);
+		else if (fields[i].how == 'L')
+			print_labels(v);
+		else if (fields[i].how == 'h')
+			print_health(v);
+		else
+			print_json_value(fields[i].label, v);
+	}
+	for (size_t i = 0; i < c->u.object.len; i++) {
+		const char *k = c->u.object.keys[i];
+		int known = 0;
+
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+			known |= !strcmp(k, fields[f].key);
+		if (!known && !YAJL_IS_NULL(c->u.object.values[i]))
+			print_json_value(k, c->u.object.values[i]);
+	}
+}
+
+static void print_entry(const struct rd_entry *e)
+{
+	char mode[11], when[32];
+
+	mode_string(e, mode);
+	time_string(e->mtime, when);
+	printf("    %s %" PRId64 "/%" PRId64 " %10" PRIu64 " %s %s%s", mode, e->uid, e->gid,
+	       e->size, when, e->path, e->type == RD_DIR ? "/" : "");
+	if (e->type == RD_SYMLINK)
+		printf(" -> %s", e->link);
+	else if (e->type == RD_HARDLINK)
+		printf(" link to %s", e->link);
+	else if (e->type == RD_FILE)
+		printf("  sha256:%s", e->sha256);
+	printf("\n");
+}
+
+static void print_text(const struct rd_archive *ar)
+{
+	printf("%s: %s layout, %zu image%s\n", ar->path, ar->layout, ar->nimages,
+	       ar->nimages == 1 ? "" : "s");
+	for (size_t i = 0; i < ar->nimages; i++) {
+		const struct rd_image *img = &ar->images[i];
+		yajl_val c = img->config, h = rd_json_get(c, "history");
+		static const char *const top[] = {"architecture", "variant", "os", "created",
+						  "author"};
+
+		printf("\nimage %zu\n", i);
+		printf("  tags:");
+		for (char **t = img->tags; t && *t; t++)
+			printf(" %s", *t);
+		printf("%s\n", img->tags && img->tags[0] ? "" : " (none)");
+		if (img->manifest_member)
+			printf("  manifest: %s\n", img->manifest_member);
+		printf("  config: %s, %zu bytes\n", img->config_member, img->config_len);
+		printf("  image id: %s (%s)\n", img->image_id,
+		       img->config_named ? "verified against its name"
+					 : "the config's SHA-256; nothing names it");
+		for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++)
+			if (rd_json_str(c, top[k]))
+				printf("  %s: %s\n", top[k], rd_json_str(c, top[k]));
+		print_runtime(rd_json_get(c, "config"));
+		for (size_t k = 0; k < c->u.object.len; k++) {
+			const char *key = c->u.object.keys[k];
+			int known = !strcmp(key, "config") || !strcmp(key, "history") ||
+				    !strcmp(key, "rootfs");
+
+			for (size_t t = 0; t < sizeof(top) / sizeof(top[0]); t++)
+				known |=
+				    !strcmp(key, top[t]) && YAJL_IS_STRING(c->u.object.values[k]);
+			if (!known)
+				print_json_value(key, c->u.object.values[k]);
+		}
+		if (YAJL_IS_ARRAY(h)) {
+			printf("  history:\n");
+			for (size_t k = 0; k < h->u.array.len; k++) {
+				yajl_val e = h->u.array.values[k];
+				const char *by = rd_json_str(e, "created_by");
+
+				printf("    %zu: %s%s\n", k, by ? by : "(no created_by)",
+				       YAJL_IS_TRUE(rd_json_get(e, "empty_layer"))
+					   ? "  (empty layer)"
+					   : "");
+			}
+		}
+		printf("  layers: %zu\n", img->nlayers);
+		for (size_t k = 0; k < img->nlayers; k++) {
+			const struct rd_layer *l = &img->layers[k];
+			const char *step = layer_step(img, k);
+
+			size_t sl = step ? strlen(step) : 0;
+
+			if (sl >= 11 && !strcmp(step + sl - 11, " # buildkit"))
+				sl -= 11;
+			printf("  layer %zu%s%.*s%s: %s", k, step ? " (" : "", (int)sl,
+			       step ? step : "", step ? ")" : "", l->member);
+			if (strcmp(l->member, l->resolved))
+				printf(" -> %s", l->resolved);
+			printf("\n    diff id: %s (verified)\n", l->diff_id);
+			printf("    stored: %" PRIu64 " bytes, %s, %s%s\n", l->stored_size,
+			       l->compression, l->blob_digest, l->blob_named ? " (verified)" : "");
+			if (l->media_type)
+				printf("    media type: %s\n", l->media_type);
+			printf("    entries: %zu, %" PRIu64 " bytes of tar\n", l->nentries,
+			       l->tar_size);
+			for (size_t e = 0; e < l->nentries; e++)
+				print_entry(&l->entries[e]);
+		}
+	}
+}
+
+/* ---- JSON ---- */
+
+struct jw {
+	yajl_gen g;
+	yajl_gen_status st;
+};
+
+/* Go-style: invalid UTF-8 becomes U+FFFD, so any name gives valid JSON. */
+static void js(struct jw *w, const char *s)
+{
+	struct sb_buf b = {0};
+	size_t n;
+
+	if (w->st != yajl_gen_status_ok)
+		return;
+	if (!s) {
+		w->st = yajl_gen_null(w->g);
+		return;
+	}
+	n = strlen(s);
+	while (n > 0) {
+		size_t width;
+		uint32_t r = sb_utf8_decode(s, n, &width);
+
+		if ((r == SB_RUNE_ERROR && width == 1 ? sb_buf_adds(&b, "\xef\xbf\xbd")
+						      : sb_buf_add(&b, s, width)) < 0) {
+			w->st = yajl_gen_in_error_state;
+			sb_buf_release(&b);
+			return;
+		}
+		s += width, n -= width;
+	}
+	w->st = yajl_gen_string(w->g, (const unsigned char *)(b.buf ? b.buf : ""), b.len);
+	sb_buf_release(&b);
+}
+
+static void jkey(struct jw *w, const char *k)
+{
+	js(w, k);
+}
+
+static void jint(struct jw *w, long long v)
+{
+	if (w->st == yajl_gen_status_ok)
+		w->st = yajl_gen_integer(w->g, v);
+}
+
+static void jbool(struct jw *w, int v)
+{
+	if (w->st == yajl_gen_status_ok)
+		w->st = yajl_gen_bool(w->g, v);
+}
+
+static void jopen(struct jw *w, int map)
+{
+	if (w->st == yajl_gen_status_ok)
+		w->st = map ? yajl_gen_map_open(w->g) : yajl_gen_array_open(w->g);
+}
+
+static void jclose(struct jw *w, int map)
+{
+	if (w->st == yajl_gen_status_ok)
+		w->st = map ? yajl_gen_map_close(w->g) : yajl_gen_array_close(w->g);
+}
+
+static int print_json(const struct rd_archive *ar, struct sb_error *err)
+{
+	struct jw w = {yajl_gen_alloc(NULL), yajl_gen_status_ok};
+	const unsigned char *buf;
+	size_t len;
+	int rc = -1;
+
+	if (!w.g) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	yajl_gen_config(w.g, yajl_gen_beautify, 1);
+	yajl_gen_config(w.g, yajl_gen_indent_string, "  ");
+	jopen(&w, 1);
+	jkey(&w, "file"), js(&w, ar->path);
+	jkey(&w, "layout"), js(&w, ar->layout);
+	jkey(&w, "images"), jopen(&w, 0);
+	for (size_t i = 0; i < ar->nimages; i++) {
+		const struct rd_image *img = &ar->images[i];
+
+		jopen(&w, 1);
+		jkey(&w, "tags"), jopen(&w, 0);
+		for (char **t = img->tags; t && *t; t++)
+			js(&w, *t);
+		jclose(&w, 0);
+		jkey(&w, "manifest"), js(&w, img->manifest_member);
+		jkey(&w, "config_member"), js(&w, img->config_member);
+		jkey(&w, "image_id"), js(&w, img->image_id);
+		jkey(&w, "config_named"), jbool(&w, img->config_named);
+		jkey(&w, "config");
+		if (w.st == yajl_gen_status_ok && rd_json_gen(w.g, img->config, 0, err) < 0)
+			goto out;
+		jkey(&w, "layers"), jopen(&w, 0);
+		for (size_t k = 0; k < img->nlayers; k++) {
+			const struct rd_layer *l = &img->layers[k];
+			const char *step = layer_step(img, k);
+
+			jopen(&w, 1);
+			jkey(&w, "member"), js(&w, l->member);
+			jkey(&w, "resolved"), js(&w, l->resolved);
+			jkey(&w, "created_by"), js(&w, step);
+			jkey(&w, "media_type"), js(&w, l->media_type);
+			jkey(&w, "compression"), js(&w, l->compression);
+			jkey(&w, "stored_size"), jint(&w, (long long)l->stored_size);
+			jkey(&w, "blob_digest"), js(&w, l->blob_digest);
+			jkey(&w, "blob_named"), jbool(&w, l->blob_named);
+			jkey(&w, "tar_size"), jint(&w, (long long)l->tar_size);
+			jkey(&w, "diff_id"), js(&w, l->diff_id);
+			jkey(&w, "verified"), jbool(&w, l->verified);
+			jkey(&w, "entries"), jopen(&w, 0);
+			for (size_t e = 0; e < l->nentries; e++) {
+				const struct rd_entry *x = &l->entries[e];
+				char mode[11], oct[8];
+
+				mode_string(x, mode);
+				snprintf(oct, sizeof(oct), "%04o", (unsigned)x->mode);
+				jopen(&w, 1);
+				jkey(&w, "path"), js(&w, x->path);
+				jkey(&w, "type"), js(&w, rd_type_name(x->type));
+				jkey(&w, "mode"), js(&w, oct);
+				jkey(&w, "mode_string"), js(&w, mode);
+				jkey(&w, "uid"), jint(&w, x->uid);
+				jkey(&w, "gid"), jint(&w, x->gid);
+				jkey(&w, "size"), jint(&w, (long long)x->size);
+				jkey(&w, "sha256"), js(&w, x->type == RD_FILE ? x->sha256 : NULL);
+				jkey(&w, "link"), js(&w, x->link);
+				jkey(&w, "mtime"), jint(&w, x->mtime);
+				jclose(&w, 1);
+			}
+			jclose(&w, 0);
+			jclose(&w, 1);
+		}
+		jclose(&w, 0);
+		jclose(&w, 1);
+	}
+	jclose(&w, 0);
+	jclose(&w, 1);
+	if (w.st != yajl_gen_status_ok || yajl_gen_get_buf(w.g, &buf, &len) != yajl_gen_status_ok) {
+		sb_errorf(err, "cannot write JSON");
+		goto out;
+	}
+	fwrite(buf, 1, len, stdout);
+	rc = 0;
+out:
+	if (w.g)
+		yajl_gen_free(w.g);
+	return rc;
+}
+
+int sb_cmd_inspect(int argc, char **argv)
+{
+	struct sb_error err = {0};
+	struct rd_archive *ar = NULL;
+	const char *path = NULL;
+	int json = 0, status = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(inspect_usage, stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "scratchbuild inspect: unknown option %s\n%s", argv[i],
+				inspect_usage);
+			return 2;
+		} else if (path) {
+			fprintf(stderr, "scratchbuild inspect: one image tar at a time\n%s",
+				inspect_usage);
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "scratchbuild inspect: which image tar?\n%s", inspect_usage);
+		return 2;
+	}
+	if (rd_open(path, NULL, &ar, &err) < 0)
+		goto out;
+	for (size_t i = 0; i < ar->nimages; i++)
+		if (rd_load_layers(ar, i, &err) < 0)
+			goto out;
+	if (json) {
+		if (print_json(ar, &err) < 0)
+			goto out;
+	} else {
+		print_text(ar);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		sb_errorf(&err, "cannot write the output");
+		goto out;
+	}
+	status = 0;
+out:
+	if (status)
+		print_err(&err);
+	rd_close(ar);
+	sb_error_release(&err);
+	return status;
+}
