@@ -12,7 +12,7 @@
 #include "interp/dump.h"
 #include "interp/golang.h"
 #include "lexer/lexer.h"
-#include "util/utf8.h"
+#include "util/jgen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -559,203 +559,123 @@ out:
 
 /* ---- JSON ---- */
 
-struct gen {
-	yajl_gen g;
-	yajl_gen_status st; /* first failure, or yajl_gen_status_ok */
-};
-
-/* Go's encoding/json writes invalid UTF-8 as U+FFFD; so do we. */
-static void str_n(struct gen *g, const char *s, size_t n)
+static void json_pos(struct jgen *g, const char *key, struct sb_pos p)
 {
-	struct sb_buf b = {0};
-
-	if (g->st != yajl_gen_status_ok)
-		return;
-	if (sb_buf_add(&b, "", 0) < 0) {
-		g->st = yajl_gen_in_error_state;
-		return;
-	}
-	while (n > 0) {
-		size_t w;
-		uint32_t r = sb_utf8_decode(s, n, &w);
-
-		if ((r == SB_RUNE_ERROR && w == 1 ? sb_buf_adds(&b, "\xef\xbf\xbd")
-						  : sb_buf_add(&b, s, w)) < 0) {
-			g->st = yajl_gen_in_error_state;
-			sb_buf_release(&b);
-			return;
-		}
-		s += w, n -= w;
-	}
-	g->st = yajl_gen_string(g->g, (const unsigned char *)b.buf, b.len);
-	sb_buf_release(&b);
+	jgen_str(g, key);
+	jgen_map_open(g);
+	jgen_str(g, "line");
+	jgen_int(g, p.line);
+	jgen_str(g, "column");
+	jgen_int(g, p.col);
+	jgen_str(g, "offset");
+	jgen_int(g, (long long)p.off);
+	jgen_map_close(g);
 }
 
-static void str(struct gen *g, const char *s)
+static void json_range(struct jgen *g, struct sb_pos start, struct sb_pos end)
 {
-	str_n(g, s, strlen(s));
-}
-
-static void num(struct gen *g, long long v)
-{
-	if (g->st == yajl_gen_status_ok)
-		g->st = yajl_gen_integer(g->g, v);
-}
-
-static void boolean(struct gen *g, int v)
-{
-	if (g->st == yajl_gen_status_ok)
-		g->st = yajl_gen_bool(g->g, v);
-}
-
-static void map_open(struct gen *g)
-{
-	if (g->st == yajl_gen_status_ok)
-		g->st = yajl_gen_map_open(g->g);
-}
-
-static void map_close(struct gen *g)
-{
-	if (g->st == yajl_gen_status_ok)
-		g->st = yajl_gen_map_close(g->g);
-}
-
-static void arr_open(struct gen *g)
-{
-	if (g->st == yajl_gen_status_ok)
-		g->st = yajl_gen_array_open(g->g);
-}
-
-static void arr_close(struct gen *g)
-{
-	if (g->st == yajl_gen_status_ok)
-		g->st = yajl_gen_array_close(g->g);
-}
-
-static void json_pos(struct gen *g, const char *key, struct sb_pos p)
-{
-	str(g, key);
-	map_open(g);
-	str(g, "line");
-	num(g, p.line);
-	str(g, "column");
-	num(g, p.col);
-	str(g, "offset");
-	num(g, (long long)p.off);
-	map_close(g);
-}
-
-static void json_range(struct gen *g, struct sb_pos start, struct sb_pos end)
-{
-	str(g, "range");
-	map_open(g);
+	jgen_str(g, "range");
+	jgen_map_open(g);
 	json_pos(g, "start", start);
 	json_pos(g, "end", end);
-	map_close(g);
+	jgen_map_close(g);
 }
 
-static void json_vals(struct gen *g, const char *key, const struct val *v, size_t n)
+static void json_vals(struct jgen *g, const char *key, const struct val *v, size_t n)
 {
-	str(g, key);
-	arr_open(g);
+	jgen_str(g, key);
+	jgen_array_open(g);
 	for (size_t i = 0; i < n; i++) {
-		map_open(g);
-		str(g, "value");
-		str(g, v[i].text);
+		jgen_map_open(g);
+		jgen_str(g, "value");
+		jgen_str(g, v[i].text);
 		json_range(g, v[i].start, v[i].end);
-		map_close(g);
+		jgen_map_close(g);
 	}
-	arr_close(g);
+	jgen_array_close(g);
 }
 
-static void json_node(struct gen *g, const struct node *n)
+static void json_node(struct jgen *g, const struct node *n)
 {
 	const struct df_instr *in = n->in;
 
-	map_open(g);
-	str(g, "instruction");
-	str(g, n->name);
-	str(g, "keyword");
-	str(g, in->keyword);
+	jgen_map_open(g);
+	jgen_str(g, "instruction");
+	jgen_str(g, n->name);
+	jgen_str(g, "keyword");
+	jgen_str(g, in->keyword);
 	json_range(g, n->start, n->end);
 	json_vals(g, "flags", n->flags, n->nflags);
-	str(g, "json");
-	boolean(g, in->json);
+	jgen_str(g, "json");
+	jgen_bool(g, in->json);
 	json_vals(g, "args", n->vals, n->nvals);
-	str(g, "heredocs");
-	arr_open(g);
+	jgen_str(g, "heredocs");
+	jgen_array_open(g);
 	for (size_t i = 0; i < in->nheredocs; i++) {
 		const struct df_heredoc *h = &in->heredocs[i];
 
-		map_open(g);
-		str(g, "name");
-		str(g, h->name);
-		str(g, "content");
-		str_n(g, h->content, h->len);
-		str(g, "expand");
-		boolean(g, h->expand);
-		str(g, "chomp");
-		boolean(g, h->chomp);
+		jgen_map_open(g);
+		jgen_str(g, "name");
+		jgen_str(g, h->name);
+		jgen_str(g, "content");
+		jgen_strn(g, h->content, h->len);
+		jgen_str(g, "expand");
+		jgen_bool(g, h->expand);
+		jgen_str(g, "chomp");
+		jgen_bool(g, h->chomp);
 		json_pos(g, "start", h->pos);
-		map_close(g);
+		jgen_map_close(g);
 	}
-	arr_close(g);
+	jgen_array_close(g);
 	if (n->sub) {
-		str(g, "trigger");
+		jgen_str(g, "trigger");
 		json_node(g, n->sub);
 	}
-	map_close(g);
+	jgen_map_close(g);
 }
 
 int df_dump_json(const struct df_file *f, struct sb_buf *out, struct sb_error *err)
 {
 	struct dctx c = {.f = f, .err = err};
 	struct node *nodes = NULL;
-	struct gen g = {NULL, yajl_gen_status_ok};
-	const unsigned char *buf;
+	struct jgen g = {NULL, yajl_gen_status_ok};
+	char *doc = NULL;
 	size_t len, had = out->len;
 	int rc = -1;
 
 	if (build_all(&c, &nodes) < 0)
 		goto out;
-	g.g = yajl_gen_alloc(NULL);
-	if (!g.g) {
-		oom(&c);
+	if (jgen_start(&g, 0, err) < 0)
 		goto out;
-	}
-	map_open(&g);
-	str(&g, "file");
-	str(&g, f->src.name);
-	str(&g, "escape");
-	str_n(&g, &f->escape, 1);
-	str(&g, "instructions");
-	arr_open(&g);
+	jgen_map_open(&g);
+	jgen_str(&g, "file");
+	jgen_str(&g, f->src.name);
+	jgen_str(&g, "escape");
+	jgen_strn(&g, &f->escape, 1);
+	jgen_str(&g, "instructions");
+	jgen_array_open(&g);
 	for (size_t i = 0; i < f->ninstrs; i++)
 		json_node(&g, &nodes[i]);
-	arr_close(&g);
-	str(&g, "warnings");
-	arr_open(&g);
+	jgen_array_close(&g);
+	jgen_str(&g, "warnings");
+	jgen_array_open(&g);
 	for (size_t i = 0; i < f->nwarnings; i++) {
 		const struct sb_error *w = &f->warnings[i];
 
-		map_open(&g);
-		str(&g, "message");
-		str(&g, w->msg ? w->msg : "");
-		str(&g, "line");
-		num(&g, w->line);
-		str(&g, "column");
-		num(&g, w->col);
-		map_close(&g);
+		jgen_map_open(&g);
+		jgen_str(&g, "message");
+		jgen_str(&g, w->msg ? w->msg : "");
+		jgen_str(&g, "line");
+		jgen_int(&g, w->line);
+		jgen_str(&g, "column");
+		jgen_int(&g, w->col);
+		jgen_map_close(&g);
 	}
-	arr_close(&g);
-	map_close(&g);
-	if (g.st == yajl_gen_status_ok)
-		g.st = yajl_gen_get_buf(g.g, &buf, &len);
-	if (g.st != yajl_gen_status_ok) {
-		sb_errorf(err, "cannot write the parse tree as JSON (yajl status %d)", (int)g.st);
+	jgen_array_close(&g);
+	jgen_map_close(&g);
+	if (jgen_finish(&g, &doc, &len, err) < 0)
 		goto out;
-	}
-	if (sb_buf_add(out, buf, len) < 0 || sb_buf_addc(out, '\n') < 0) {
+	if (sb_buf_add(out, doc, len) < 0 || sb_buf_addc(out, '\n') < 0) {
 		if (out->buf) {
 			out->len = had;
 			out->buf[had] = '\0';
@@ -765,6 +685,7 @@ int df_dump_json(const struct df_file *f, struct sb_buf *out, struct sb_error *e
 	}
 	rc = 0;
 out:
+	free(doc);
 	if (g.g)
 		yajl_gen_free(g.g);
 	release_all(&c, nodes);
