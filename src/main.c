@@ -57,8 +57,13 @@ static const char usage_text[] =
     "      --explain       after the build, show what each instruction became:\n"
     "                      its layer and every entry in it, or its config field;\n"
     "                      then the manifest, the config and the output's tree\n"
-    "      --dry-run       build nothing: with --explain, the same explanation\n"
-    "                      (every file is still read, for the layer digests)\n"
+    "      --explain-html FILE\n"
+    "                      the same as one HTML page, written to FILE (- for\n"
+    "                      standard output): the Dockerfile, each line linked\n"
+    "                      to what it made\n"
+    "      --dry-run       build nothing: with --explain or --explain-html, the\n"
+    "                      same explanation (every file is still read, for the\n"
+    "                      layer digests)\n"
     "      --explain-ignore PATH\n"
     "                      build nothing: say whether the build context's ignore\n"
     "                      file (.dockerignore) excludes PATH, and which line\n"
@@ -80,9 +85,10 @@ struct cli {
 	const char *target;
 	enum img_format format;
 	enum img_compression compression;
-	int explain_build;    /* --explain */
-	int dry_run;	      /* --dry-run */
-	const char **explain; /* --explain-ignore paths, or NULL */
+	int explain_build;	  /* --explain */
+	const char *explain_html; /* --explain-html FILE, or NULL */
+	int dry_run;		  /* --dry-run */
+	const char **explain;	  /* --explain-ignore paths, or NULL */
 	size_t nexplain;
 	const char *file;
 	const char *output;
@@ -246,6 +252,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 	    {"target", required_argument, NULL, 'T'},
 	    {"format", required_argument, NULL, 'F'},
 	    {"explain", no_argument, NULL, 'X'},
+	    {"explain-html", required_argument, NULL, 'H'},
 	    {"dry-run", no_argument, NULL, 'D'},
 	    {"compression", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
@@ -273,6 +280,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 			break;
 		case 'X':
 			cli->explain_build = 1;
+			break;
+		case 'H':
+			cli->explain_html = optarg;
 			break;
 		case 'D':
 			cli->dry_run = 1;
@@ -512,6 +522,11 @@ int main(int argc, char **argv)
 		    usage_error("%s", "--format oci-dir writes a directory: name it with -o DIR");
 		goto out;
 	}
+	if (!strcmp(output, "-") && cli.explain_html && !strcmp(cli.explain_html, "-")) {
+		status = usage_error("%s", "-o - and --explain-html - both write to standard "
+					   "output: name a file for one of them");
+		goto out;
+	}
 	if (!strcmp(output, "-") && isatty(STDOUT_FILENO)) {
 		status = usage_error("%s", "-o - would write the image tar to the terminal; pipe "
 					   "it (| docker load) or redirect it (> image.tar)");
@@ -563,6 +578,10 @@ int main(int argc, char **argv)
 			goto fail;
 		}
 	}
+	if (cli.explain_html &&
+	    sb_explain_html_file(cli.explain_html, &df, &plan, &res, cli.dry_run ? NULL : output,
+				 cli.format, &err) < 0)
+		goto fail;
 	if (cli.dry_run) {
 		if (!cli.quiet)
 			fprintf(stderr, "dry run: nothing written; image %.19s\n", res.image_id);

@@ -15,4 +15,19 @@
 int sb_explain(FILE *out, const char *dockerfile, const struct df_plan *plan,
 	       const struct img_result *res, const char *output, enum img_format fmt);
 
+/* The same as one self-contained HTML page (inline CSS, no script): the
+ * Dockerfile df on the left, each instruction linked to what it made on the
+ * right, then the manifest, the config and the output. Everything taken from
+ * the Dockerfile or the image is HTML-escaped. Returns 0, or -1 when out of
+ * memory or the write fails. */
+int sb_explain_html(FILE *out, const struct df_file *df, const struct df_plan *plan,
+		    const struct img_result *res, const char *output, enum img_format fmt);
+
+/* sb_explain_html into the file path ("-": standard output), atomically: a
+ * temporary file beside it, renamed into place when complete. Returns 0, or
+ * -1 with err set. */
+int sb_explain_html_file(const char *path, const struct df_file *df, const struct df_plan *plan,
+			 const struct img_result *res, const char *output, enum img_format fmt,
+			 struct sb_error *err);
+
 #endif
