@@ -3,13 +3,13 @@
  * the outer tar's member data, a raw reader that undoes any compression, and a
  * tar reader over the uncompressed bytes, each hashing what passes through. */
 #include "image/read.h"
+#include "util/sha256.h"
 #include "util/mem.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -610,7 +610,7 @@ static int read_small(struct rd_archive *ar, const struct member *m, uint64_t ma
 		goto out;
 	}
 	b[n] = '\0';
-	crypto_hash_sha256(hash, (unsigned char *)b, n);
+	sb_sha256((unsigned char *)b, n, hash);
 	*buf = b;
 	*len = n;
 	b = NULL;
@@ -1059,7 +1059,7 @@ out:
 
 struct lstream {
 	struct archive *o, *r, *t;
-	crypto_hash_sha256_state blob, diff;
+	struct sb_sha256 blob, diff;
 	uint64_t stored, tar_bytes, max;
 	struct sb_error *err;
 	const char *path, *name;
@@ -1078,7 +1078,7 @@ static la_ssize_t raw_cb(struct archive *a, void *ud, const void **out)
 		sb_error_file(s->err, s->path, "layer %s: %s", s->name, aerr(s->o));
 		return -1;
 	}
-	crypto_hash_sha256_update(&s->blob, (unsigned char *)s->obuf, (size_t)n);
+	sb_sha256_update(&s->blob, (unsigned char *)s->obuf, (size_t)n);
 	s->stored += (uint64_t)n;
 	*out = s->obuf;
 	return n;
@@ -1109,7 +1109,7 @@ static la_ssize_t tar_cb(struct archive *a, void *ud, const void **out)
 		sb_error_hint(s->err, "the limit is rd_limits.max_layer");
 		return -1;
 	}
-	crypto_hash_sha256_update(&s->diff, (unsigned char *)s->rbuf, (size_t)n);
+	sb_sha256_update(&s->diff, (unsigned char *)s->rbuf, (size_t)n);
 	*out = s->rbuf;
 	return n;
 }
@@ -1136,7 +1136,7 @@ static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uin
 	int hard = archive_entry_hardlink(e) != NULL || archive_entry_hardlink_utf8(e);
 	char *path;
 	unsigned char h[32];
-	crypto_hash_sha256_state cs;
+	struct sb_sha256 cs;
 	uint64_t got = 0;
 
 	if (!raw || strlen(raw) > lim->max_path)
@@ -1216,7 +1216,7 @@ static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uin
 				     l->member, path, (int64_t)archive_entry_size(e),
 				     lim->max_layer);
 	x->size = (uint64_t)archive_entry_size(e);
-	crypto_hash_sha256_init(&cs);
+	sb_sha256_init(&cs);
 	for (;;) {
 		la_ssize_t n = archive_read_data(s->t, s->dbuf, sizeof(s->dbuf));
 
@@ -1228,14 +1228,14 @@ static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uin
 		}
 		if (n == 0)
 			break;
-		crypto_hash_sha256_update(&cs, (unsigned char *)s->dbuf, (size_t)n);
+		sb_sha256_update(&cs, (unsigned char *)s->dbuf, (size_t)n);
 		got += (uint64_t)n;
 	}
 	if (got != x->size)
 		return sb_error_file(err, ar->path,
 				     "layer %s: %s: truncated (%" PRIu64 " of %" PRIu64 " bytes)",
 				     l->member, path, got, x->size);
-	crypto_hash_sha256_final(&cs, h);
+	sb_sha256_final(&cs, h);
 	hex32(h, x->sha256);
 	return 0;
 }
@@ -1292,8 +1292,8 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 	s->path = ar->path;
 	s->name = l->member;
 	s->max = ar->priv->lim.max_layer;
-	crypto_hash_sha256_init(&s->blob);
-	crypto_hash_sha256_init(&s->diff);
+	sb_sha256_init(&s->blob);
+	sb_sha256_init(&s->diff);
 	if (seek_member(ar, m, &s->o, err) < 0 || new_reader(&s->r, 1, err) < 0 ||
 	    new_reader(&s->t, 0, err) < 0)
 		goto out;
@@ -1337,9 +1337,9 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 		goto out;
 	l->stored_size = s->stored;
 	l->tar_size = s->tar_bytes;
-	crypto_hash_sha256_final(&s->diff, h);
+	sb_sha256_final(&s->diff, h);
 	digest_str(h, l->diff_id);
-	crypto_hash_sha256_final(&s->blob, h);
+	sb_sha256_final(&s->blob, h);
 	digest_str(h, l->blob_digest);
 	if (l->stored_size != m->size) {
 		sb_error_file(err, ar->path, "layer %s: %" PRIu64 " bytes read of %" PRIu64,

@@ -12,6 +12,7 @@
  *                                                            --> out_sink --> fd
  */
 #include "image/image.h"
+#include "util/sha256.h"
 #include "util/mem.h"
 
 #include <archive.h>
@@ -20,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,10 +415,10 @@ struct layer_sink {
 	int fd;		       /* or -1 */
 	const char *fd_name;   /* for messages */
 	struct sb_error *err;
-	crypto_hash_sha256_state diff;
+	struct sb_sha256 diff;
 	uint64_t tar_bytes;
 	struct archive *zip; /* compressor, or NULL */
-	crypto_hash_sha256_state blob;
+	struct sb_sha256 blob;
 	uint64_t blob_bytes;
 	int dead; /* the layer failed: nothing more goes out */
 };
@@ -452,7 +452,7 @@ static la_ssize_t zip_cb(struct archive *a, void *ud, const void *buf, size_t n)
 	(void)a;
 	if (s->dead)
 		return -1;
-	crypto_hash_sha256_update(&s->blob, buf, n);
+	sb_sha256_update(&s->blob, buf, n);
 	return blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
 }
 
@@ -463,7 +463,7 @@ static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t 
 	(void)a;
 	if (s->dead)
 		return -1;
-	crypto_hash_sha256_update(&s->diff, buf, n);
+	sb_sha256_update(&s->diff, buf, n);
 	s->tar_bytes += n;
 	if (s->zip) {
 		la_ssize_t w = archive_write_data(s->zip, buf, n);
@@ -637,12 +637,12 @@ static int run_layer(struct layer_writer *w, const struct img_tree *t, enum img_
 		     struct layer_sink *sink, uint64_t expected_tar, struct layer_out *lo,
 		     struct sb_error *err)
 {
-	unsigned char d[crypto_hash_sha256_BYTES];
+	unsigned char d[SB_SHA256_BYTES];
 	int rc = -1;
 
 	sink->err = err;
-	crypto_hash_sha256_init(&sink->diff);
-	crypto_hash_sha256_init(&sink->blob);
+	sb_sha256_init(&sink->diff);
+	sb_sha256_init(&sink->blob);
 	if (comp != IMG_COMPRESS_NONE && !(sink->zip = compressor(comp, sink, err)))
 		return -1;
 	w->inner = tar_writer(err);
@@ -665,10 +665,10 @@ static int run_layer(struct layer_writer *w, const struct img_tree *t, enum img_
 			  (unsigned long long)sink->tar_bytes, (unsigned long long)expected_tar);
 		goto out;
 	}
-	crypto_hash_sha256_final(&sink->diff, d);
+	sb_sha256_final(&sink->diff, d);
 	hex_digest(d, lo->diff_id);
 	if (sink->zip) {
-		crypto_hash_sha256_final(&sink->blob, d);
+		sb_sha256_final(&sink->blob, d);
 		hex_digest(d, lo->blob_id);
 	} else {
 		memcpy(lo->blob_id, lo->diff_id, sizeof(lo->blob_id));
@@ -812,7 +812,7 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 	uint64_t *sizes = calloc(n + 1, sizeof(*sizes));
 	char *doc = NULL, *name = NULL, chain[72] = "";
 	size_t doc_len, *order = calloc(n + 1, sizeof(*order));
-	unsigned char d[crypto_hash_sha256_BYTES];
+	unsigned char d[SB_SHA256_BYTES];
 	int rc = -1;
 
 	if (!lo || !diff_ids || !blobs || !ids || !paths || !sizes || !order) {
@@ -846,14 +846,14 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 					sb_errorf(err, "out of memory");
 					goto out;
 				}
-				crypto_hash_sha256(d, (unsigned char *)pair, strlen(pair));
+				sb_sha256((unsigned char *)pair, strlen(pair), d);
 				free(pair);
 				hex_digest(d, chain);
 			}
 			if (img_v1_json(img, i, chain, NULL, i ? ids[i - 1] : NULL, &rec, &rl,
 					err) < 0)
 				goto out;
-			crypto_hash_sha256(d, (unsigned char *)rec, rl);
+			sb_sha256((unsigned char *)rec, rl, d);
 			free(rec);
 			ids[i] = malloc(72);
 			if (!ids[i]) {
@@ -1017,7 +1017,7 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 			opts->progress(opts->progress_ud, i);
 	}
 
-	crypto_hash_sha256(d, (unsigned char *)*config, *config_len);
+	sb_sha256((unsigned char *)*config, *config_len, d);
 	hex_digest(d, chain);
 	if (docker) {
 		name = sb_printf("%s.json", chain + 7);
@@ -1041,7 +1041,7 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 		if (img_oci_manifest_json(img, chain, *config_len, blobs, sizes, layer_media(comp),
 					  &doc, &doc_len, err) < 0)
 			goto out;
-		crypto_hash_sha256(d, (unsigned char *)doc, doc_len);
+		sb_sha256((unsigned char *)doc, doc_len, d);
 		hex_digest(d, mdigest);
 		mlen = doc_len;
 		free(name);
@@ -1171,12 +1171,10 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 	uint64_t *sizes = NULL;
 	char *config = NULL, *manifest = NULL;
 	size_t config_len, manifest_len;
-	unsigned char d[crypto_hash_sha256_BYTES];
+	unsigned char d[SB_SHA256_BYTES];
 	int to_stdout = strcmp(opts->output, "-") == 0;
 	int rc = -1;
 
-	if (sodium_init() < 0)
-		return sb_errorf(err, "libsodium could not be initialised");
 	memset(res, 0, sizeof(*res));
 	lw.mtime = layer_mtime(img);
 	sizes = calloc(img->nlayers + 1, sizeof(*sizes));
@@ -1283,7 +1281,7 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 	if (!to_stdout && atomic_commit(&ao, err) < 0)
 		goto out;
 done:
-	crypto_hash_sha256((unsigned char *)d, (const unsigned char *)config, config_len);
+	sb_sha256((const unsigned char *)config, config_len, (unsigned char *)d);
 	hex_digest(d, res->image_id);
 	res->tar_bytes = out.total;
 	/* What an explanation shows: the digests (read back from the config,

@@ -10,7 +10,6 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "image/image.h"
+#include "util/sha256.h"
 #include "util/mem.h"
 
 struct fixture {
@@ -200,7 +200,7 @@ static void test_roundtrip(void **state)
 		unsigned char d[32];
 		char hex[65], want[80];
 
-		crypto_hash_sha256(d, (unsigned char *)m[i].data, m[i].len);
+		sb_sha256((unsigned char *)m[i].data, m[i].len, d);
 		for (int k = 0; k < 32; k++)
 			sprintf(hex + 2 * k, "%02x", d[k]);
 		snprintf(want, sizeof(want), "\"sha256:%s\"", hex);
