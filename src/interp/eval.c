@@ -2119,27 +2119,32 @@ static int one_word(struct eval *ev, const struct df_instr *in, char **out)
 	return expand_word(ev, in->rest, in->rest_pos, out);
 }
 
+/* Replaces the config string *field with v (taken over) and records the
+ * history entry "<INSTRUCTION> <v>". */
+static int set_string(struct eval *ev, const struct df_instr *in, char **field, char *v)
+{
+	char *by = sb_printf("%s %s", ev->what, v);
+	int rc;
+
+	if (!by) {
+		free(v);
+		return oom(ev);
+	}
+	free(*field);
+	*field = v;
+	rc = meta_done(ev, in, by);
+	free(by);
+	return rc;
+}
+
 /* user = "USER" user[":" group] */
 static int eval_user(struct eval *ev, const struct df_instr *in)
 {
-	char *v = NULL, *by = NULL;
-	int rc = -1;
+	char *v = NULL;
 
 	if (one_word(ev, in, &v) < 0)
 		return -1;
-	by = sb_printf("USER %s", v);
-	if (!by) {
-		oom(ev);
-		goto out;
-	}
-	free(ev->st->img.config.user);
-	ev->st->img.config.user = v;
-	v = NULL;
-	rc = meta_done(ev, in, by);
-out:
-	free(v);
-	free(by);
-	return rc;
+	return set_string(ev, in, &ev->st->img.config.user, v);
 }
 
 static int valid_signal(const char *s)
@@ -2167,48 +2172,30 @@ static int valid_signal(const char *s)
 /* stopsignal = "STOPSIGNAL" signal */
 static int eval_stopsignal(struct eval *ev, const struct df_instr *in)
 {
-	char *v = NULL, *by = NULL;
-	int rc = -1;
+	char *v = NULL;
 
 	if (one_word(ev, in, &v) < 0)
 		return -1;
 	if (!valid_signal(v)) {
 		error_at(ev, in->rest_pos, "STOPSIGNAL: Invalid signal: %s", v);
-		sb_error_hint(ev->err, "write a signal name such as SIGTERM, or its number");
-		goto out;
+		free(v);
+		return sb_error_hint(ev->err, "write a signal name such as SIGTERM, or its number");
 	}
-	by = sb_printf("STOPSIGNAL %s", v);
-	if (!by) {
-		oom(ev);
-		goto out;
-	}
-	free(ev->st->img.config.stop_signal);
-	ev->st->img.config.stop_signal = v;
-	v = NULL;
-	rc = meta_done(ev, in, by);
-out:
-	free(v);
-	free(by);
-	return rc;
+	return set_string(ev, in, &ev->st->img.config.stop_signal, v);
 }
 
 /* maintainer = "MAINTAINER" text (deprecated: a label is the way now) */
 static int eval_maintainer(struct eval *ev, const struct df_instr *in)
 {
-	char *by = sb_printf("MAINTAINER %s", in->rest ? in->rest : "");
-	int rc;
+	char *v = sb_strdup(in->rest ? in->rest : "");
 
-	if (!by)
+	if (!v)
 		return oom(ev);
-	free(ev->st->img.config.author);
-	ev->st->img.config.author = sb_strdup(in->rest ? in->rest : "");
-	rc = ev->st->img.config.author ? meta_done(ev, in, by) : oom(ev);
-	if (rc == 0)
-		rc = warn_at(ev, in->pos,
-			     "write LABEL org.opencontainers.image.authors=\"name <mail>\" instead",
-			     "MaintainerDeprecated: the MAINTAINER instruction is deprecated");
-	free(by);
-	return rc;
+	if (set_string(ev, in, &ev->st->img.config.author, v) < 0)
+		return -1;
+	return warn_at(ev, in->pos,
+		       "write LABEL org.opencontainers.image.authors=\"name <mail>\" instead",
+		       "MaintainerDeprecated: the MAINTAINER instruction is deprecated");
 }
 
 /* The argument list of CMD, ENTRYPOINT and HEALTHCHECK: exec form as
