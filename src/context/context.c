@@ -685,10 +685,10 @@ const char *ctx_dir(const struct ctx *c)
 	return c->dir;
 }
 
-int ctx_open_file(struct ctx *c, const char *real, int *fd, struct sb_error *err)
+int ctx_open_file_stat(struct ctx *c, const char *real, int *fd, struct stat *st,
+		       struct sb_error *err)
 {
-	struct stat st;
-	int f, flags;
+	int f;
 
 	*fd = -1;
 	/* O_NONBLOCK so that a FIFO put in its place cannot hang us, O_NOCTTY so
@@ -701,10 +701,22 @@ int ctx_open_file(struct ctx *c, const char *real, int *fd, struct sb_error *err
 				      "the path changed into a symbolic link during the build");
 		return -1;
 	}
-	if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(f, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(f);
 		return sb_error_file(err, real, "no longer a regular file");
 	}
+	*fd = f;
+	return 0;
+}
+
+int ctx_open_file(struct ctx *c, const char *real, int *fd, struct sb_error *err)
+{
+	struct stat st;
+	int f, flags;
+
+	*fd = -1;
+	if (ctx_open_file_stat(c, real, &f, &st, err) < 0)
+		return -1;
 	flags = fcntl(f, F_GETFL);
 	if (flags < 0 || fcntl(f, F_SETFL, flags & ~O_NONBLOCK) < 0) {
 		sys_error(err, real, "fcntl", errno);

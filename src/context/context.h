@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 
 struct ctx;
 
@@ -65,6 +66,13 @@ int ctx_walk(struct ctx *c, const char *path, ctx_visit visit, void *ud, struct 
  * symlink on the way. *fd is yours (close(2)). Fails when it is no longer a
  * regular file. */
 int ctx_open_file(struct ctx *c, const char *real, int *fd, struct sb_error *err);
+
+/* The same with fewer system calls, for the file contents of a build: fills
+ * *st (fstat of the open file) and leaves the fd O_NONBLOCK, as it was opened
+ * so that a FIFO swapped in cannot hang the open. A regular file reads the same
+ * either way on Linux; a reader that still meets EAGAIN clears the flag. */
+int ctx_open_file_stat(struct ctx *c, const char *real, int *fd, struct stat *st,
+		       struct sb_error *err);
 
 /* The context directory as given to ctx_open, for messages. */
 const char *ctx_dir(const struct ctx *c);

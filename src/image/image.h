@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 enum img_type { IMG_DIR, IMG_REG, IMG_SYMLINK, IMG_HARDLINK, IMG_FIFO };
 
@@ -137,6 +138,10 @@ struct img_reader {
 	int (*read)(void *self, void *buf, size_t n, size_t *got, struct sb_error *err);
 	void (*close)(void *self); /* releases self */
 	void *self;
+	/* Set (by the reader, through *at_end) once a read has met the end:
+	 * then no read of 0 bytes is needed to know it. NULL when the reader
+	 * cannot tell. */
+	int *at_end;
 };
 
 /* Opens the bytes of e for reading and fills *r, which the writer then owns
@@ -146,10 +151,11 @@ typedef int (*img_open_fn)(void *ud, const struct img_entry *e, struct img_reade
 			   struct sb_error *err);
 
 /* A reader over the open file fd, which it takes over (closing it whatever
- * happens). Fails, naming `name`, when fd is no longer a regular file of
- * e->size bytes: the file changed after it was planned. */
-int img_fd_reader(struct img_reader *r, int fd, const struct img_entry *e, const char *name,
-		  struct sb_error *err);
+ * happens), and st, its fstat (or NULL: the reader asks). Fails, naming
+ * `name`, when fd is no longer a regular file of e->size bytes: the file
+ * changed after it was planned. */
+int img_fd_reader(struct img_reader *r, int fd, const struct stat *st, const struct img_entry *e,
+		  const char *name, struct sb_error *err);
 
 /* Called after each layer has been written, and once more with layer ==
  * img->nlayers when the whole archive is complete. */

@@ -10,8 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define READAHEAD_WORTH (1u << 20)
+
 struct fd_reader {
 	int fd;
+	int at_end; /* a read came back short: on a regular file, the end */
 	char *name; /* for messages */
 };
 
@@ -24,9 +27,18 @@ static int fd_read(void *self, void *buf, size_t n, size_t *got, struct sb_error
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && errno == EAGAIN) {
+			/* Opened O_NONBLOCK, on a file system that heeds it. */
+			int flags = fcntl(f->fd, F_GETFL);
+
+			if (flags >= 0 && fcntl(f->fd, F_SETFL, flags & ~O_NONBLOCK) == 0)
+				continue;
+			return sb_error_file(err, f->name, "cannot read: %s", strerror(errno));
+		}
 		if (r < 0)
 			return sb_error_file(err, f->name, "cannot read: %s", strerror(errno));
 		*got = (size_t)r;
+		f->at_end = (size_t)r < n;
 		return 0;
 	}
 }
@@ -40,20 +52,22 @@ static void fd_close(void *self)
 	free(f);
 }
 
-int img_fd_reader(struct img_reader *r, int fd, const struct img_entry *e, const char *name,
-		  struct sb_error *err)
+int img_fd_reader(struct img_reader *r, int fd, const struct stat *st, const struct img_entry *e,
+		  const char *name, struct sb_error *err)
 {
 	struct fd_reader *f = NULL;
-	struct stat st;
+	struct stat own;
 
-	if (fstat(fd, &st) < 0) {
+	if (!st && fstat(fd, &own) < 0) {
 		sb_error_file(err, name, "cannot stat: %s", strerror(errno));
 		goto fail;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
+	if (!st)
+		st = &own;
+	if (!S_ISREG(st->st_mode) || (uint64_t)st->st_size != e->size) {
 		sb_error_file(err, name, "changed while the image was being built (%s)",
-			      !S_ISREG(st.st_mode) ? "no longer a regular file"
-						   : "its size changed");
+			      !S_ISREG(st->st_mode) ? "no longer a regular file"
+						    : "its size changed");
 		sb_error_hint(err, "build again once nothing writes to the build context");
 		goto fail;
 	}
@@ -62,11 +76,14 @@ int img_fd_reader(struct img_reader *r, int fd, const struct img_entry *e, const
 		sb_errorf(err, "out of memory");
 		goto fail;
 	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* Larger read-ahead pays for large files only. */
+	if (e->size >= READAHEAD_WORTH)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	f->fd = fd;
 	r->read = fd_read;
 	r->close = fd_close;
 	r->self = f;
+	r->at_end = &f->at_end;
 	return 0;
 fail:
 	if (f)

@@ -12,6 +12,7 @@
  *                                                            --> out_sink --> fd
  */
 #include "image/image.h"
+#include "util/hashpipe.h"
 #include "util/sha256.h"
 #include "util/mem.h"
 
@@ -415,7 +416,7 @@ struct layer_sink {
 	int fd;		       /* or -1 */
 	const char *fd_name;   /* for messages */
 	struct sb_error *err;
-	struct sb_sha256 diff;
+	struct sb_hashpipe *diff; /* the layer writer's */
 	uint64_t tar_bytes;
 	struct archive *zip; /* compressor, or NULL */
 	struct sb_sha256 blob;
@@ -463,7 +464,10 @@ static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t 
 	(void)a;
 	if (s->dead)
 		return -1;
-	sb_sha256_update(&s->diff, buf, n);
+	if (sb_hashpipe_push(s->diff, buf, n) < 0) {
+		sb_errorf(s->err, "internal error: layer bytes reached the hash out of order");
+		return -1;
+	}
 	s->tar_bytes += n;
 	if (s->zip) {
 		la_ssize_t w = archive_write_data(s->zip, buf, n);
@@ -515,7 +519,7 @@ struct layer_writer {
 	const struct img_write_opts *opts;
 	struct archive *inner;
 	struct archive_entry *ae;
-	char *buf; /* READ_CHUNK bytes */
+	struct sb_hashpipe *hash; /* DiffIDs; file contents are read into its ring */
 	int64_t mtime;
 };
 
@@ -525,16 +529,22 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 	const char *name = e->source ? e->source : e->path;
 	struct img_reader r = {0};
 	uint64_t left = e->size;
-	size_t got;
+	size_t got = 0, room = 0;
+	char probe;
 	int rc = -1;
 
 	if (w->opts->open(w->opts->open_ud, e, &r, err) < 0)
 		return -1;
 	while (left > 0) {
-		size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
+		/* The last read asks for one byte more: a file that grew shows
+		 * it there, and one that meets the end spares the probe below. */
+		size_t want = left < READ_CHUNK ? (size_t)left + 1 : READ_CHUNK;
+		/* Read straight into the hash's ring: the tar writer passes the
+		 * same memory on, and the hash takes it without a copy. */
+		char *buf = sb_hashpipe_reserve(w->hash, want, &room);
 		la_ssize_t wr;
 
-		if (r.read(r.self, w->buf, want, &got, err) < 0)
+		if (r.read(r.self, buf, room, &got, err) < 0)
 			goto out;
 		if (got == 0) {
 			sb_error_file(err, name,
@@ -543,7 +553,10 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 			sb_error_hint(err, "build again once nothing writes to the build context");
 			goto out;
 		}
-		wr = archive_write_data(w->inner, w->buf, got);
+		if (got > left)
+			goto grew;
+		wr = archive_write_data(w->inner, buf, got);
+		sb_hashpipe_unreserve(w->hash);
 		if (wr < 0 || (size_t)wr != got) {
 			if (!err->msg)
 				sb_errorf(err, "libarchive: %s", archive_error_string(w->inner));
@@ -551,16 +564,21 @@ static int copy_content(struct layer_writer *w, const struct img_entry *e, struc
 		}
 		left -= got;
 	}
-	/* One more read tells whether the file grew. */
-	if (r.read(r.self, w->buf, 1, &got, err) < 0)
-		goto out;
-	if (got != 0) {
-		sb_error_file(err, name, "changed while the image was being built (it grew)");
-		sb_error_hint(err, "build again once nothing writes to the build context");
-		goto out;
+	/* Unless the last read already met the end, one more read tells
+	 * whether the file grew. */
+	if (!(r.at_end && *r.at_end)) {
+		if (r.read(r.self, &probe, 1, &got, err) < 0)
+			goto out;
+		if (got != 0)
+			goto grew;
 	}
 	rc = 0;
+	goto out;
+grew:
+	sb_error_file(err, name, "changed while the image was being built (it grew)");
+	sb_error_hint(err, "build again once nothing writes to the build context");
 out:
+	sb_hashpipe_unreserve(w->hash);
 	r.close(r.self);
 	return rc;
 }
@@ -641,7 +659,7 @@ static int run_layer(struct layer_writer *w, const struct img_tree *t, enum img_
 	int rc = -1;
 
 	sink->err = err;
-	sb_sha256_init(&sink->diff);
+	sink->diff = w->hash;
 	sb_sha256_init(&sink->blob);
 	if (comp != IMG_COMPRESS_NONE && !(sink->zip = compressor(comp, sink, err)))
 		return -1;
@@ -665,7 +683,7 @@ static int run_layer(struct layer_writer *w, const struct img_tree *t, enum img_
 			  (unsigned long long)sink->tar_bytes, (unsigned long long)expected_tar);
 		goto out;
 	}
-	sb_sha256_final(&sink->diff, d);
+	sb_hashpipe_final(sink->diff, d);
 	hex_digest(d, lo->diff_id);
 	if (sink->zip) {
 		sb_sha256_final(&sink->blob, d);
@@ -1180,13 +1198,15 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 	sizes = calloc(img->nlayers + 1, sizeof(*sizes));
 	diff_ids = calloc(img->nlayers + 1, sizeof(*diff_ids));
 	names = calloc(img->nlayers + 1, sizeof(*names));
-	lw.buf = malloc(READ_CHUNK);
 	lw.ae = archive_entry_new();
 	out.buf = malloc(OUT_BUFFER);
-	if (!sizes || !diff_ids || !names || !lw.buf || !lw.ae || !out.buf) {
+	if (!sizes || !diff_ids || !names || !lw.ae || !out.buf) {
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
+	lw.hash = sb_hashpipe_new(sb_hashpipe_worth_a_thread(), err);
+	if (!lw.hash)
+		goto out;
 	/* Everything that can be known before writing is checked first. */
 	for (size_t i = 0; i < img->nlayers; i++) {
 		diff_ids[i] = malloc(72);
@@ -1305,7 +1325,7 @@ out:
 	}
 	atomic_release(&ao);
 	archive_entry_free(lw.ae);
-	free(lw.buf);
+	sb_hashpipe_free(lw.hash);
 	free(out.buf);
 	free(config);
 	free(manifest);

@@ -259,9 +259,11 @@ int src_open(void *ud, const struct img_entry *e, struct img_reader *r, struct s
 		return 0;
 	}
 	if (e->member == 0) {
-		if (ctx_open_file(o->ctx, e->source, &fd, err) < 0)
+		struct stat st;
+
+		if (ctx_open_file_stat(o->ctx, e->source, &fd, &st, err) < 0)
 			return -1;
-		return img_fd_reader(r, fd, e, e->source, err);
+		return img_fd_reader(r, fd, &st, e, e->source, err);
 	}
 	if (o->busy)
 		return sb_errorf(err, "internal error: two archive members open at once");

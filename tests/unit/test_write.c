@@ -35,7 +35,7 @@ static int open_file(void *ud, const struct img_entry *e, struct img_reader *r,
 	free(p);
 	if (fd < 0)
 		return sb_errorf(err, "cannot open %s", e->source);
-	return img_fd_reader(r, fd, e, e->source, err);
+	return img_fd_reader(r, fd, NULL, e, e->source, err);
 }
 
 static void write_src(struct fixture *fx, const char *name, size_t size)
@@ -319,6 +319,95 @@ static void test_failure_keeps_old_file(void **state)
 	img_release(&img);
 }
 
+/* A source that lies about its size: it gives `delta` bytes more (or fewer)
+ * than planned, at most `piece` bytes per read. */
+struct liar {
+	long delta;
+	size_t piece;
+};
+
+struct liar_reader {
+	uint64_t left;
+	size_t piece;
+};
+
+static int liar_read(void *self, void *buf, size_t n, size_t *got, struct sb_error *err)
+{
+	struct liar_reader *l = self;
+
+	(void)err;
+	if (n > l->piece)
+		n = l->piece;
+	if (n > l->left)
+		n = (size_t)l->left;
+	memset(buf, 'x', n);
+	l->left -= n;
+	*got = n;
+	return 0;
+}
+
+static int open_liar(void *ud, const struct img_entry *e, struct img_reader *r,
+		     struct sb_error *err)
+{
+	struct liar *how = ud;
+	struct liar_reader *l = malloc(sizeof(*l));
+
+	(void)err;
+	assert_non_null(l);
+	l->left = (uint64_t)((long)e->size + how->delta);
+	l->piece = how->piece;
+	r->read = liar_read;
+	r->close = free;
+	r->self = l;
+	return 0;
+}
+
+/* Files that change while they are read, after the writer checked their
+ * size: shorter, longer by one byte or by many, in one read or in small
+ * pieces. Each is refused with the same message, and nothing is written. */
+static void test_changes_while_read(void **state)
+{
+	static const struct liar cases[] = {
+	    {0, 1u << 30},    {0, 1000},       {0, 1},	 /* exact: builds */
+	    {-1, 1u << 30},   {-1, 1000},      {-17, 1}, /* shorter */
+	    {1, 1u << 30},    {1, 1000},       {1, 1},	 /* one byte more */
+	    {4096, 1u << 30}, {1 << 22, 4096},		 /* much more */
+	};
+	struct fixture *fx = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct liar how = cases[i];
+		struct image img;
+		struct img_write_opts o = {.output = fx->out, .open = open_liar, .open_ud = &how};
+		struct img_result res;
+		struct sb_error err = {0};
+		int rc;
+
+		make_image(fx, &img);
+		unlink(fx->out);
+		rc = img_write(&img, &o, &res, &err);
+		if (how.delta == 0) {
+			if (rc != 0)
+				fail_msg("case %zu: %s", i, err.msg);
+			assert_int_equal(access(fx->out, F_OK), 0);
+			img_result_release(&res);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_non_null(err.msg);
+			if (!strstr(err.msg, how.delta < 0 ? "changed while the image was being "
+							     "built (it became shorter)"
+							   : "changed while the image was being "
+							     "built (it grew)"))
+				fail_msg("case %zu: %s", i, err.msg);
+			assert_string_equal(err.hint,
+					    "build again once nothing writes to the build context");
+			assert_int_equal(access(fx->out, F_OK), -1);
+		}
+		sb_error_release(&err);
+		img_release(&img);
+	}
+}
+
 static void test_missing_directory(void **state)
 {
 	struct fixture *fx = *state;
@@ -344,6 +433,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_same_input_same_bytes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failure_keeps_old_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_changes_while_read, setup, teardown),
 	};
 	setlocale(LC_CTYPE, "C.UTF-8");
 	return cmocka_run_group_tests(tests, NULL, NULL);
