@@ -2666,7 +2666,7 @@ static int state_init(struct state *st, const struct df_eval_opts *opts, struct 
 	img->epoch = opts->epoch;
 	st->vars = calloc(1, sizeof(*st->vars));
 	if (!st->vars || !(st->vars[0].name = sb_strdup("PATH")) ||
-	    !(st->vars[0].value = sb_strdup(DEFAULT_PATH + 5)))
+	    !(st->vars[0].value = sb_strdup(&DEFAULT_PATH[5]))) /* after "PATH=" */
 		return sb_errorf(err, "out of memory");
 	st->nvars = 1;
 	return 0;
