@@ -45,6 +45,9 @@ static const char usage_text[] =
     "                      output (default: NAME-TAG.tar from the first -t, else\n"
     "                      image.tar)\n"
     "  -q, --quiet         no progress; print only the image ID\n"
+    "      --fsync         flush the image to disk before it replaces FILE (without\n"
+    "                      it, as with docker save -o, FILE appears whole by one\n"
+    "                      rename, but a power cut may still lose it)\n"
     "      --build-arg K[=V]\n"
     "                      a value for ARG K; a bare K takes its value from the\n"
     "                      environment (repeatable)\n"
@@ -88,6 +91,7 @@ struct cli {
 	int explain_build;	  /* --explain */
 	const char *explain_html; /* --explain-html FILE, or NULL */
 	int dry_run;		  /* --dry-run */
+	int fsync;		  /* --fsync */
 	const char **explain;	  /* --explain-ignore paths, or NULL */
 	size_t nexplain;
 	const char *file;
@@ -254,6 +258,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 	    {"explain", no_argument, NULL, 'X'},
 	    {"explain-html", required_argument, NULL, 'H'},
 	    {"dry-run", no_argument, NULL, 'D'},
+	    {"fsync", no_argument, NULL, 'S'},
 	    {"compression", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -286,6 +291,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli, struct sb_error *er
 			break;
 		case 'D':
 			cli->dry_run = 1;
+			break;
+		case 'S':
+			cli->fsync = 1;
 			break;
 		case 'F': {
 			static const char *const names[] = {"manual", "docker", "oci", "oci-dir"};
@@ -559,6 +567,7 @@ int main(int argc, char **argv)
 	wopts.output = output;
 	wopts.format = cli.format;
 	wopts.dry_run = cli.dry_run;
+	wopts.fsync = cli.fsync;
 	wopts.compression = cli.compression;
 	if (src_opener_new(&sources, ctx, &err) < 0)
 		goto fail;

@@ -179,6 +179,10 @@ struct img_write_opts {
 	void *open_ud;
 	int dry_run;		  /* make every layer (reading every file) to learn its
 			     digest, but write nothing */
+	int fsync;		  /* flush the output to disk before it takes the
+			     output's name (for images that must outlive a
+			     power cut); without it the output appears the way
+			     docker save -o makes it: whole, by one rename */
 	img_progress_fn progress; /* may be NULL */
 	void *progress_ud;
 };

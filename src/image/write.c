@@ -174,10 +174,11 @@ fail:
 	return -1;
 }
 
-/* Makes the finished file appear at its path, replacing any old one. */
-static int atomic_commit(struct atomic_out *ao, struct sb_error *err)
+/* Makes the finished file appear at its path, replacing any old one; with
+ * sync, once it is on the disk. */
+static int atomic_commit(struct atomic_out *ao, int sync, struct sb_error *err)
 {
-	if (fsync(ao->fd) < 0)
+	if (sync && fsync(ao->fd) < 0)
 		return sb_error_file(err, ao->path, "cannot write: %s", strerror(errno));
 	if (ao->anonymous) {
 		char proc[64];
@@ -1298,7 +1299,7 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 	}
 	if (out_flush(&out) < 0)
 		goto out;
-	if (!to_stdout && atomic_commit(&ao, err) < 0)
+	if (!to_stdout && atomic_commit(&ao, opts->fsync, err) < 0)
 		goto out;
 done:
 	sb_sha256((const unsigned char *)config, config_len, (unsigned char *)d);
