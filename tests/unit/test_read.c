@@ -155,7 +155,8 @@ static void image(const char *name, const struct out *layers, size_t nl, const c
 		la_ssize_t r;
 
 		/* The DiffID is the digest of the uncompressed tar. */
-		archive_read_support_filter_all(a);
+		archive_read_support_filter_gzip(a);
+		archive_read_support_filter_zstd(a);
 		archive_read_support_format_raw(a);
 		assert_int_equal(archive_read_open_memory(a, layers[i].buf, layers[i].len),
 				 ARCHIVE_OK);
