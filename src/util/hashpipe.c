@@ -15,6 +15,7 @@
 #include "util/hashpipe.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #define RING_INLINE   (1u << 20) /* room for reads when hashing inline */
 #define BATCH	      (64u << 10)
 #define CHUNK	      (256u << 10)
+#define HUGE_PAGE     (2u << 20)
 
 struct sb_hashpipe {
 	unsigned char *ring;
@@ -132,9 +134,13 @@ struct sb_hashpipe *sb_hashpipe_new(int threaded, struct sb_error *err)
 	if (!hp)
 		goto nomem;
 	hp->size = threaded ? RING_THREADED : RING_INLINE;
-	hp->ring = malloc(hp->size);
+	/* Aligned for huge pages where the kernel gives them on request: the
+	 * first touch of the ring then costs a fault per 2 MiB, not per 4 KiB,
+	 * which is a good part of a small build's time. */
+	hp->ring = aligned_alloc(HUGE_PAGE, hp->size);
 	if (!hp->ring)
 		goto nomem;
+	(void)madvise(hp->ring, hp->size, MADV_HUGEPAGE); /* only a hint */
 	sb_sha256_init(&hp->sha);
 	/* Without a thread (none asked for, or it cannot start) the caller
 	 * hashes inline. */
