@@ -4,7 +4,10 @@
  * root: paths are resolved component by component here (symlinks followed in
  * user space, clamped to the root), and each open uses openat2 with
  * RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS on the canonical path, so the kernel
- * refuses any symlink that appeared in between.
+ * refuses any symlink that appeared in between. Where openat2 is missing
+ * (kernels before 5.6, or a tool that runs the program without knowing the
+ * call) the same canonical path is opened one component at a time, each
+ * O_NOFOLLOW beneath the one before, with ".." refused: the same guarantee.
  *
  * Limits: at most CTX_MAX_LINKS symlinks while resolving one path (255, as
  * BuildKit's contenthash and filepath-securejoin: checked against Docker 20.10,
@@ -32,6 +35,7 @@
 
 struct ctx {
 	int root;		    /* O_PATH | O_DIRECTORY */
+	int no_openat2;		    /* open component by component */
 	char *dir;		    /* as given */
 	struct ignore *ig;	    /* never NULL */
 	enum ctx_ignore_source src; /* which ignore file was read */
@@ -40,7 +44,72 @@ struct ctx {
 
 static const char oom[] = "out of memory";
 
-static int openat2_retry(int dirfd, const char *path, int flags, uint64_t resolve)
+/* -errno of a failed openat of name in dirfd, a symlink found where a
+ * directory was wanted reported as openat2 reports it (ELOOP). */
+static int open_errno(int dirfd, const char *name, int e)
+{
+	struct stat st;
+
+	if (e == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -e;
+}
+
+/* Without openat2: path opened one component at a time beneath dirfd, each
+ * O_NOFOLLOW, the directories on the way O_PATH. Refuses ".." (a canonical
+ * path has none) and any symlink, as openat2 with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS does. Returns the fd or -errno. */
+static int open_components(int dirfd, const char *path, int flags)
+{
+	char name[NAME_MAX + 1];
+	int cur = dirfd, fd = -1;
+
+	for (;;) {
+		size_t n = strcspn(path, "/");
+		const char *next = path + n;
+		struct stat st;
+
+		while (*next == '/')
+			next++;
+		if (n > NAME_MAX) {
+			fd = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(name, n ? path : ".", n ? n : 1);
+		name[n ? n : 1] = '\0';
+		if (strcmp(name, "..") == 0) {
+			fd = -EXDEV;
+			break;
+		}
+		if (!*next) {
+			fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0) {
+				fd = open_errno(cur, name, errno);
+			} else if ((flags & O_PATH) &&
+				   (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
+				close(fd); /* O_PATH | O_NOFOLLOW opens a symlink itself */
+				fd = -ELOOP;
+			}
+			break;
+		}
+		fd = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fd = open_errno(cur, name, errno);
+			break;
+		}
+		if (cur != dirfd)
+			close(cur);
+		cur = fd;
+		fd = -1;
+		path = next;
+	}
+	if (cur != dirfd)
+		close(cur);
+	return fd;
+}
+
+static int openat2_retry(struct ctx *c, int dirfd, const char *path, int flags, uint64_t resolve)
 {
 	struct open_how how = {
 	    .flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
@@ -48,16 +117,22 @@ static int openat2_retry(int dirfd, const char *path, int flags, uint64_t resolv
 	};
 	long fd;
 
+	if (c->no_openat2)
+		return open_components(dirfd, path, flags);
 	do {
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	} while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+	if (fd < 0 && errno == ENOSYS) {
+		c->no_openat2 = 1;
+		return open_components(dirfd, path, flags);
+	}
 	return fd < 0 ? -errno : (int)fd;
 }
 
 /* openat2 beneath the root, refusing every symlink. Returns the fd or -errno.
  * A path longer than the kernel takes at once (PATH_MAX) is opened a slice of
  * whole components at a time, each slice beneath the directory before it. */
-static int open_real(const struct ctx *c, const char *real, int flags)
+static int open_real(struct ctx *c, const char *real, int flags)
 {
 	const size_t slice = 2048;
 	int dirfd = c->root, fd;
@@ -77,7 +152,7 @@ static int open_real(const struct ctx *c, const char *real, int flags)
 			fd = -ENOMEM;
 			goto out;
 		}
-		fd = openat2_retry(dirfd, part, O_PATH | O_DIRECTORY, RESOLVE_BENEATH);
+		fd = openat2_retry(c, dirfd, part, O_PATH | O_DIRECTORY, RESOLVE_BENEATH);
 		free(part);
 		if (fd < 0)
 			goto out;
@@ -86,7 +161,7 @@ static int open_real(const struct ctx *c, const char *real, int flags)
 		dirfd = fd;
 		real = cut + 1;
 	}
-	fd = openat2_retry(dirfd, *real ? real : ".", flags,
+	fd = openat2_retry(c, dirfd, *real ? real : ".", flags,
 			   dirfd == c->root ? RESOLVE_IN_ROOT : RESOLVE_BENEATH);
 out:
 	if (dirfd != c->root)
@@ -96,7 +171,7 @@ out:
 
 /* Opens the parent directory of real (O_PATH) and points *name at its last
  * component. Returns the fd or -errno. real must not be "". */
-static int open_parent(const struct ctx *c, const char *real, const char **name)
+static int open_parent(struct ctx *c, const char *real, const char **name)
 {
 	const char *slash = strrchr(real, '/');
 	char *parent;
@@ -114,7 +189,7 @@ static int open_parent(const struct ctx *c, const char *real, const char **name)
 }
 
 /* lstat of a canonical path. Returns 0 or -errno. */
-static int lstat_real(const struct ctx *c, const char *real, struct stat *st)
+static int lstat_real(struct ctx *c, const char *real, struct stat *st)
 {
 	const char *name;
 	int fd, rc = 0;
@@ -678,6 +753,11 @@ void ctx_free(struct ctx *c)
 	free(c->ignore_file);
 	ignore_free(c->ig);
 	free(c);
+}
+
+void ctx_without_openat2(struct ctx *c)
+{
+	c->no_openat2 = 1;
 }
 
 const char *ctx_dir(const struct ctx *c)

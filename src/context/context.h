@@ -74,6 +74,10 @@ int ctx_open_file(struct ctx *c, const char *real, int *fd, struct sb_error *err
 int ctx_open_file_stat(struct ctx *c, const char *real, int *fd, struct stat *st,
 		       struct sb_error *err);
 
+/* From now on opens c's files one path component at a time, as it does by
+ * itself where the kernel has no openat2 (before 5.6): for tests of that way. */
+void ctx_without_openat2(struct ctx *c);
+
 /* The context directory as given to ctx_open, for messages. */
 const char *ctx_dir(const struct ctx *c);
 

@@ -31,7 +31,8 @@ struct fixture {
 	char top[64]; /* mkdtemp: holds secret.txt, outside/ and ctx/ */
 	char *ctx;
 	char *secret;
-	char *outside; /* a directory beside the context, holding a copy of the secret */
+	char *outside;	/* a directory beside the context, holding a copy of the secret */
+	int no_openat2; /* open as on a kernel without openat2 */
 };
 
 static char *path_of(const char *dir, const char *rel)
@@ -99,6 +100,15 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The same fixture, the context opened without openat2. */
+static int setup_no_openat2(void **state)
+{
+	if (setup(state) < 0)
+		return -1;
+	((struct fixture *)*state)->no_openat2 = 1;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -121,6 +131,8 @@ static struct ctx *open_ctx(struct fixture *f)
 
 	if (ctx_open(&c, f->ctx, NULL, &err) < 0)
 		fail_msg("ctx_open: %s", err.msg);
+	if (f->no_openat2)
+		ctx_without_openat2(c);
 	return c;
 }
 
@@ -742,6 +754,11 @@ static void test_dockerignore_symlink(void **state)
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+/* The same test where the kernel has no openat2. */
+#define N(fn)                                                                                      \
+	{                                                                                          \
+#fn " without openat2", fn, setup_no_openat2, teardown, NULL                       \
+	}
 	const struct CMUnitTest tests[] = {
 	    T(test_symlink_targets),
 	    T(test_symlink_chain_limit),
@@ -754,6 +771,14 @@ int main(void)
 	    T(test_odd_names),
 	    T(test_context_is_symlink),
 	    T(test_dockerignore_symlink),
+	    N(test_symlink_targets),
+	    N(test_symlink_chain_limit),
+	    N(test_dir_swapped_for_symlink),
+	    N(test_file_swapped),
+	    N(test_unreadable),
+	    N(test_many_entries_patterns),
+	    N(test_long_paths),
+	    N(test_odd_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
