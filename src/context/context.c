@@ -13,7 +13,9 @@
  * BuildKit's contenthash and filepath-securejoin: checked against Docker 20.10,
  * a chain of 255 links copies and 256 fail); a walk
  * keeps at most WALK_FD_DEPTH directory descriptors open and reopens deeper
- * directories from the root by their canonical path (no depth limit). */
+ * directories from the root by their canonical path; it goes at most
+ * CTX_MAX_DEPTH levels below its start (the walk recurses, and the image's
+ * tree holds no deeper paths either: IMG_MAX_DEPTH). */
 #include "context/context.h"
 #include "context/ignore.h"
 #include "context/match.h"
@@ -32,6 +34,7 @@
 
 #define CTX_MAX_LINKS 255
 #define WALK_FD_DEPTH 32
+#define CTX_MAX_DEPTH 4096
 
 struct ctx {
 	int root;		    /* O_PATH | O_DIRECTORY */
@@ -391,6 +394,22 @@ static int walk_dir(struct walker *w, size_t depth, struct sb_error *err)
 
 	if (read_names(w, &names, &n, err) < 0)
 		goto out;
+	if (n > 0 && depth > CTX_MAX_DEPTH) {
+		char *shown = sb_abbrev(w->real.buf, 120);
+
+		if (!shown) {
+			sb_errorf(err, oom);
+			goto out;
+		}
+		sb_error_file(err, shown, "directories nested more than %d levels deep",
+			      CTX_MAX_DEPTH);
+		sb_error_hint(err,
+			      "scratchbuild reads at most %d levels of directories below a "
+			      "source",
+			      CTX_MAX_DEPTH);
+		free(shown);
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct wentry e = {.depth = depth};
 		bool descend;

@@ -46,9 +46,16 @@ void img_tree_free(struct img_tree *t);
 /* The entry at path, or NULL. The pointer stays valid until the tree changes. */
 const struct img_entry *img_tree_get(const struct img_tree *t, const char *path);
 
+/* The longest path a tree holds, in bytes and in components. Deeper trees would
+ * cost memory in the square of the depth (every entry keeps its whole path) and
+ * stack in its depth (the tree is visited recursively). */
+#define IMG_MAX_PATH  16384
+#define IMG_MAX_DEPTH 4096
+
 /* Puts a copy of e at e->path. The parent directory must already be in the tree
  * (or be the root). A directory put onto a directory takes the new metadata and
- * keeps its children; anything else replaces what was there, children included. */
+ * keeps its children; anything else replaces what was there, children included.
+ * A path beyond IMG_MAX_PATH or IMG_MAX_DEPTH is an error. */
 int img_tree_put(struct img_tree *t, const struct img_entry *e, struct sb_error *err);
 
 /* Number of entries. */

@@ -163,6 +163,30 @@ static int copy_entry(struct node *n, const struct img_entry *e)
 	return 0;
 }
 
+/* Refuses a path longer or deeper than a tree holds. Returns 0 or -1. */
+static int check_limits(const char *path, struct sb_error *err)
+{
+	size_t len = strlen(path), depth = 1;
+	char *shown;
+
+	for (const char *p = path; *p; p++)
+		depth += *p == '/';
+	if (len <= IMG_MAX_PATH && depth <= IMG_MAX_DEPTH)
+		return 0;
+	shown = sb_abbrev(path, 120);
+	if (!shown)
+		return sb_errorf(err, "out of memory");
+	if (len > IMG_MAX_PATH)
+		sb_error_file(err, shown, "a path of %zu bytes in the image; the limit is %d", len,
+			      IMG_MAX_PATH);
+	else
+		sb_error_file(err, shown, "nested %zu levels deep in the image; the limit is %d",
+			      depth, IMG_MAX_DEPTH);
+	free(shown);
+	return sb_error_hint(err, "scratchbuild supports paths of at most %d bytes and %d levels",
+			     IMG_MAX_PATH, IMG_MAX_DEPTH);
+}
+
 int img_tree_put(struct img_tree *t, const struct img_entry *e, struct sb_error *err)
 {
 	const char *base;
@@ -171,6 +195,8 @@ int img_tree_put(struct img_tree *t, const struct img_entry *e, struct sb_error 
 	size_t i, len;
 	int found;
 
+	if (check_limits(e->path, err) < 0)
+		return -1;
 	if (!p || !*base)
 		return sb_errorf(err, "internal error: no parent directory for \"%s\"", e->path);
 	len = strlen(base);

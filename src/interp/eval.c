@@ -117,6 +117,32 @@ static int error_at(struct eval *ev, struct sb_pos pos, const char *fmt, ...)
 	return -1;
 }
 
+/* Moves an error recorded without a position (about a file of the context, say)
+ * to pos in the Dockerfile: "PREFIX: FILE: MESSAGE", the hint kept. */
+static int error_moved_to(struct eval *ev, struct sb_pos pos, const char *prefix)
+{
+	struct sb_error *err = ev->err;
+	char *msg, *hint = NULL;
+
+	if (err->file)
+		msg = sb_printf("%s: %s: %s", prefix, err->file, err->msg ? err->msg : "failed");
+	else
+		msg = sb_printf("%s: %s", prefix, err->msg ? err->msg : "failed");
+	if (err->hint)
+		hint = sb_strdup(err->hint);
+	if (!msg || (err->hint && !hint)) {
+		free(msg);
+		free(hint);
+		return oom(ev);
+	}
+	error_at(ev, pos, "%s", msg);
+	if (hint)
+		sb_error_hint(err, "%s", hint);
+	free(msg);
+	free(hint);
+	return -1;
+}
+
 static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -1398,11 +1424,14 @@ static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos, 
 	goto out;
 located:
 	if (ev->err->line == 0) {
-		char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "failed");
+		char *prefix = sb_printf("COPY --from=%s", cp->fl.from);
 
-		if (msg)
-			error_at(ev, pos, "COPY --from=%s: %s", cp->fl.from, msg);
-		free(msg);
+		if (!prefix) {
+			oom(ev);
+			goto out;
+		}
+		error_moved_to(ev, pos, prefix);
+		free(prefix);
 	}
 	goto out;
 nomem:
@@ -1571,16 +1600,8 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			cp.root = NULL;
 			if (ctx_walk2(ev->ctx, matches[k], &wopts, copy_visit, &cp, ev->err) < 0) {
 				sb_strv_free(matches);
-				if (ev->err->line == 0 && ev->err->msg) {
-					char *msg = sb_strdup(ev->err->msg);
-
-					if (!msg) {
-						oom(ev);
-						goto out;
-					}
-					error_at(ev, in->args[i].pos, "%s: %s", ev->what, msg);
-					free(msg);
-				}
+				if (ev->err->line == 0 && ev->err->msg)
+					error_moved_to(ev, in->args[i].pos, ev->what);
 				goto out;
 			}
 		}

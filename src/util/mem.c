@@ -44,6 +44,15 @@ char *sb_strndup(const char *s, size_t n)
 	return r;
 }
 
+char *sb_abbrev(const char *s, size_t max)
+{
+	size_t len = strlen(s), half = max / 2;
+
+	if (len <= max)
+		return sb_strdup(s);
+	return sb_printf("%.*s...%s", (int)half, s, s + len - half);
+}
+
 char *sb_vprintf(const char *fmt, va_list ap)
 {
 	va_list ap2;

@@ -14,6 +14,10 @@ int sb_grow(void *ptr, size_t *cap, size_t need, size_t elem);
 char *sb_strdup(const char *s);
 char *sb_strndup(const char *s, size_t n);
 
+/* s itself when it has at most max bytes, else its first and last max/2 bytes
+ * joined by "...": a path short enough for a message. NULL when out of memory. */
+char *sb_abbrev(const char *s, size_t max);
+
 /* Like asprintf; the result is yours to free(3). NULL when out of memory. */
 char *sb_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *sb_vprintf(const char *fmt, va_list ap);

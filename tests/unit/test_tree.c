@@ -133,6 +133,47 @@ static void test_many_children(void **state)
 	img_tree_free(t);
 }
 
+/* The limits: IMG_MAX_DEPTH components and IMG_MAX_PATH bytes hold, one more
+ * is a clear error naming the path (shortened), with a hint. */
+static void test_limits(void **state)
+{
+	struct img_tree *t = img_tree_new();
+	struct sb_error err = {0};
+	struct sb_buf path = {0};
+	struct img_entry e = {.type = IMG_DIR, .mode = 0755};
+
+	(void)state;
+	for (int i = 0; i < IMG_MAX_DEPTH; i++) {
+		sb_buf_adds(&path, i ? "/d" : "d");
+		put(t, path.buf, IMG_DIR, 0);
+	}
+	assert_int_equal(img_tree_count(t), IMG_MAX_DEPTH);
+	sb_buf_adds(&path, "/f");
+	e.path = path.buf;
+	assert_int_equal(img_tree_put(t, &e, &err), -1);
+	assert_string_equal(err.msg, "nested 4097 levels deep in the image; the limit is 4096");
+	assert_int_equal(strlen(err.file), 123);
+	assert_string_equal(err.file + 117, "/d/d/f");
+	assert_non_null(err.hint);
+	sb_error_release(&err);
+	img_tree_free(t);
+	sb_buf_release(&path);
+
+	/* a name of IMG_MAX_PATH bytes, and one of a byte more */
+	t = img_tree_new();
+	for (int i = 0; i < IMG_MAX_PATH; i++)
+		sb_buf_addc(&path, 'x');
+	put(t, path.buf, IMG_REG, 0);
+	sb_buf_addc(&path, 'x');
+	e.path = path.buf;
+	assert_int_equal(img_tree_put(t, &e, &err), -1);
+	assert_string_equal(err.msg, "a path of 16385 bytes in the image; the limit is 16384");
+	assert_int_equal(img_tree_count(t), 1);
+	sb_error_release(&err);
+	img_tree_free(t);
+	sb_buf_release(&path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +181,7 @@ int main(void)
 	    cmocka_unit_test(test_replace),
 	    cmocka_unit_test(test_link_groups_first_in_order_keeps_content),
 	    cmocka_unit_test(test_many_children),
+	    cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
