@@ -4,6 +4,7 @@
  * left out, and modification times unless --mtime asks for them. */
 #include "cli/cli.h"
 #include "image/read.h"
+#include "interp/golang.h"
 #include "util/mem.h"
 
 #include <inttypes.h>
@@ -37,7 +38,11 @@ static void add(struct report *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = sb_vprintf(fmt, ap);
 	va_end(ap);
-	if (!s || sb_buf_addf(&r->out, "  %s\n", s) < 0)
+	/* A line that holds anything but printable text (a name from the
+	 * image with a newline or an escape sequence) is shown Go-quoted. */
+	if (!s || sb_buf_adds(&r->out, "  ") < 0 ||
+	    (go_needs_quote(s) ? go_quote(&r->out, s) : sb_buf_adds(&r->out, s)) < 0 ||
+	    sb_buf_addc(&r->out, '\n') < 0)
 		r->oom = 1;
 	free(s);
 	r->n++;

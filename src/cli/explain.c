@@ -1,4 +1,5 @@
 #include "cli/explain.h"
+#include "interp/golang.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -63,13 +64,16 @@ static int print_entry(void *ud, const struct img_entry *e, struct sb_error *err
 
 	(void)err;
 	mode_string(e, mode);
-	fprintf(out, "       %s %u:%u %10llu  %s%s%s%s\n", mode, e->uid, e->gid,
-		(unsigned long long)(e->type == IMG_REG ? e->size : 0), e->path,
-		e->type == IMG_DIR ? "/" : "",
-		e->type == IMG_SYMLINK	  ? " -> "
-		: e->type == IMG_HARDLINK ? " link to "
-					  : "",
-		e->link && (e->type == IMG_SYMLINK || e->type == IMG_HARDLINK) ? e->link : "");
+	fprintf(out, "       %s %u:%u %10llu  ", mode, e->uid, e->gid,
+		(unsigned long long)(e->type == IMG_REG ? e->size : 0));
+	go_put_shown(out, e->path);
+	if (e->type == IMG_DIR)
+		fputc('/', out);
+	if (e->link && (e->type == IMG_SYMLINK || e->type == IMG_HARDLINK)) {
+		fputs(e->type == IMG_SYMLINK ? " -> " : " link to ", out);
+		go_put_shown(out, e->link);
+	}
+	fputc('\n', out);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * words or as JSON, every digest checked on the way. */
 #include "cli/cli.h"
 #include "image/read.h"
+#include "interp/golang.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -26,6 +27,12 @@ static void print_err(const struct sb_error *err)
 
 	fprintf(stderr, "scratchbuild inspect: %s", s ? s : "out of memory\n");
 	free(s);
+}
+
+/* s, a string from the image, as a terminal may show it. */
+static void put(const char *s)
+{
+	go_put_shown(stdout, s);
 }
 
 /* "-rwxr-xr-x", as ls(1) shows it. */
@@ -81,7 +88,9 @@ static void print_json_value(const char *label, yajl_val v)
 {
 	char *s = rd_json_text(v);
 
-	printf("  %s: %s\n", label, s ? s : "?");
+	printf("  %s: ", label);
+	put(s ? s : "?");
+	putchar('\n');
 	free(s);
 }
 
@@ -90,8 +99,10 @@ static void print_keys(const char *label, yajl_val v)
 	if (!YAJL_IS_OBJECT(v))
 		return print_json_value(label, v);
 	printf("  %s:", label);
-	for (size_t i = 0; i < v->u.object.len; i++)
-		printf(" %s", v->u.object.keys[i]);
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		putchar(' ');
+		put(v->u.object.keys[i]);
+	}
 	printf("\n");
 }
 
@@ -103,9 +114,11 @@ static void print_list(const char *label, yajl_val v)
 	for (size_t i = 0; i < v->u.array.len; i++) {
 		yajl_val x = v->u.array.values[i];
 
-		if (YAJL_IS_STRING(x))
-			printf("    %s\n", x->u.string);
-		else
+		if (YAJL_IS_STRING(x)) {
+			fputs("    ", stdout);
+			put(x->u.string);
+			putchar('\n');
+		} else
 			print_json_value("  ", x);
 	}
 }
@@ -119,10 +132,11 @@ static void print_labels(yajl_val v)
 		yajl_val x = v->u.object.values[i];
 		char *s = YAJL_IS_STRING(x) ? NULL : rd_json_text(x);
 
-		printf("    %s=%s\n", v->u.object.keys[i],
-		       s		   ? s
-		       : YAJL_IS_STRING(x) ? x->u.string
-					   : "");
+		fputs("    ", stdout);
+		put(v->u.object.keys[i]);
+		putchar('=');
+		put(s ? s : YAJL_IS_STRING(x) ? x->u.string : "");
+		putchar('\n');
 		free(s);
 	}
 }
@@ -174,9 +188,11 @@ static void print_runtime(yajl_val c)
 
 		if (!v || YAJL_IS_NULL(v))
 			continue;
-		if (fields[i].how == 's' && YAJL_IS_STRING(v))
-			printf("  %s: %s\n", fields[i].label, v->u.string);
-		else if (fields[i].how == 'k')
+		if (fields[i].how == 's' && YAJL_IS_STRING(v)) {
+			printf("  %s: ", fields[i].label);
+			put(v->u.string);
+			putchar('\n');
+		} else if (fields[i].how == 'k')
 			print_keys(fields[i].label, v);
 		else if (fields[i].how == 'l')
 			print_list(fields[i].label, v);
@@ -204,13 +220,15 @@ static void print_entry(const struct rd_entry *e)
 
 	mode_string(e, mode);
 	time_string(e->mtime, when);
-	printf("    %s %" PRId64 "/%" PRId64 " %10" PRIu64 " %s %s%s", mode, e->uid, e->gid,
-	       e->size, when, e->path, e->type == RD_DIR ? "/" : "");
-	if (e->type == RD_SYMLINK)
-		printf(" -> %s", e->link);
-	else if (e->type == RD_HARDLINK)
-		printf(" link to %s", e->link);
-	else if (e->type == RD_FILE)
+	printf("    %s %" PRId64 "/%" PRId64 " %10" PRIu64 " %s ", mode, e->uid, e->gid, e->size,
+	       when);
+	put(e->path);
+	if (e->type == RD_DIR)
+		putchar('/');
+	if (e->type == RD_SYMLINK || e->type == RD_HARDLINK) {
+		fputs(e->type == RD_SYMLINK ? " -> " : " link to ", stdout);
+		put(e->link);
+	} else if (e->type == RD_FILE)
 		printf("  sha256:%s", e->sha256);
 	printf("\n");
 }
@@ -227,18 +245,28 @@ static void print_text(const struct rd_archive *ar)
 
 		printf("\nimage %zu\n", i);
 		printf("  tags:");
-		for (char **t = img->tags; t && *t; t++)
-			printf(" %s", *t);
+		for (char **t = img->tags; t && *t; t++) {
+			putchar(' ');
+			put(*t);
+		}
 		printf("%s\n", img->tags && img->tags[0] ? "" : " (none)");
-		if (img->manifest_member)
-			printf("  manifest: %s\n", img->manifest_member);
-		printf("  config: %s, %zu bytes\n", img->config_member, img->config_len);
+		if (img->manifest_member) {
+			fputs("  manifest: ", stdout);
+			put(img->manifest_member);
+			putchar('\n');
+		}
+		fputs("  config: ", stdout);
+		put(img->config_member);
+		printf(", %zu bytes\n", img->config_len);
 		printf("  image id: %s (%s)\n", img->image_id,
 		       img->config_named ? "verified against its name"
 					 : "the config's SHA-256; nothing names it");
 		for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++)
-			if (rd_json_str(c, top[k]))
-				printf("  %s: %s\n", top[k], rd_json_str(c, top[k]));
+			if (rd_json_str(c, top[k])) {
+				printf("  %s: ", top[k]);
+				put(rd_json_str(c, top[k]));
+				putchar('\n');
+			}
 		print_runtime(rd_json_get(c, "config"));
 		for (size_t k = 0; k < c->u.object.len; k++) {
 			const char *key = c->u.object.keys[k];
@@ -257,10 +285,11 @@ static void print_text(const struct rd_archive *ar)
 				yajl_val e = h->u.array.values[k];
 				const char *by = rd_json_str(e, "created_by");
 
-				printf("    %zu: %s%s\n", k, by ? by : "(no created_by)",
-				       YAJL_IS_TRUE(rd_json_get(e, "empty_layer"))
-					   ? "  (empty layer)"
-					   : "");
+				printf("    %zu: ", k);
+				put(by ? by : "(no created_by)");
+				printf("%s\n", YAJL_IS_TRUE(rd_json_get(e, "empty_layer"))
+						   ? "  (empty layer)"
+						   : "");
 			}
 		}
 		printf("  layers: %zu\n", img->nlayers);
@@ -272,10 +301,21 @@ static void print_text(const struct rd_archive *ar)
 
 			if (sl >= 11 && !strcmp(step + sl - 11, " # buildkit"))
 				sl -= 11;
-			printf("  layer %zu%s%.*s%s: %s", k, step ? " (" : "", (int)sl,
-			       step ? step : "", step ? ")" : "", l->member);
-			if (strcmp(l->member, l->resolved))
-				printf(" -> %s", l->resolved);
+			char *what = step ? sb_strndup(step, sl) : NULL;
+
+			printf("  layer %zu", k);
+			if (what) {
+				fputs(" (", stdout);
+				put(what);
+				putchar(')');
+			}
+			fputs(": ", stdout);
+			put(l->member);
+			if (strcmp(l->member, l->resolved)) {
+				fputs(" -> ", stdout);
+				put(l->resolved);
+			}
+			free(what);
 			printf("\n    diff id: %s (verified)\n", l->diff_id);
 			printf("    stored: %" PRIu64 " bytes, %s, %s%s\n", l->stored_size,
 			       l->compression, l->blob_digest, l->blob_named ? " (verified)" : "");

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Go's unicode.IsPrint for the code points that matter in practice: controls,
@@ -18,6 +19,13 @@ static int go_isprint(uint32_t r)
 		return 0;
 	if (r == 0x2028 || r == 0x2029 || r == 0xfeff || (r >= 0xfff9 && r <= 0xfffb))
 		return 0;
+	/* Format characters (Cf): zero-width ones and the bidirectional
+	 * controls, which can make text read otherwise than it is. */
+	if ((r >= 0x600 && r <= 0x605) || r == 0x61c || r == 0x6dd || r == 0x70f || r == 0x180e ||
+	    (r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) ||
+	    (r >= 0x2060 && r <= 0x2064) || (r >= 0x2066 && r <= 0x206f) ||
+	    (r >= 0xe0000 && r <= 0xe007f))
+		return 0;
 	if ((r & 0xfffe) == 0xfffe || (r >= 0xfdd0 && r <= 0xfdef))
 		return 0;
 	if (r >= 0xe000 && r <= 0xf8ff) /* private use */
@@ -25,6 +33,35 @@ static int go_isprint(uint32_t r)
 	if (r >= 0xf0000)
 		return 0;
 	return 1;
+}
+
+int go_needs_quote(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		size_t len;
+		uint32_t r = sb_utf8_decode(s, n, &len);
+
+		if ((r == SB_RUNE_ERROR && len == 1) || !go_isprint(r))
+			return 1;
+		s += len;
+		n -= len;
+	}
+	return 0;
+}
+
+void go_put_shown(FILE *f, const char *s)
+{
+	struct sb_buf b = {0};
+
+	if (!go_needs_quote(s))
+		fputs(s, f);
+	else if (go_quote(&b, s) == 0 && b.buf)
+		fputs(b.buf, f);
+	else
+		fputs("\"?\"", f); /* out of memory */
+	free(b.buf);
 }
 
 int go_quote(struct sb_buf *b, const char *s)
