@@ -34,6 +34,7 @@ struct ignore_tok {
 };
 
 #define LINE_MAX_BYTES (64 * 1024)
+#define WINDOW	       5 /* sets of live states that matching keeps; see tok_match */
 
 /* Go's unicode.IsSpace. */
 static bool is_space(uint32_t r)
@@ -92,6 +93,7 @@ static void pattern_release(struct ignore_pattern *p)
 	for (size_t i = 0; i < p->ntok; i++)
 		free(p->tok[i].ranges);
 	free(p->tok);
+	free(p->live);
 	free(p->text);
 	free(p->file);
 }
@@ -237,69 +239,107 @@ static int compile(struct ignore_pattern *p)
 		}
 	}
 	p->kind = kind;
+	if (kind == K_REGEX) {
+		p->nwords = (2 * p->ntok + 1) / 64 + 1;
+		p->live = calloc(WINDOW * p->nwords, sizeof(*p->live));
+		if (!p->live)
+			return C_OOM;
+	}
 	return C_OK;
 }
 
-static bool tok_match(const struct ignore_tok *t, size_t nt, const char *s, size_t len, size_t pos)
+/* Matching runs the tokens as an automaton over the bytes of the path: the
+ * live states at a position are one bit per token (about to match it), one
+ * for the end, and one per token for "inside the directories of a '**'". So
+ * time is O(tokens x bytes) and memory O(tokens), however many stars there
+ * are, as with patternmatcher's Go regexp; backtracking took exponential
+ * time ("*a*a*a*a*a*a*a*a*a*a*a*b" on a path of 60 'a's never finished). A
+ * rune is up to 4 bytes, so the sets of positions pos to pos+4 are kept:
+ * WINDOW sets of p->nwords words in p->live. */
+static void set_state(uint64_t *set, size_t i)
 {
-	size_t w, j;
+	set[i / 64] |= (uint64_t)1 << (i % 64);
+}
 
-	for (; nt > 0; t++, nt--) {
-		switch (t->type) {
-		case T_LIT:
-			if (pos >= len || (unsigned char)s[pos] != t->c)
-				return false;
-			pos++;
-			break;
-		case T_ANY:
-			if (pos >= len || s[pos] == '/')
-				return false;
-			sb_utf8_decode(s + pos, len - pos, &w);
-			pos += w;
-			break;
-		case T_BOL:
-			if (pos != 0)
-				return false;
-			break;
-		case T_CLASS: {
+static bool has_state(const uint64_t *set, size_t i)
+{
+	return (set[i / 64] >> (i % 64)) & 1;
+}
+
+static bool tok_match(const struct ignore_pattern *p, const char *s, size_t len)
+{
+	size_t nt = p->ntok, nw = p->nwords, last = 0;
+	uint64_t *live = p->live;
+
+	memset(live, 0, WINDOW * nw * sizeof(*live));
+	set_state(live, 0);
+	for (size_t pos = 0;; pos++) {
+		uint64_t *cur = live + pos % WINDOW * nw, *next = live + (pos + 1) % WINDOW * nw;
+
+		/* Moves that consume nothing go forward only: one pass. */
+		for (size_t i = 0; i < nt; i++) {
+			enum tok_type ty = p->tok[i].type;
+
+			if (!has_state(cur, i))
+				continue;
+			if (ty == T_STAR || ty == T_DSTAR_END || ty == T_DSTAR ||
+			    (ty == T_BOL && pos == 0))
+				set_state(cur, i + 1);
+			if (ty == T_DSTAR)
+				set_state(cur, nt + 1 + i);
+		}
+		if (pos == len)
+			return has_state(cur, nt);
+		for (size_t i = 0; i < nt; i++) {
+			const struct ignore_tok *t = &p->tok[i];
+			unsigned char c = (unsigned char)s[pos];
+			size_t w = 1, k;
 			bool in = false;
 			uint32_t r;
 
-			if (pos >= len)
-				return false;
-			r = sb_utf8_decode(s + pos, len - pos, &w);
-			for (size_t k = 0; k < t->nranges && !in; k++)
-				in = t->ranges[k][0] <= r && r <= t->ranges[k][1];
-			if (in == t->neg)
-				return false;
-			pos += w;
-			break;
+			if (has_state(cur, nt + 1 + i) && c != '\n') {
+				set_state(next, nt + 1 + i);
+				if (c == '/')
+					set_state(next, i + 1);
+				last = pos + 1 > last ? pos + 1 : last;
+			}
+			if (!has_state(cur, i))
+				continue;
+			switch (t->type) {
+			case T_LIT:
+				in = c == t->c;
+				break;
+			case T_ANY:
+				if (c != '/') {
+					sb_utf8_decode(s + pos, len - pos, &w);
+					in = true;
+				}
+				break;
+			case T_CLASS:
+				r = sb_utf8_decode(s + pos, len - pos, &w);
+				for (k = 0; k < t->nranges && !in; k++)
+					in = t->ranges[k][0] <= r && r <= t->ranges[k][1];
+				in = in != t->neg;
+				break;
+			case T_STAR:
+			case T_DSTAR_END:
+				if (c != (t->type == T_STAR ? '/' : '\n')) {
+					set_state(next, i);
+					last = pos + 1 > last ? pos + 1 : last;
+				}
+				break;
+			default:
+				break;
+			}
+			if (in) {
+				set_state(live + (pos + w) % WINDOW * nw, i + 1);
+				last = pos + w > last ? pos + w : last;
+			}
 		}
-		case T_STAR:
-			for (j = pos;; j++) {
-				if (tok_match(t + 1, nt - 1, s, len, j))
-					return true;
-				if (j >= len || s[j] == '/')
-					return false;
-			}
-		case T_DSTAR_END:
-			for (j = pos;; j++) {
-				if (tok_match(t + 1, nt - 1, s, len, j))
-					return true;
-				if (j >= len || s[j] == '\n')
-					return false;
-			}
-		case T_DSTAR:
-			if (tok_match(t + 1, nt - 1, s, len, pos))
-				return true;
-			for (j = pos; j < len && s[j] != '\n'; j++) {
-				if (s[j] == '/' && tok_match(t + 1, nt - 1, s, len, j + 1))
-					return true;
-			}
-			return false;
-		}
+		memset(cur, 0, nw * sizeof(*cur));
+		if (last <= pos)
+			return false; /* nothing is live any more */
 	}
-	return pos == len;
 }
 
 static bool pattern_match_n(const struct ignore_pattern *p, const char *path, size_t len)
@@ -320,7 +360,7 @@ static bool pattern_match_n(const struct ignore_pattern *p, const char *path, si
 		return sl > 0 && suf[0] == '/' && len == sl - 1 && memcmp(path, suf + 1, len) == 0;
 	}
 	default:
-		return tok_match(p->tok, p->ntok, path, len, 0);
+		return tok_match(p, path, len);
 	}
 }
 

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ignore_tok; /* compiled form, private to ignore.c */
 
@@ -41,6 +42,8 @@ struct ignore_pattern {
 	int kind;		/* private: how text is compared */
 	struct ignore_tok *tok; /* private: compiled tokens; owned */
 	size_t ntok;
+	uint64_t *live; /* private: the working space of matching; owned */
+	size_t nwords;
 };
 
 struct ignore {
@@ -78,6 +81,11 @@ int ignore_add_pattern(struct ignore *ig, const char *pattern, struct sb_error *
  * file. Returns 0 or -1 with err set. */
 int ignore_add_file(struct ignore *ig, const char *file, const char *buf, size_t len,
 		    struct sb_error *err);
+
+/* Matching (ignore_check, ignore_pattern_match) takes time proportional to
+ * the pattern's length times the path's, whatever the pattern, and uses
+ * working space kept in each pattern: one rule set serves one thread at a
+ * time. */
 
 /* Decides path (context-relative, cleaned, "" for the root which is never
  * excluded). Returns true when it is excluded. When why is not NULL it is set

@@ -189,6 +189,31 @@ static void test_long_line(void **state)
 	free(text);
 }
 
+/* Found with fuzz_ignore: a backtracking matcher took exponential time in the
+ * number of stars, so that one line of a .dockerignore hung the build. Each
+ * of these finishes at once now (meson's test timeout is the judge). */
+static void test_many_stars(void **state)
+{
+	struct ignore *ig = parse("*a*a*a*a*a*a*a*a*a*a*a*b\n"
+				  "**/a**/a**/a**/a**/a**/a**/a**/a**/a**/a**/b\n"
+				  "!?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*c\n");
+	char path[4096];
+
+	(void)state;
+	assert_int_equal(ig->n, 3);
+	memset(path, 'a', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	assert_false(ignore_check(ig, path, NULL));
+	path[sizeof(path) - 2] = 'b';
+	assert_true(ignore_check(ig, path, NULL));
+	for (size_t i = 1; i < sizeof(path) - 1; i += 2)
+		path[i] = '/';
+	assert_true(ignore_check(ig, path, NULL)); /* "a/a/.../a/b": the second line */
+	path[sizeof(path) - 2] = 'c';
+	assert_false(ignore_check(ig, path, NULL));
+	ignore_free(ig);
+}
+
 static void test_reinclude_below(void **state)
 {
 	struct ignore *ig = parse("d\n!d/keep\nx/*\n!x/y/*\n");
@@ -270,6 +295,7 @@ int main(void)
 	    cmocka_unit_test(test_why),		cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_long_line),	cmocka_unit_test(test_reinclude_below),
 	    cmocka_unit_test(test_add_pattern), cmocka_unit_test(test_may_match_below),
+	    cmocka_unit_test(test_many_stars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
