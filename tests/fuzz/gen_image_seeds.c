@@ -72,8 +72,18 @@ static struct sb_buf tar(const struct m *ms, size_t n, const char *filter)
 	if (!a)
 		die("out of memory");
 	ok(a, archive_write_set_format_pax_restricted(a), "tar format");
-	if (strcmp(filter, "none"))
-		ok(a, archive_write_add_filter_by_name(a, filter), filter);
+	/* Each filter by its own call (not by name), so that only these
+	 * compressors are linked. */
+	if (!strcmp(filter, "gzip"))
+		ok(a, archive_write_add_filter_gzip(a), filter);
+	else if (!strcmp(filter, "bzip2"))
+		ok(a, archive_write_add_filter_bzip2(a), filter);
+	else if (!strcmp(filter, "xz"))
+		ok(a, archive_write_add_filter_xz(a), filter);
+	else if (!strcmp(filter, "zstd"))
+		ok(a, archive_write_add_filter_zstd(a), filter);
+	else if (strcmp(filter, "none"))
+		die("no such filter: %s", filter);
 	ok(a, archive_write_set_bytes_in_last_block(a, 1), "block size");
 	ok(a, archive_write_open(a, &o, NULL, mem_write, NULL), "open");
 	for (size_t i = 0; i < n; i++) {
@@ -148,7 +158,10 @@ static void diff_id(const struct sb_buf *layer, char out[72])
 
 	if (!a)
 		die("out of memory");
-	ok(a, archive_read_support_filter_all(a), "filters");
+	ok(a, archive_read_support_filter_gzip(a), "gzip");
+	ok(a, archive_read_support_filter_bzip2(a), "bzip2");
+	ok(a, archive_read_support_filter_xz(a), "xz");
+	ok(a, archive_read_support_filter_zstd(a), "zstd");
 	ok(a, archive_read_support_format_raw(a), "raw");
 	ok(a, archive_read_open_memory(a, layer->buf, layer->len), "open layer");
 	ok(a, archive_read_next_header(a, &e), "layer header");
