@@ -28,7 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_CHUNK     (1u << 20)	     /* bytes read from a source at a time */
+#define READ_CHUNK                                                                                 \
+	(256u << 10)			     /* bytes read from a source at a time: the hash       \
+					starts on the first while the next is read */
 #define OUT_BUFFER     (256u << 10)	     /* small writes are gathered up to this */
 #define PAX_SIZE_LIMIT (((uint64_t)1) << 33) /* ustar's octal size field ends here */
 

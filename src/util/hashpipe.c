@@ -41,6 +41,7 @@ struct sb_hashpipe {
 	pthread_mutex_t mu;
 	pthread_cond_t data_cv, space_cv;
 	_Atomic int cons_waiting, prod_waiting, flush, quit;
+	_Atomic uint64_t wake_at; /* the tail the sleeping producer waits for */
 };
 
 int sb_hashpipe_worth_a_thread(void)
@@ -94,7 +95,7 @@ static void *hasher(void *arg)
 			n = CHUNK;
 		sb_sha256_update(&hp->sha, hp->ring + pos, n);
 		atomic_store(&hp->tail, t + n);
-		if (atomic_load(&hp->prod_waiting))
+		if (atomic_load(&hp->prod_waiting) && t + n >= atomic_load(&hp->wake_at))
 			wake(hp, &hp->space_cv);
 	}
 	return NULL;
@@ -137,9 +138,10 @@ struct sb_hashpipe *sb_hashpipe_new(int threaded, struct sb_error *err)
 	/* Aligned for huge pages where the kernel gives them on request: the
 	 * first touch of the ring then costs a fault per 2 MiB, not per 4 KiB,
 	 * which is a good part of a small build's time. */
-	hp->ring = aligned_alloc(HUGE_PAGE, hp->size);
-	if (!hp->ring)
+	if (posix_memalign((void **)&hp->ring, HUGE_PAGE, hp->size) != 0) {
+		hp->ring = NULL;
 		goto nomem;
+	}
 	(void)madvise(hp->ring, hp->size, MADV_HUGEPAGE); /* only a hint */
 	sb_sha256_init(&hp->sha);
 	/* Without a thread (none asked for, or it cannot start) the caller
@@ -175,20 +177,32 @@ int sb_hashpipe_threaded(const struct sb_hashpipe *hp)
 	return hp->threaded;
 }
 
-/* Waits until need bytes of the ring are free (need <= size). */
-static void wait_space(struct sb_hashpipe *hp, size_t need)
+/* Waits until the thread has hashed up to tail `until` (the producer's
+ * only way of sleeping). The thread wakes it once that is done, not after
+ * every piece it hashes. */
+static void wait_tail(struct sb_hashpipe *hp, uint64_t until)
 {
-	if (hp->size - (atomic_load(&hp->head) - atomic_load(&hp->tail)) >= need)
+	if (atomic_load(&hp->tail) >= until)
 		return;
 	pthread_mutex_lock(&hp->mu);
+	atomic_store(&hp->wake_at, until);
 	atomic_store(&hp->prod_waiting, 1);
-	while (hp->size - (atomic_load(&hp->head) - atomic_load(&hp->tail)) < need) {
+	while (atomic_load(&hp->tail) < until) {
 		if (atomic_load(&hp->cons_waiting))
 			pthread_cond_signal(&hp->data_cv);
 		pthread_cond_wait(&hp->space_cv, &hp->mu);
 	}
 	atomic_store(&hp->prod_waiting, 0);
 	pthread_mutex_unlock(&hp->mu);
+}
+
+/* Waits until need bytes of the ring are free (need <= size). */
+static void wait_space(struct sb_hashpipe *hp, size_t need)
+{
+	uint64_t head = atomic_load(&hp->head);
+
+	if (head + need > hp->size)
+		wait_tail(hp, head + need - hp->size);
 }
 
 /* n bytes now stand at the ring's head: hand them to the thread. */
@@ -289,15 +303,7 @@ void sb_hashpipe_final(struct sb_hashpipe *hp, unsigned char out[SB_SHA256_BYTES
 		atomic_store(&hp->flush, 1);
 		if (atomic_load(&hp->cons_waiting))
 			wake(hp, &hp->data_cv);
-		pthread_mutex_lock(&hp->mu);
-		atomic_store(&hp->prod_waiting, 1);
-		while (atomic_load(&hp->tail) != atomic_load(&hp->head)) {
-			if (atomic_load(&hp->cons_waiting))
-				pthread_cond_signal(&hp->data_cv);
-			pthread_cond_wait(&hp->space_cv, &hp->mu);
-		}
-		atomic_store(&hp->prod_waiting, 0);
-		pthread_mutex_unlock(&hp->mu);
+		wait_tail(hp, atomic_load(&hp->head));
 	}
 	sb_sha256_final(&hp->sha, out);
 	sb_sha256_init(&hp->sha);
