@@ -22,6 +22,7 @@
  * idempotent; Match fails (-1, with an error) exactly for the patterns that
  * fail validation.
  */
+#include "fuzz_util.h"
 #include "context/ignore.h"
 #include "context/match.h"
 #include "util/error.h"
@@ -50,22 +51,6 @@ static const char *const fixed_paths[] = {
     "\xc3\xa9t\xc3\xa9",
     "[x]",
 };
-
-static void check(int ok)
-{
-	if (!ok)
-		abort();
-}
-
-/* A recorded error must exist, format and be released cleanly. */
-static void consume_error(struct sb_error *err)
-{
-	char *s = sb_error_format(err);
-
-	check(err->msg != NULL && s != NULL);
-	free(s);
-	sb_error_release(err);
-}
 
 /* Splits buf[0..len) at '\n' into at most max NUL-terminated lines. */
 static size_t split_lines(const char *buf, size_t len, char **out, size_t max)

@@ -20,6 +20,7 @@
  * differs from itself; JSON whose canonical text does not read back to the
  * same text.
  */
+#include "fuzz_util.h"
 #include "cli/cli.h"
 #include "image/read.h"
 #include "util/error.h"
@@ -35,22 +36,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-	if (!ok)
-		abort();
-}
-
-/* A recorded error must exist, format and be released cleanly. */
-static void consume_error(struct sb_error *err)
-{
-	char *s = sb_error_format(err);
-
-	check(err->msg != NULL && s != NULL);
-	free(s);
-	sb_error_release(err);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

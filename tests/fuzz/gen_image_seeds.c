@@ -12,6 +12,7 @@
  * test; nothing here is kept in git. DIR is created if needed. Exits 1 on
  * any error.
  */
+#include "../util/ustar.h"
 #include "util/mem.h"
 #include "util/sha256.h"
 
@@ -227,21 +228,6 @@ static void manual(const char *name, const struct sb_buf *layers, size_t nl, con
 	sb_buf_release(&man);
 }
 
-/* Rewrites the size field of the ustar header at hdr as base-256. */
-static void claim(char *hdr, uint64_t size)
-{
-	unsigned sum = 0;
-
-	memset(hdr + 124, 0, 12);
-	hdr[124] = (char)0x80;
-	for (int i = 0; i < 8; i++)
-		hdr[135 - i] = (char)(size >> (8 * i));
-	memset(hdr + 148, ' ', 8);
-	for (int i = 0; i < 512; i++)
-		sum += (unsigned char)hdr[i];
-	snprintf(hdr + 148, 8, "%06o", sum);
-}
-
 static void good(void)
 {
 	static const char *const filters[] = {"none", "gzip", "bzip2", "xz", "zstd"};
@@ -300,11 +286,11 @@ static void hostile(void)
 	sb_buf_release(&t);
 	/* A member, and a layer entry, that claim 1 TB. */
 	t = tar((const struct m[]){{"manifest.json", "[]", 2, 0, NULL}}, 1, "none");
-	claim(t.buf, (uint64_t)1 << 40);
+	ustar_claim(t.buf, (uint64_t)1 << 40);
 	save("bad-tb-member.tar", t.buf, t.len);
 	sb_buf_release(&t);
 	t = tar(big, 1, "none");
-	claim(t.buf, (uint64_t)1 << 40);
+	ustar_claim(t.buf, (uint64_t)1 << 40);
 	manual("bad-tb-entry.tar", &t, 1, NULL, NULL, 0, "none");
 	sb_buf_release(&t);
 	/* Hostile layers. */

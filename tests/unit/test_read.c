@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../util/ustar.h"
 #include "cli/cli.h"
 #include "util/sha256.h"
 #include "context/context.h"
@@ -288,21 +289,6 @@ static void test_truncated(void **state)
 	fails("trunc.tar", NULL, "layer_0.tar claims 2560 bytes, but the archive ends");
 }
 
-/* Rewrites the size field of the ustar header at off as base-256. */
-static void claim(char *hdr, uint64_t size)
-{
-	unsigned sum = 0;
-
-	memset(hdr + 124, 0, 12);
-	hdr[124] = (char)0x80;
-	for (int i = 0; i < 8; i++)
-		hdr[135 - i] = (char)(size >> (8 * i));
-	memset(hdr + 148, ' ', 8);
-	for (int i = 0; i < 512; i++)
-		sum += (unsigned char)hdr[i];
-	snprintf(hdr + 148, 8, "%06o", sum);
-}
-
 static void test_terabyte(void **state)
 {
 	const struct m one[] = {{"big", "0123456789", 10, 0, NULL, 0}};
@@ -312,12 +298,12 @@ static void test_terabyte(void **state)
 
 	(void)state;
 	/* A layer entry that claims 1 TB. */
-	claim(l.buf, (uint64_t)1 << 40);
+	ustar_claim(l.buf, (uint64_t)1 << 40);
 	image("tb-entry.tar", &l, 1, NULL, NULL, 0);
 	free(l.buf);
 	fails("tb-entry.tar", NULL, "big claims 1099511627776 bytes");
 	/* A member of the image tar that claims 1 TB. */
-	claim(o.buf, (uint64_t)1 << 40);
+	ustar_claim(o.buf, (uint64_t)1 << 40);
 	save("tb-member.tar", o);
 	fails("tb-member.tar", NULL, "manifest.json claims 1099511627776 bytes");
 }
