@@ -158,7 +158,7 @@ typedef int (*img_open_fn)(void *ud, const struct img_entry *e, struct img_reade
 			   struct sb_error *err);
 
 /* A reader over the open file fd, which it takes over (closing it whatever
- * happens), and st, its fstat (or NULL: the reader asks). Fails, naming
+ * happens), and st, its fstat. Fails, naming
  * `name`, when fd is no longer a regular file of e->size bytes: the file
  * changed after it was planned. */
 int img_fd_reader(struct img_reader *r, int fd, const struct stat *st, const struct img_entry *e,

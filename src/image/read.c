@@ -3,6 +3,7 @@
  * the outer tar's member data, a raw reader that undoes any compression, and a
  * tar reader over the uncompressed bytes, each hashing what passes through. */
 #include "image/read.h"
+#include "image/image.h"
 #include "util/sha256.h"
 #include "util/mem.h"
 
@@ -41,7 +42,7 @@ void rd_limits_default(struct rd_limits *lim)
 	lim->max_layers = 1000;
 	lim->max_images = 1000;
 	lim->max_depth = 64;
-	lim->max_path = 16384;
+	lim->max_path = IMG_MAX_PATH; /* the longest the builder writes */
 }
 
 const char *rd_type_name(enum rd_type t)

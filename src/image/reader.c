@@ -33,7 +33,7 @@ static int fd_read(void *self, void *buf, size_t n, size_t *got, struct sb_error
 
 			if (flags >= 0 && fcntl(f->fd, F_SETFL, flags & ~O_NONBLOCK) == 0)
 				continue;
-			return sb_error_file(err, f->name, "cannot read: %s", strerror(errno));
+			errno = EAGAIN;
 		}
 		if (r < 0)
 			return sb_error_file(err, f->name, "cannot read: %s", strerror(errno));
@@ -56,14 +56,7 @@ int img_fd_reader(struct img_reader *r, int fd, const struct stat *st, const str
 		  const char *name, struct sb_error *err)
 {
 	struct fd_reader *f = NULL;
-	struct stat own;
 
-	if (!st && fstat(fd, &own) < 0) {
-		sb_error_file(err, name, "cannot stat: %s", strerror(errno));
-		goto fail;
-	}
-	if (!st)
-		st = &own;
 	if (!S_ISREG(st->st_mode) || (uint64_t)st->st_size != e->size) {
 		sb_error_file(err, name, "changed while the image was being built (%s)",
 			      !S_ISREG(st->st_mode) ? "no longer a regular file"

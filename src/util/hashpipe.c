@@ -172,11 +172,6 @@ void sb_hashpipe_free(struct sb_hashpipe *hp)
 	free(hp);
 }
 
-int sb_hashpipe_threaded(const struct sb_hashpipe *hp)
-{
-	return hp->threaded;
-}
-
 /* Waits until the thread has hashed up to tail `until` (the producer's
  * only way of sleeping). The thread wakes it once that is done, not after
  * every piece it hashes. */
@@ -205,38 +200,42 @@ static void wait_space(struct sb_hashpipe *hp, size_t need)
 		wait_tail(hp, head + need - hp->size);
 }
 
-/* n bytes now stand at the ring's head: hand them to the thread. */
-static void commit(struct sb_hashpipe *hp, size_t n)
+/* The next n bytes of the stream, at p: hashed here without a thread; with
+ * one, they stand at the ring's head and go to the thread. */
+static void take(struct sb_hashpipe *hp, const unsigned char *p, size_t n)
 {
+	if (!hp->threaded)
+		sb_sha256_update(&hp->sha, p, n);
 	atomic_store(&hp->head, atomic_load(&hp->head) + n);
-	if (atomic_load(&hp->cons_waiting) && !idle(hp))
+	if (hp->threaded && atomic_load(&hp->cons_waiting) && !idle(hp))
 		wake(hp, &hp->data_cv);
+}
+
+/* Free room at the ring's head, up to want bytes (want >= 1), once it is
+ * free: never past the ring's end, and at most half the ring, so that the
+ * thread always has the other half. Without a thread, the whole ring. */
+static unsigned char *head_room(struct sb_hashpipe *hp, size_t want, size_t *n)
+{
+	size_t pos;
+
+	if (!hp->threaded) {
+		*n = want < hp->size ? want : hp->size;
+		return hp->ring;
+	}
+	pos = (size_t)(atomic_load(&hp->head) & (hp->size - 1));
+	*n = hp->size - pos;
+	if (*n > hp->size / 2)
+		*n = hp->size / 2;
+	if (*n > want)
+		*n = want;
+	wait_space(hp, *n);
+	return hp->ring + pos;
 }
 
 void *sb_hashpipe_reserve(struct sb_hashpipe *hp, size_t want, size_t *room)
 {
-	size_t pos, n;
-
-	if (want == 0)
-		want = 1;
-	if (!hp->threaded) {
-		n = want < hp->size ? want : hp->size;
-		hp->res = hp->ring;
-		hp->res_len = n;
-		*room = n;
-		return hp->res;
-	}
-	/* At most half the ring, so that the thread always has the other half. */
-	pos = (size_t)(atomic_load(&hp->head) & (hp->size - 1));
-	n = hp->size - pos;
-	if (n > hp->size / 2)
-		n = hp->size / 2;
-	if (n > want)
-		n = want;
-	wait_space(hp, n);
-	hp->res = hp->ring + pos;
-	hp->res_len = n;
-	*room = n;
+	hp->res = head_room(hp, want ? want : 1, &hp->res_len);
+	*room = hp->res_len;
 	return hp->res;
 }
 
@@ -255,12 +254,7 @@ int sb_hashpipe_push(struct sb_hashpipe *hp, const void *p, size_t n)
 	if (hp->res && src == hp->res) {
 		if (n > hp->res_len)
 			return -1;
-		if (hp->threaded)
-			commit(hp, n);
-		else {
-			sb_sha256_update(&hp->sha, src, n);
-			atomic_store(&hp->head, atomic_load(&hp->head) + n);
-		}
+		take(hp, src, n);
 		hp->res += n;
 		hp->res_len -= n;
 		if (hp->res_len == 0)
@@ -270,21 +264,15 @@ int sb_hashpipe_push(struct sb_hashpipe *hp, const void *p, size_t n)
 	if (hp->res)
 		return -1; /* would overwrite the reserved room */
 	if (!hp->threaded) {
-		sb_sha256_update(&hp->sha, src, n);
-		atomic_store(&hp->head, atomic_load(&hp->head) + n);
+		take(hp, src, n);
 		return 0;
 	}
 	while (n > 0) {
-		size_t pos = (size_t)(atomic_load(&hp->head) & (hp->size - 1));
-		size_t k = hp->size - pos;
+		size_t k;
+		unsigned char *dst = head_room(hp, n, &k);
 
-		if (k > hp->size / 2)
-			k = hp->size / 2;
-		if (k > n)
-			k = n;
-		wait_space(hp, k);
-		memcpy(hp->ring + pos, src, k);
-		commit(hp, k);
+		memcpy(dst, src, k);
+		take(hp, dst, k);
 		src += k;
 		n -= k;
 	}

@@ -39,9 +39,6 @@ struct sb_hashpipe *sb_hashpipe_new(int threaded, struct sb_error *err);
 /* Stops the thread and frees the pipe. NULL is fine. */
 void sb_hashpipe_free(struct sb_hashpipe *hp);
 
-/* Whether a hashing thread runs (1) or the caller hashes (0). */
-int sb_hashpipe_threaded(const struct sb_hashpipe *hp);
-
 /* Room in the ring for the caller to fill: *room bytes at the returned
  * address, 1 <= *room <= want (want >= 1). Waits while the ring is full. The
  * room belongs to the caller until it pushes it or reserves again. */

@@ -294,18 +294,21 @@ static void hostile(void)
 	manual("bad-tb-entry.tar", &t, 1, NULL, NULL, 0, "none");
 	sb_buf_release(&t);
 	/* Hostile layers. */
-	t = tar(labs, 1, "none");
-	manual("bad-layer-abs.tar", &t, 1, NULL, NULL, 0, "none");
-	sb_buf_release(&t);
-	t = tar(ldots, 1, "none");
-	manual("bad-layer-dots.tar", &t, 1, NULL, NULL, 0, "none");
-	sb_buf_release(&t);
-	t = tar(lhard, 1, "none");
-	manual("bad-layer-hard.tar", &t, 1, NULL, NULL, 0, "none");
-	sb_buf_release(&t);
-	t = tar(ldup, 2, "none");
-	manual("bad-layer-dup.tar", &t, 1, NULL, NULL, 0, "none");
-	sb_buf_release(&t);
+	const struct {
+		const char *name;
+		const struct m *ms;
+		size_t n;
+	} layers[] = {
+	    {"bad-layer-abs.tar", labs, 1},
+	    {"bad-layer-dots.tar", ldots, 1},
+	    {"bad-layer-hard.tar", lhard, 1},
+	    {"bad-layer-dup.tar", ldup, 2},
+	};
+	for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
+		t = tar(layers[i].ms, layers[i].n, "none");
+		manual(layers[i].name, &t, 1, NULL, NULL, 0, "none");
+		sb_buf_release(&t);
+	}
 	t = (struct sb_buf){sb_strdup("just some bytes, not a tar"), 26, 27};
 	manual("bad-layer-notar.tar", &t, 1, NULL, NULL, 0, "none");
 	sb_buf_release(&t);

@@ -31,11 +31,16 @@ static int open_file(void *ud, const struct img_entry *e, struct img_reader *r,
 	struct fixture *fx = ud;
 	char *p = sb_printf("%s/%s", fx->dir, e->source);
 	int fd = open(p, O_RDONLY);
+	struct stat st;
 
 	free(p);
+	if (fd >= 0 && fstat(fd, &st) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0)
 		return sb_errorf(err, "cannot open %s", e->source);
-	return img_fd_reader(r, fd, NULL, e, e->source, err);
+	return img_fd_reader(r, fd, &st, e, e->source, err);
 }
 
 static void write_src(struct fixture *fx, const char *name, size_t size)
