@@ -1561,12 +1561,15 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 		free(base);
 		free(include);
 		base = include = NULL;
-		if (cp.fl.parents &&
-		    ctx_parents_split(args[i], &base, &include, &wopts.require_match, ev->err) < 0)
+		/* A bad pattern is an error in the Dockerfile: shown at its word. */
+		if (cp.fl.parents && ctx_parents_split(args[i], &base, &include,
+						       &wopts.require_match, ev->err) < 0) {
+			error_moved_to(ev, in->args[i].pos, ev->what);
 			goto out;
+		}
 		wopts.include = include;
 		if (ctx_match(ev->ctx, base ? base : args[i], &matches, &n, ev->err) < 0) {
-			sb_error_prefix(ev->err, "%s %s", ev->what, args[i]);
+			error_moved_to(ev, in->args[i].pos, ev->what);
 			goto out;
 		}
 		if (n == 0) {
