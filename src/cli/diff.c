@@ -40,8 +40,7 @@ static void add(struct report *r, const char *fmt, ...)
 	va_end(ap);
 	/* A line that holds anything but printable text (a name from the
 	 * image with a newline or an escape sequence) is shown Go-quoted. */
-	if (!s || sb_buf_adds(&r->out, "  ") < 0 ||
-	    (go_needs_quote(s) ? go_quote(&r->out, s) : sb_buf_adds(&r->out, s)) < 0 ||
+	if (!s || sb_buf_adds(&r->out, "  ") < 0 || sb_utf8_add_shown(&r->out, s) < 0 ||
 	    sb_buf_addc(&r->out, '\n') < 0)
 		r->oom = 1;
 	free(s);

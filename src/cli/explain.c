@@ -66,12 +66,12 @@ static int print_entry(void *ud, const struct img_entry *e, struct sb_error *err
 	mode_string(e, mode);
 	fprintf(out, "       %s %u:%u %10llu  ", mode, e->uid, e->gid,
 		(unsigned long long)(e->type == IMG_REG ? e->size : 0));
-	go_put_shown(out, e->path);
+	sb_utf8_put_shown(out, e->path);
 	if (e->type == IMG_DIR)
 		fputc('/', out);
 	if (e->link && (e->type == IMG_SYMLINK || e->type == IMG_HARDLINK)) {
 		fputs(e->type == IMG_SYMLINK ? " -> " : " link to ", out);
-		go_put_shown(out, e->link);
+		sb_utf8_put_shown(out, e->link);
 	}
 	fputc('\n', out);
 	return 0;

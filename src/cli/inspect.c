@@ -32,7 +32,7 @@ static void print_err(const struct sb_error *err)
 /* s, a string from the image, as a terminal may show it. */
 static void put(const char *s)
 {
-	go_put_shown(stdout, s);
+	sb_utf8_put_shown(stdout, s);
 }
 
 /* "-rwxr-xr-x", as ls(1) shows it. */

@@ -299,7 +299,7 @@ static int add_namevals(struct dctx *c, struct node *n, const struct df_instr *i
 
 		if (!eq) {
 			struct sb_buf q = {0};
-			int rc = go_quote(&q, w);
+			int rc = sb_utf8_quote(&q, w);
 
 			if (rc == 0)
 				sb_error_at(c->err, &c->f->src, in->args[a].pos,
@@ -516,13 +516,14 @@ static int text_node(struct sb_buf *b, const struct node *n)
 		if (sb_buf_adds(b, " [") < 0)
 			return -1;
 		for (size_t i = 0; i < n->nflags; i++)
-			if ((i > 0 && sb_buf_addc(b, ' ') < 0) || go_quote(b, n->flags[i].text) < 0)
+			if ((i > 0 && sb_buf_addc(b, ' ') < 0) ||
+			    sb_utf8_quote(b, n->flags[i].text) < 0)
 				return -1;
 		if (sb_buf_addc(b, ']') < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < n->nvals; i++)
-		if (sb_buf_addc(b, ' ') < 0 || go_quote(b, n->vals[i].text) < 0)
+		if (sb_buf_addc(b, ' ') < 0 || sb_utf8_quote(b, n->vals[i].text) < 0)
 			return -1;
 	if (n->sub &&
 	    (sb_buf_adds(b, " (") < 0 || text_node(b, n->sub) < 0 || sb_buf_addc(b, ')') < 0))

@@ -6,122 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Go's unicode.IsPrint for the code points that matter in practice: controls,
- * C1 controls, the soft hyphen, line/paragraph separators, BOM and
- * non-characters are not printable. */
-static int go_isprint(uint32_t r)
-{
-	if (r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0xa0) || r == 0xad)
-		return 0;
-	/* Space separators other than ASCII space are not printable in Go. */
-	if (r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x202f || r == 0x205f ||
-	    r == 0x3000)
-		return 0;
-	if (r == 0x2028 || r == 0x2029 || r == 0xfeff || (r >= 0xfff9 && r <= 0xfffb))
-		return 0;
-	/* Format characters (Cf): zero-width ones and the bidirectional
-	 * controls, which can make text read otherwise than it is. */
-	if ((r >= 0x600 && r <= 0x605) || r == 0x61c || r == 0x6dd || r == 0x70f || r == 0x180e ||
-	    (r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) ||
-	    (r >= 0x2060 && r <= 0x2064) || (r >= 0x2066 && r <= 0x206f) ||
-	    (r >= 0xe0000 && r <= 0xe007f))
-		return 0;
-	if ((r & 0xfffe) == 0xfffe || (r >= 0xfdd0 && r <= 0xfdef))
-		return 0;
-	if (r >= 0xe000 && r <= 0xf8ff) /* private use */
-		return 0;
-	if (r >= 0xf0000)
-		return 0;
-	return 1;
-}
-
-int go_needs_quote(const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		size_t len;
-		uint32_t r = sb_utf8_decode(s, n, &len);
-
-		if ((r == SB_RUNE_ERROR && len == 1) || !go_isprint(r))
-			return 1;
-		s += len;
-		n -= len;
-	}
-	return 0;
-}
-
-void go_put_shown(FILE *f, const char *s)
-{
-	struct sb_buf b = {0};
-
-	if (!go_needs_quote(s))
-		fputs(s, f);
-	else if (go_quote(&b, s) == 0 && b.buf)
-		fputs(b.buf, f);
-	else
-		fputs("\"?\"", f); /* out of memory */
-	free(b.buf);
-}
-
-int go_quote(struct sb_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	int rc = sb_buf_addc(b, '"');
-
-	while (n > 0 && rc == 0) {
-		size_t len;
-		uint32_t r = sb_utf8_decode((const char *)p, n, &len);
-
-		if (r == SB_RUNE_ERROR && len == 1) {
-			rc = sb_buf_addf(b, "\\x%02x", p[0]);
-			p++, n--;
-			continue;
-		}
-		switch (r) {
-		case '"':
-			rc = sb_buf_adds(b, "\\\"");
-			break;
-		case '\\':
-			rc = sb_buf_adds(b, "\\\\");
-			break;
-		case '\a':
-			rc = sb_buf_adds(b, "\\a");
-			break;
-		case '\b':
-			rc = sb_buf_adds(b, "\\b");
-			break;
-		case '\f':
-			rc = sb_buf_adds(b, "\\f");
-			break;
-		case '\n':
-			rc = sb_buf_adds(b, "\\n");
-			break;
-		case '\r':
-			rc = sb_buf_adds(b, "\\r");
-			break;
-		case '\t':
-			rc = sb_buf_adds(b, "\\t");
-			break;
-		case '\v':
-			rc = sb_buf_adds(b, "\\v");
-			break;
-		default:
-			if (go_isprint(r))
-				rc = sb_buf_add(b, p, len);
-			else if (r < 0x20 || r == 0x7f)
-				rc = sb_buf_addf(b, "\\x%02x", (unsigned)r);
-			else if (r < 0x10000)
-				rc = sb_buf_addf(b, "\\u%04x", (unsigned)r);
-			else
-				rc = sb_buf_addf(b, "\\U%08x", (unsigned)r);
-		}
-		p += len, n -= len;
-	}
-	return rc ? rc : sb_buf_addc(b, '"');
-}
-
 int go_quote_list(struct sb_buf *b, char *const *v)
 {
 	int rc = sb_buf_addc(b, '[');
@@ -130,7 +14,7 @@ int go_quote_list(struct sb_buf *b, char *const *v)
 		if (i > 0)
 			rc = sb_buf_addc(b, ' ');
 		if (rc == 0)
-			rc = go_quote(b, v[i]);
+			rc = sb_utf8_quote(b, v[i]);
 	}
 	return rc ? rc : sb_buf_addc(b, ']');
 }
@@ -172,7 +56,7 @@ int go_quote_rune(struct sb_buf *b, uint32_t r)
 		return sb_buf_addf(b, "'%c'", (char)r);
 	if (r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
 		return sb_buf_adds(b, "'\xef\xbf\xbd'");
-	if (!go_isprint(r))
+	if (!sb_rune_isprint(r))
 		return r < 0x10000 ? sb_buf_addf(b, "'\\u%04x'", (unsigned)r)
 				   : sb_buf_addf(b, "'\\U%08x'", (unsigned)r);
 	{

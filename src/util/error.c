@@ -1,5 +1,6 @@
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,30 +111,54 @@ int sb_error_prefix(struct sb_error *err, const char *fmt, ...)
 	return -1;
 }
 
+/* The source line as shown above the caret: a rune that a terminal would not
+ * show as itself (a control, a bidirectional override, a byte that is not
+ * UTF-8) becomes '?', so that the line can neither act on the terminal nor
+ * move the caret. The caret gets one column per rune before col, and tabs. */
+static int add_source_line(struct sb_buf *b, const struct sb_error *err)
+{
+	const char *s = err->source_line;
+	size_t len = strlen(s);
+	int width = snprintf(NULL, 0, "%u", err->line), rc;
+	struct sb_buf pad = {0};
+
+	rc = sb_buf_addf(b, "    %u | ", err->line);
+	for (size_t i = 0, n; i < len && rc == 0; i += n) {
+		uint32_t r = sb_utf8_decode(s + i, len - i, &n);
+		int shown = r == '\t' || (sb_rune_isprint(r) && !(r == SB_RUNE_ERROR && n == 1));
+
+		rc = shown ? sb_buf_add(b, s + i, n) : sb_buf_addc(b, '?');
+		if (rc == 0 && i + 1 < err->col)
+			rc = sb_buf_addc(&pad, r == '\t' ? '\t' : ' ');
+	}
+	if (rc == 0)
+		rc = sb_buf_addf(b, "\n    %*s | %s^\n", width, "", pad.buf ? pad.buf : "");
+	sb_buf_release(&pad);
+	return rc;
+}
+
 char *sb_error_format(const struct sb_error *err)
 {
 	struct sb_buf b = {0};
 	int rc = 0;
 
-	if (err->file && err->line)
-		rc |= sb_buf_addf(&b, "%s:%u:%u: ", err->file, err->line, err->col);
-	else if (err->file)
-		rc |= sb_buf_addf(&b, "%s: ", err->file);
-	rc |= sb_buf_addf(&b, "%s\n", err->msg ? err->msg : oom);
-	if (err->source_line && err->line) {
-		const char *s = err->source_line;
-		size_t len = strlen(s);
-		int width = snprintf(NULL, 0, "%u", err->line);
-
-		rc |= sb_buf_addf(&b, "    %u | %s\n", err->line, s);
-		rc |= sb_buf_addf(&b, "    %*s | ", width, "");
-		/* Keep tabs so that the caret lines up with the character above it. */
-		for (size_t i = 0; i + 1 < err->col && i < len; i++)
-			rc |= sb_buf_addc(&b, s[i] == '\t' ? '\t' : ' ');
-		rc |= sb_buf_adds(&b, "^\n");
+	/* Names and messages can carry bytes from a context or an image: shown
+	 * quoted when they hold anything a terminal would act on. */
+	if (err->file) {
+		rc |= sb_utf8_add_shown(&b, err->file);
+		if (err->line)
+			rc |= sb_buf_addf(&b, ":%u:%u", err->line, err->col);
+		rc |= sb_buf_adds(&b, ": ");
 	}
-	if (err->hint)
-		rc |= sb_buf_addf(&b, "hint: %s\n", err->hint);
+	rc |= sb_utf8_add_shown(&b, err->msg ? err->msg : oom);
+	rc |= sb_buf_addc(&b, '\n');
+	if (err->source_line && err->line)
+		rc |= add_source_line(&b, err);
+	if (err->hint) {
+		rc |= sb_buf_adds(&b, "hint: ");
+		rc |= sb_utf8_add_shown(&b, err->hint);
+		rc |= sb_buf_addc(&b, '\n');
+	}
 	if (rc) {
 		sb_buf_release(&b);
 		return NULL;

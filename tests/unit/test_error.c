@@ -71,6 +71,34 @@ static void test_without_position(void **state)
 	sb_error_release(&err);
 }
 
+/* Names from a context or an image reach messages: anything a terminal would
+ * act on is quoted, and the source line shows such a rune as '?' in one
+ * column, as it shows a multi-byte rune, so the caret stays under its word. */
+static void test_terminal_safe(void **state)
+{
+	struct sb_src src = src_of("COPY \xc3\xa9\x1b[2J x /\n");
+	struct sb_error err = {0};
+	char *s;
+
+	(void)state;
+	sb_error_at(&err, &src, sb_pos_at(&src, 12), "COPY: \"%s\" not found", "x");
+	free(err.file);
+	err.file = sb_strdup("a\nb/Dockerfile");
+	sb_error_hint(&err, "remove \xe2\x80\xae it");
+	s = sb_error_format(&err);
+	assert_string_equal(s, "\"a\\nb/Dockerfile\":1:13: COPY: \"x\" not found\n"
+			       "    1 | COPY \xc3\xa9?[2J x /\n"
+			       "      |            ^\n"
+			       "hint: \"remove \\u202e it\"\n");
+	free(s);
+	sb_error_release(&err);
+	sb_error_file(&err, "ctx/\xff", "cannot read: \x1b]0;title\x07");
+	s = sb_error_format(&err);
+	assert_string_equal(s, "\"ctx/\\xff\": \"cannot read: \\x1b]0;title\\a\"\n");
+	free(s);
+	sb_error_release(&err);
+}
+
 static void test_pos_at(void **state)
 {
 	struct sb_src src = src_of("a\nbc\n\nd");
@@ -90,6 +118,7 @@ int main(void)
 	    cmocka_unit_test(test_caret_under_column),
 	    cmocka_unit_test(test_tabs_kept_and_crlf_dropped),
 	    cmocka_unit_test(test_without_position),
+	    cmocka_unit_test(test_terminal_safe),
 	    cmocka_unit_test(test_pos_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
