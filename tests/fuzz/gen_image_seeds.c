@@ -12,6 +12,7 @@
  * test; nothing here is kept in git. DIR is created if needed. Exits 1 on
  * any error.
  */
+#include "../util/oci_json.h"
 #include "../util/ustar.h"
 #include "util/mem.h"
 #include "util/sha256.h"
@@ -390,31 +391,19 @@ static void oci(const char *name, int lie)
 
 	sha(l.buf, l.len, ld);
 	sha(raw.buf, raw.len, dd);
-	cfg = sb_printf("{\"architecture\":\"arm64\",\"os\":\"linux\",\"rootfs\":{\"type\":"
-			"\"layers\",\"diff_ids\":[\"%s\"]}}",
-			dd);
+	cfg = oci_config_json(dd);
 	if (!cfg)
 		die("out of memory");
 	sha(cfg, strlen(cfg), cd);
-	man =
-	    sb_printf("{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/"
-		      "vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":"
-		      "[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":"
-		      "\"%s\",\"size\":%zu}]}",
-		      cd, strlen(cfg), ld, l.len + (size_t)lie);
+	man = oci_manifest_json(cd, strlen(cfg), ld, l.len + (size_t)lie);
 	if (!man)
 		die("out of memory");
 	sha(man, strlen(man), md);
-	sub = sb_printf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
-			"vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
-			"\"annotations\":{\"org.opencontainers.image.ref.name\":\"1.0\"}}]}",
-			md, strlen(man));
+	sub = oci_index_json(md, strlen(man));
 	if (!sub)
 		die("out of memory");
 	sha(sub, strlen(sub), xd);
-	idx = sb_printf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
-			"vnd.oci.image.index.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
-			xd, strlen(sub));
+	idx = oci_nested_index_json(xd, strlen(sub));
 	lp = sb_printf("blobs/sha256/%s", ld + 7);
 	cp = sb_printf("blobs/sha256/%s", cd + 7);
 	mp = sb_printf("blobs/sha256/%s", md + 7);

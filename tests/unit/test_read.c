@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../util/oci_json.h"
 #include "../util/ustar.h"
 #include "cli/cli.h"
 #include "util/sha256.h"
@@ -528,21 +529,11 @@ static void oci(const char *name, int lie)
 
 	sha(l.buf, l.len, ld);
 	sha(raw.buf, raw.len, dd);
-	cfg = sb_printf("{\"architecture\":\"arm64\",\"os\":\"linux\",\"rootfs\":{\"type\":"
-			"\"layers\",\"diff_ids\":[\"%s\"]}}",
-			dd);
+	cfg = oci_config_json(dd);
 	sha(cfg, strlen(cfg), cd);
-	man =
-	    sb_printf("{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/"
-		      "vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":"
-		      "[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":"
-		      "\"%s\",\"size\":%zu}]}",
-		      cd, strlen(cfg), ld, l.len + (size_t)lie);
+	man = oci_manifest_json(cd, strlen(cfg), ld, l.len + (size_t)lie);
 	sha(man, strlen(man), md);
-	idx = sb_printf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
-			"vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
-			"\"annotations\":{\"org.opencontainers.image.ref.name\":\"1.0\"}}]}",
-			md, strlen(man));
+	idx = oci_index_json(md, strlen(man));
 	lp = sb_printf("blobs/sha256/%s", ld + 7);
 	cp = sb_printf("blobs/sha256/%s", cd + 7);
 	mp = sb_printf("blobs/sha256/%s", md + 7);
