@@ -617,13 +617,14 @@ static void hex_digest(const unsigned char *d, char *out)
 	out[71] = '\0';
 }
 
-/* Adds one outer entry of the given size; its body follows. */
-static int outer_header(struct archive *outer, struct archive_entry *ae, const char *name,
-			uint64_t size, int64_t mtime, struct sb_error *err)
+/* Adds one outer entry: a file of the given size (its body follows), or a
+ * directory (mode AE_IFDIR, size 0). */
+static int outer_entry(struct archive *outer, struct archive_entry *ae, const char *name,
+		       unsigned mode, uint64_t size, int64_t mtime, struct sb_error *err)
 {
 	archive_entry_clear(ae);
 	archive_entry_set_pathname(ae, name);
-	archive_entry_set_mode(ae, AE_IFREG | 0644);
+	archive_entry_set_mode(ae, mode);
 	archive_entry_set_size(ae, (la_int64_t)size);
 	archive_entry_set_mtime(ae, mtime, 0);
 	archive_entry_set_uname(ae, "root");
@@ -634,6 +635,12 @@ static int outer_header(struct archive *outer, struct archive_entry *ae, const c
 		return -1;
 	}
 	return 0;
+}
+
+static int outer_header(struct archive *outer, struct archive_entry *ae, const char *name,
+			uint64_t size, int64_t mtime, struct sb_error *err)
+{
+	return outer_entry(outer, ae, name, AE_IFREG | 0644, size, mtime, err);
 }
 
 static int outer_file(struct archive *outer, struct archive_entry *ae, const char *name,
@@ -720,22 +727,10 @@ static int same_layer(const struct layer_out *a, const struct layer_out *b, stru
 	return 0;
 }
 
-/* A member of the outer archive: its header, then its body. */
 static int outer_dir(struct archive *outer, struct archive_entry *ae, const char *name,
 		     int64_t mtime, struct sb_error *err)
 {
-	archive_entry_clear(ae);
-	archive_entry_set_pathname(ae, name);
-	archive_entry_set_mode(ae, AE_IFDIR | 0755);
-	archive_entry_set_mtime(ae, mtime, 0);
-	archive_entry_set_uname(ae, "root");
-	archive_entry_set_gname(ae, "root");
-	if (archive_write_header(outer, ae) != ARCHIVE_OK) {
-		if (!err->msg)
-			sb_errorf(err, "libarchive: %s: %s", name, archive_error_string(outer));
-		return -1;
-	}
-	return 0;
+	return outer_entry(outer, ae, name, AE_IFDIR | 0755, 0, mtime, err);
 }
 
 /* The output of the digest-named formats: the outer archive, or (oci-dir) a
