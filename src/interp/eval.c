@@ -2523,7 +2523,6 @@ static int dir_exists(const struct img_tree *t, const char *path)
 static int eval_workdir(struct eval *ev, const struct df_instr *in)
 {
 	struct img_config *c = &ev->st->img.config;
-	struct image *img = &ev->st->img;
 	char *v = NULL, *abs = NULL, *clean = NULL, *by = NULL;
 	struct copy cp = {.ev = ev, .in = in};
 	int rc = -1;
@@ -2565,7 +2564,6 @@ nomem:
 	oom(ev);
 out:
 	img_tree_free(cp.layer);
-	(void)img;
 	free(v);
 	free(abs);
 	free(clean);
