@@ -4,7 +4,7 @@
  * left out, and modification times unless --mtime asks for them. */
 #include "cli/cli.h"
 #include "image/read.h"
-#include "interp/golang.h"
+#include "util/utf8.h"
 #include "util/mem.h"
 
 #include <inttypes.h>

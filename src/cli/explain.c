@@ -1,5 +1,5 @@
 #include "cli/explain.h"
-#include "interp/golang.h"
+#include "util/utf8.h"
 #include "util/mem.h"
 
 #include <errno.h>

@@ -2,7 +2,6 @@
  * words or as JSON, every digest checked on the way. */
 #include "cli/cli.h"
 #include "image/read.h"
-#include "interp/golang.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 

@@ -10,7 +10,7 @@
  * skipped), exactly as df_parse() joined it.
  */
 #include "interp/dump.h"
-#include "interp/golang.h"
+#include "util/utf8.h"
 #include "lexer/lexer.h"
 #include "util/jgen.h"
 

@@ -4,10 +4,8 @@
 #define SB_GOLANG_H
 
 #include "util/mem.h"
-#include "util/utf8.h" /* sb_utf8_quote: Go's strconv.Quote */
 
 #include <stdint.h>
-#include <stdio.h>
 
 /* Appends v (NULL-terminated) as Go's fmt %q prints a []string: ["a" "b c"]. */
 int go_quote_list(struct sb_buf *b, char *const *v);
