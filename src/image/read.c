@@ -3,6 +3,7 @@
  * the outer tar's member data, a raw reader that undoes any compression, and a
  * tar reader over the uncompressed bytes, each hashing what passes through. */
 #include "image/read.h"
+#include "image/digest.h"
 #include "image/image.h"
 #include "util/sha256.h"
 #include "util/mem.h"
@@ -53,44 +54,17 @@ const char *rd_type_name(enum rd_type t)
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
 
-static void hex32(const unsigned char d[32], char *out)
-{
-	static const char x[] = "0123456789abcdef";
-
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = x[d[i] >> 4];
-		out[2 * i + 1] = x[d[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-static void digest_str(const unsigned char d[32], char out[72])
-{
-	memcpy(out, "sha256:", 7);
-	hex32(d, out + 7);
-}
-
-static int is_hex64(const char *s, size_t n)
-{
-	if (n != 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* The digest a member's name gives: blobs/sha256/<hex>, or <hex>.json at the
  * top (docker save's config). Fills want ("sha256:<hex>") and returns 1. */
 static int name_digest(const char *name, char want[72])
 {
 	size_t n = strlen(name);
 
-	if (n == 13 + 64 && !strncmp(name, "blobs/sha256/", 13) && is_hex64(name + 13, 64)) {
+	if (n == 13 + 64 && !strncmp(name, "blobs/sha256/", 13) && dg_is_hex64(name + 13, 64)) {
 		snprintf(want, 72, "sha256:%s", name + 13);
 		return 1;
 	}
-	if (n == 64 + 5 && !strcmp(name + 64, ".json") && is_hex64(name, 64)) {
+	if (n == 64 + 5 && !strcmp(name + 64, ".json") && dg_is_hex64(name, 64)) {
 		snprintf(want, 72, "sha256:%.64s", name);
 		return 1;
 	}
@@ -783,7 +757,7 @@ static int descriptor(struct rd_archive *ar, yajl_val d, const char *where, char
 	const char *dg = rd_json_str(d, "digest");
 	yajl_val sz = jget(d, "size");
 
-	if (!dg || strncmp(dg, "sha256:", 7) || !is_hex64(dg + 7, strlen(dg + 7)))
+	if (!dg || strncmp(dg, "sha256:", 7) || !dg_is_hex64(dg + 7, strlen(dg + 7)))
 		return sb_error_file(err, ar->path, "%s: a descriptor without a sha256 digest",
 				     where);
 	if (!YAJL_IS_INTEGER(sz) || YAJL_GET_INTEGER(sz) < 0)
@@ -805,7 +779,7 @@ static int read_blob_json(struct rd_archive *ar, const char *path, const char *d
 
 	if (read_json(ar, path, NULL, NULL, h, v, &m, err) < 0)
 		return -1;
-	digest_str(h, got);
+	dg_string(h, got);
 	if (strcmp(got, digest) || m->size != size) {
 		yajl_tree_free(*v);
 		*v = NULL;
@@ -1021,7 +995,7 @@ int rd_load_config(struct rd_archive *ar, size_t i, struct sb_error *err)
 	if (read_json(ar, img->config_member, &img->config_raw, &img->config_len, h, &img->config,
 		      &m, err) < 0)
 		goto out;
-	digest_str(h, img->image_id);
+	dg_string(h, img->image_id);
 	if (!YAJL_IS_OBJECT(img->config)) {
 		sb_error_file(err, ar->path, "config %s is not a JSON object", m->name);
 		goto out;
@@ -1237,7 +1211,7 @@ static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uin
 				     "layer %s: %s: truncated (%" PRIu64 " of %" PRIu64 " bytes)",
 				     l->member, path, got, x->size);
 	sb_sha256_final(&cs, h);
-	hex32(h, x->sha256);
+	dg_hex(h, x->sha256);
 	return 0;
 }
 
@@ -1339,9 +1313,9 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 	l->stored_size = s->stored;
 	l->tar_size = s->tar_bytes;
 	sb_sha256_final(&s->diff, h);
-	digest_str(h, l->diff_id);
+	dg_string(h, l->diff_id);
 	sb_sha256_final(&s->blob, h);
-	digest_str(h, l->blob_digest);
+	dg_string(h, l->blob_digest);
 	if (l->stored_size != m->size) {
 		sb_error_file(err, ar->path, "layer %s: %" PRIu64 " bytes read of %" PRIu64,
 			      l->member, l->stored_size, m->size);

@@ -13,6 +13,7 @@
  *   source fd --read--> hash ring --inner archive--> layer_sink: hash pipe +
  *                                          outer archive --> out_sink --> fd
  */
+#include "image/digest.h"
 #include "image/image.h"
 #include "util/hashpipe.h"
 #include "util/sha256.h"
@@ -605,18 +606,6 @@ fail:
 	return -1;
 }
 
-static void hex_digest(const unsigned char *d, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	memcpy(out, "sha256:", 7);
-	for (int i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hx[d[i] >> 4];
-		out[7 + 2 * i + 1] = hx[d[i] & 15];
-	}
-	out[71] = '\0';
-}
-
 /* Adds one outer entry: a file of the given size (its body follows), or a
  * directory (mode AE_IFDIR, size 0). */
 static int outer_entry(struct archive *outer, struct archive_entry *ae, const char *name,
@@ -696,10 +685,10 @@ static int run_layer(struct layer_writer *w, const struct img_tree *t, enum img_
 		goto out;
 	}
 	sb_hashpipe_final(sink->diff, d);
-	hex_digest(d, lo->diff_id);
+	dg_string(d, lo->diff_id);
 	if (sink->zip) {
 		sb_sha256_final(&sink->blob, d);
-		hex_digest(d, lo->blob_id);
+		dg_string(d, lo->blob_id);
 	} else {
 		memcpy(lo->blob_id, lo->diff_id, sizeof(lo->blob_id));
 	}
@@ -787,7 +776,7 @@ static void remove_layout(const char *dir)
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
-		if (strlen(de->d_name) == 64 && strspn(de->d_name, "0123456789abcdef") == 64)
+		if (dg_is_hex64(de->d_name, strlen(de->d_name)))
 			unlinkat(dirfd(d), de->d_name, 0);
 	}
 	if (d)
@@ -866,7 +855,7 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 				}
 				sb_sha256((unsigned char *)pair, strlen(pair), d);
 				free(pair);
-				hex_digest(d, chain);
+				dg_string(d, chain);
 			}
 			if (img_v1_json(img, i, chain, NULL, i ? ids[i - 1] : NULL, &rec, &rl,
 					err) < 0)
@@ -878,7 +867,7 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 				sb_errorf(err, "out of memory");
 				goto out;
 			}
-			hex_digest(d, ids[i]);
+			dg_string(d, ids[i]);
 			memmove(ids[i], ids[i] + 7, 65);
 			paths[i] = sb_printf("%s/layer.tar", ids[i]);
 			if (!paths[i]) {
@@ -1036,7 +1025,7 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 	}
 
 	sb_sha256((unsigned char *)*config, *config_len, d);
-	hex_digest(d, chain);
+	dg_string(d, chain);
 	if (docker) {
 		name = sb_printf("%s.json", chain + 7);
 		if (!name || put_file(t, name, *config, *config_len, err) < 0)
@@ -1060,7 +1049,7 @@ static int write_named(struct image *img, const struct img_write_opts *opts,
 					  &doc, &doc_len, err) < 0)
 			goto out;
 		sb_sha256((unsigned char *)doc, doc_len, d);
-		hex_digest(d, mdigest);
+		dg_string(d, mdigest);
 		mlen = doc_len;
 		free(name);
 		name = sb_printf("blobs/sha256/%s", mdigest + 7);
@@ -1302,7 +1291,7 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 		goto out;
 done:
 	sb_sha256((const unsigned char *)config, config_len, (unsigned char *)d);
-	hex_digest(d, res->image_id);
+	dg_string(d, res->image_id);
 	res->tar_bytes = out.total;
 	/* What an explanation shows: the digests (read back from the config,
 	 * whatever the format), the sizes, the JSON. */
