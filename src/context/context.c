@@ -5,6 +5,7 @@
  * resolves and matches COPY sources, walk.c walks directories. */
 #include "context/context_int.h"
 #include "context/ignore.h"
+#include "util/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,29 +19,11 @@ static const char oom[] = "out of memory";
 
 /* ---- ctx_open ---- */
 
-static int read_all(int fd, const char *name, struct sb_buf *b, struct sb_error *err)
-{
-	char chunk[8192];
-
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ctx_sys_error(err, name, "cannot read", errno);
-		if (n == 0)
-			return 0;
-		if (sb_buf_add(b, chunk, (size_t)n) < 0)
-			return sb_errorf(err, oom);
-	}
-}
-
 static int load_ignore(struct ctx *c, const char *dockerfile, struct sb_error *err)
 {
-	struct sb_buf text = {0};
-	char *name = NULL, *real = NULL;
+	char *name = NULL, *real = NULL, *text = NULL;
 	struct stat st;
+	size_t len;
 	int fd = -1, rc = -1, r;
 
 	if (dockerfile) {
@@ -74,12 +57,13 @@ static int load_ignore(struct ctx *c, const char *dockerfile, struct sb_error *e
 			goto out;
 		}
 	}
-	if (read_all(fd, name, &text, err) < 0)
+	/* no size limit: the rules are all read, however many */
+	if (sb_read_all(fd, name, SIZE_MAX, &text, &len, err) < 0)
 		goto out;
 	c->src = real ? CTX_IGNORE_CONTEXT : CTX_IGNORE_DOCKERFILE;
 	c->ignore_file = name;
 	name = NULL;
-	rc = ignore_add_file(c->ig, c->ignore_file, text.buf ? text.buf : "", text.len, err);
+	rc = ignore_add_file(c->ig, c->ignore_file, text, len, err);
 	goto out;
 nomem:
 	sb_errorf(err, oom);
@@ -88,7 +72,7 @@ out:
 		close(fd);
 	free(name);
 	free(real);
-	sb_buf_release(&text);
+	free(text);
 	return rc;
 }
 
