@@ -363,8 +363,8 @@ static int compile_opts(const struct ctx_walk_opts *opts, struct ignore **excl,
 	return 0;
 }
 
-int ctx_walk2(struct ctx *c, const char *path, const struct ctx_walk_opts *opts, ctx_visit visit,
-	      void *ud, struct sb_error *err)
+int ctx_walk(struct ctx *c, const char *path, const struct ctx_walk_opts *opts, ctx_visit visit,
+	     void *ud, struct sb_error *err)
 {
 	struct walk_state s = {.visit = visit, .ud = ud};
 	struct ignore *excl = NULL, *incl = NULL;
@@ -408,9 +408,4 @@ out:
 	free(clean);
 	free(real);
 	return rc;
-}
-
-int ctx_walk(struct ctx *c, const char *path, ctx_visit visit, void *ud, struct sb_error *err)
-{
-	return ctx_walk2(c, path, NULL, visit, ud, err);
 }
