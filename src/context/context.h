@@ -55,13 +55,6 @@ void ctx_free(struct ctx *c);
  * (sb_strv_free); *n == 0 when nothing matched. Returns -1 only on I/O errors. */
 int ctx_match(struct ctx *c, const char *src, char ***paths, size_t *n, struct sb_error *err);
 
-/* Walks one matched path. Symlinks in path, the last component included, are
- * followed inside the context. Visits the source itself (path ""), then, when it
- * is a directory, everything below it depth-first with the names of each
- * directory sorted bytewise, never following symlinks below the source and
- * skipping what the ignore rules exclude. */
-int ctx_walk(struct ctx *c, const char *path, ctx_visit visit, void *ud, struct sb_error *err);
-
 /* Opens the regular file at canonical path real for reading, refusing any
  * symlink on the way. *fd is yours (close(2)). Fails when it is no longer a
  * regular file. */
@@ -151,7 +144,7 @@ void ctx_ignore_verdict_release(struct ctx_ignore_verdict *v);
  *   walked; it is created only when something below it is copied.
  */
 
-/* Options of ctx_walk2. A zeroed struct (or NULL) is ctx_walk. */
+/* Options of ctx_walk. A zeroed struct is the same as NULL: no options. */
 struct ctx_walk_opts {
 	/* COPY --exclude: patterns in .dockerignore syntax, '!' exceptions
 	 * allowed, matched against ctx_entry.path (relative to the walked
@@ -167,20 +160,27 @@ struct ctx_walk_opts {
 	bool require_match;
 };
 
-/* ctx_walk with options. An excluded entry is skipped with everything below
- * it, except that a directory is still visited, just before the first entry
- * below it that is kept, when an exception (or, with include, a match)
- * brings something below it back; such a directory is visited with its own
- * metadata, as BuildKit creates it. Patterns are checked before anything is
- * read: a bad pattern fails with "--exclude=...: syntax error" and nothing
- * visited. ctx_entry.path is relative to path, which is what a --parents
- * copy appends to the destination ("dest/" + e->path). */
-int ctx_walk2(struct ctx *c, const char *path, const struct ctx_walk_opts *opts, ctx_visit visit,
-	      void *ud, struct sb_error *err);
+/* Walks one matched path. Symlinks in path, the last component included, are
+ * followed inside the context. Visits the source itself (path ""), then, when it
+ * is a directory, everything below it depth-first with the names of each
+ * directory sorted bytewise, never following symlinks below the source and
+ * skipping what the ignore rules exclude.
+ *
+ * opts (NULL for none) adds COPY's --exclude and --parents patterns. An
+ * excluded entry is skipped with everything below it, except that a directory
+ * is still visited, just before the first entry below it that is kept, when
+ * an exception (or, with include, a match) brings something below it back;
+ * such a directory is visited with its own metadata, as BuildKit creates it.
+ * Patterns are checked before anything is read: a bad pattern fails with
+ * "--exclude=...: syntax error" and nothing visited. ctx_entry.path is
+ * relative to path, which is what a --parents copy appends to the destination
+ * ("dest/" + e->path). */
+int ctx_walk(struct ctx *c, const char *path, const struct ctx_walk_opts *opts, ctx_visit visit,
+	     void *ud, struct sb_error *err);
 
 /* Splits a COPY --parents source the way BuildKit does. *base is the
  * directory to copy from, cleaned and clamped to the context (may contain
- * wildcards: expand it with ctx_match, then ctx_walk2 each match): the part
+ * wildcards: expand it with ctx_match, then ctx_walk each match): the part
  * before the first "/./", or "" (the context root) without one. *include is
  * the rest, cleaned, without a leading '/' ("" matches nothing). *required is
  * true when neither part has wildcards and include is not "" (pass it as

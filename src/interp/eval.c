@@ -1601,7 +1601,7 @@ static int eval_copy(struct eval *ev, const struct df_instr *in)
 			cp.source = matches[k];
 			free(cp.root);
 			cp.root = NULL;
-			if (ctx_walk2(ev->ctx, matches[k], &wopts, copy_visit, &cp, ev->err) < 0) {
+			if (ctx_walk(ev->ctx, matches[k], &wopts, copy_visit, &cp, ev->err) < 0) {
 				sb_strv_free(matches);
 				if (ev->err->line == 0 && ev->err->msg)
 					error_moved_to(ev, in->args[i].pos, ev->what);

@@ -133,7 +133,7 @@ static char *walk(struct ctx *c, const char *path)
 	struct rec r = {0};
 	struct sb_error err = {0};
 
-	if (ctx_walk(c, path, record, &r, &err) < 0)
+	if (ctx_walk(c, path, NULL, record, &r, &err) < 0)
 		fail_msg("ctx_walk(%s): %s", path, err.msg);
 	return sb_buf_detach(&r.out);
 }
@@ -141,7 +141,7 @@ static char *walk(struct ctx *c, const char *path)
 static int walk_err(struct ctx *c, const char *path, struct sb_error *err)
 {
 	struct rec r = {0};
-	int rc = ctx_walk(c, path, record, &r, err);
+	int rc = ctx_walk(c, path, NULL, record, &r, err);
 
 	sb_buf_release(&r.out);
 	return rc;
@@ -256,7 +256,7 @@ static void test_nlink(void **state)
 	mkfile(f->ctx, "h1", "same");
 	assert_int_equal(link(a, b), 0);
 	c = open_ctx(f, NULL);
-	assert_int_equal(ctx_walk(c, "", check_nlink, NULL, &err), 0);
+	assert_int_equal(ctx_walk(c, "", NULL, check_nlink, NULL, &err), 0);
 	free(a);
 	free(b);
 	ctx_free(c);
@@ -516,7 +516,7 @@ static void test_many_entries(void **state)
 		mkfile(f->ctx, name, "");
 	}
 	c = open_ctx(f, NULL);
-	assert_int_equal(ctx_walk(c, "big", record, &r, &err), 0);
+	assert_int_equal(ctx_walk(c, "big", NULL, record, &r, &err), 0);
 	assert_int_equal(r.count, 10001);
 	/* sorted: each line after the first is greater than the one before */
 	assert_non_null(strtok(r.out.buf, "\n")); /* the directory itself */
@@ -559,7 +559,7 @@ static void test_deep_tree(void **state)
 		close(fd);
 	}
 	c = open_ctx(f, NULL);
-	if (ctx_walk(c, "", record, &r, &err) < 0)
+	if (ctx_walk(c, "", NULL, record, &r, &err) < 0)
 		fail_msg("deep walk: %s: %s", err.file, err.msg);
 	assert_int_equal(r.count, 302);
 	sb_buf_release(&r.out);
@@ -709,7 +709,7 @@ static void test_explain_ignore_sources(void **state)
 	free(dfi);
 }
 
-/* ---- COPY --exclude and --parents (ctx_walk2) ----
+/* ---- COPY --exclude and --parents (ctx_walk) ----
  *
  * The expected results come from BuildKit's own tests and docs
  * (frontend/dockerfile/exclude_patterns_test.go, dockerfile_parents_test.go,
@@ -718,22 +718,22 @@ static void test_explain_ignore_sources(void **state)
  * elsewhere cannot build either flag (they need the 1.7 frontend), so these
  * cases are NOT confirmed by a real build. */
 
-static char *walk2(struct ctx *c, const char *path, const struct ctx_walk_opts *o)
+static char *walk_opts(struct ctx *c, const char *path, const struct ctx_walk_opts *o)
 {
 	struct rec r = {0};
 	struct sb_error err = {0};
 
-	if (ctx_walk2(c, path, o, record, &r, &err) < 0)
-		fail_msg("ctx_walk2(%s): %s", path, err.msg);
+	if (ctx_walk(c, path, o, record, &r, &err) < 0)
+		fail_msg("ctx_walk(%s): %s", path, err.msg);
 	sb_buf_adds(&r.out, "");
 	return sb_buf_detach(&r.out);
 }
 
-#define ASSERT_WALK2(c, src, o, want)                                                              \
+#define ASSERT_WALK_OPTS(c, src, o, want)                                                          \
 	do {                                                                                       \
-		char *got_ = walk2(c, src, o);                                                     \
+		char *got_ = walk_opts(c, src, o);                                                 \
 		if (strcmp(got_, want) != 0)                                                       \
-			fail_msg("ctx_walk2(\"%s\") =\n%s\nwant\n%s", src, got_, want);            \
+			fail_msg("ctx_walk(\"%s\") =\n%s\nwant\n%s", src, got_, want);             \
 		free(got_);                                                                        \
 	} while (0)
 
@@ -765,27 +765,27 @@ static void test_exclude_buildkit_cases(void **state)
 		const char *ex[] = {"*/*.png", "*/*.jpeg"};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 2};
 
-		ASSERT_WALK2(c, ".", &o,
-			     "||dir\n"
-			     "dir1|dir1|dir\n"
-			     "dir1/file-102.txt|dir1/file-102.txt|reg|1\n"
-			     "dir2|dir2|dir\n"
-			     "dir2/file-201.pdf|dir2/file-201.pdf|reg|1\n"
-			     "dir3|dir3|dir\n"
-			     "dir3/file-301.mp3|dir3/file-301.mp3|reg|1\n"
-			     "dir3/file-302.mpeg|dir3/file-302.mpeg|reg|2\n");
+		ASSERT_WALK_OPTS(c, ".", &o,
+				 "||dir\n"
+				 "dir1|dir1|dir\n"
+				 "dir1/file-102.txt|dir1/file-102.txt|reg|1\n"
+				 "dir2|dir2|dir\n"
+				 "dir2/file-201.pdf|dir2/file-201.pdf|reg|1\n"
+				 "dir3|dir3|dir\n"
+				 "dir3/file-301.mp3|dir3/file-301.mp3|reg|1\n"
+				 "dir3/file-302.mpeg|dir3/file-302.mpeg|reg|2\n");
 	}
 	{
 		/* builder3: ADD --exclude=*.mp3 dir3/ /3/: relative to the source */
 		const char *ex[] = {"*.mp3"};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 1};
 
-		ASSERT_WALK2(c, "dir3/", &o,
-			     "|dir3|dir\n"
-			     "file-302.mpeg|dir3/file-302.mpeg|reg|2\n");
+		ASSERT_WALK_OPTS(c, "dir3/", &o,
+				 "|dir3|dir\n"
+				 "file-302.mpeg|dir3/file-302.mpeg|reg|2\n");
 		/* the same pattern from the context root matches nothing */
 		{
-			char *all = walk(c, "."), *got = walk2(c, ".", &o);
+			char *all = walk(c, "."), *got = walk_opts(c, ".", &o);
 
 			assert_string_equal(got, all);
 			free(all);
@@ -816,7 +816,7 @@ static void test_exclude_wildcard_sources(void **state)
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 5};
 
 		for (size_t i = 0; i < n; i++) {
-			char *got = walk2(c, v[i], &o);
+			char *got = walk_opts(c, v[i], &o);
 
 			sb_buf_adds(&all, got);
 			free(got);
@@ -833,7 +833,7 @@ static void test_exclude_wildcard_sources(void **state)
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 1};
 
 		for (size_t i = 0; i < n; i++) {
-			char *got = walk2(c, v[i], &o);
+			char *got = walk_opts(c, v[i], &o);
 
 			sb_buf_adds(&all, got);
 			free(got);
@@ -849,7 +849,7 @@ static void test_exclude_wildcard_sources(void **state)
 		const char *ex[] = {"*.txt"};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 1};
 
-		ASSERT_WALK2(c, "dir1/file-102.txt", &o, "|dir1/file-102.txt|reg|1\n");
+		ASSERT_WALK_OPTS(c, "dir1/file-102.txt", &o, "|dir1/file-102.txt|reg|1\n");
 	}
 	ctx_free(c);
 }
@@ -873,24 +873,24 @@ static void test_exclude_semantics(void **state)
 		const char *ex[] = {"dir1", "!dir1/deep/x.png", "dir2", "dir3", ".dockerignore"};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 5};
 
-		ASSERT_WALK2(c, "", &o,
-			     "||dir\n"
-			     "#x|#x|reg|1\n"
-			     "dir1|dir1|dir\n"
-			     "dir1/deep|dir1/deep|dir\n"
-			     "dir1/deep/x.png|dir1/deep/x.png|reg|2\n");
+		ASSERT_WALK_OPTS(c, "", &o,
+				 "||dir\n"
+				 "#x|#x|reg|1\n"
+				 "dir1|dir1|dir\n"
+				 "dir1/deep|dir1/deep|dir\n"
+				 "dir1/deep/x.png|dir1/deep/x.png|reg|2\n");
 	}
 	{
 		/* "**", parents, and .dockerignore still applies on top */
 		const char *ex[] = {"**/*.png", "**/*.jpeg", "dir3", "#x", ".dockerignore"};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 5};
 
-		ASSERT_WALK2(c, "", &o,
-			     "||dir\n"
-			     "dir1|dir1|dir\n"
-			     "dir1/deep|dir1/deep|dir\n"
-			     "dir1/file-102.txt|dir1/file-102.txt|reg|1\n"
-			     "dir2|dir2|dir\n");
+		ASSERT_WALK_OPTS(c, "", &o,
+				 "||dir\n"
+				 "dir1|dir1|dir\n"
+				 "dir1/deep|dir1/deep|dir\n"
+				 "dir1/file-102.txt|dir1/file-102.txt|reg|1\n"
+				 "dir2|dir2|dir\n");
 	}
 	{
 		/* patternmatcher.New, not a .dockerignore file: no comments, and a
@@ -898,19 +898,19 @@ static void test_exclude_semantics(void **state)
 		const char *ex[] = {"/dir3", "  ", "dir1", "dir2", ".dockerignore"};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 5};
 
-		ASSERT_WALK2(c, "", &o,
-			     "||dir\n"
-			     "#x|#x|reg|1\n"
-			     "dir3|dir3|dir\n"
-			     "dir3/file-301.mp3|dir3/file-301.mp3|reg|1\n"
-			     "dir3/file-302.mpeg|dir3/file-302.mpeg|reg|2\n");
+		ASSERT_WALK_OPTS(c, "", &o,
+				 "||dir\n"
+				 "#x|#x|reg|1\n"
+				 "dir3|dir3|dir\n"
+				 "dir3/file-301.mp3|dir3/file-301.mp3|reg|1\n"
+				 "dir3/file-302.mpeg|dir3/file-302.mpeg|reg|2\n");
 	}
 	{
 		/* a bad pattern fails before anything is visited */
 		const char *ex[] = {"ok", "x["};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 2};
 
-		assert_int_equal(ctx_walk2(c, "", &o, record, &r, &err), -1);
+		assert_int_equal(ctx_walk(c, "", &o, record, &r, &err), -1);
 		assert_int_equal(r.count, 0);
 		assert_non_null(strstr(err.msg, "--exclude=x[: syntax error"));
 		sb_error_release(&err);
@@ -919,7 +919,7 @@ static void test_exclude_semantics(void **state)
 		const char *ex[] = {"!"};
 		struct ctx_walk_opts o = {.exclude = ex, .nexclude = 1};
 
-		assert_int_equal(ctx_walk2(c, "", &o, record, &r, &err), -1);
+		assert_int_equal(ctx_walk(c, "", &o, record, &r, &err), -1);
 		assert_non_null(strstr(err.msg, "illegal exclusion pattern"));
 		sb_error_release(&err);
 	}
@@ -983,7 +983,7 @@ static char *parents(struct ctx *c, const char *src, const char *const *ex, size
 	for (size_t i = 0; i < n; i++) {
 		struct ctx_walk_opts o = {
 		    .exclude = ex, .nexclude = nex, .include = inc, .require_match = req};
-		char *got = walk2(c, v[i], &o);
+		char *got = walk_opts(c, v[i], &o);
 
 		sb_buf_adds(&b, got);
 		free(got);
@@ -1153,7 +1153,7 @@ static void test_parents_reference_examples(void **state)
 	{
 		struct ctx_walk_opts o = {.include = "nope/a.txt", .require_match = true};
 
-		assert_int_equal(ctx_walk2(c, "", &o, record, &r, &err), -1);
+		assert_int_equal(ctx_walk(c, "", &o, record, &r, &err), -1);
 		assert_non_null(strstr(err.msg, "not found"));
 		assert_string_equal(err.file, "nope/a.txt");
 		sb_error_release(&err);

@@ -173,7 +173,7 @@ static void read_all_walked(struct ctx *c, const char *src)
 	struct files fs = {0};
 	struct sb_error err = {0};
 
-	if (ctx_walk(c, src, collect, &fs, &err) < 0)
+	if (ctx_walk(c, src, NULL, collect, &fs, &err) < 0)
 		fail_msg("walk %s: %s", src, err.msg);
 	for (char *line = fs.list.buf ? strtok(fs.list.buf, "\n") : NULL; line;
 	     line = strtok(NULL, "\n")) {
@@ -297,7 +297,7 @@ static char *walked_file(struct ctx *c, const char *src)
 	struct first_file ff = {0};
 	struct sb_error err = {0};
 
-	if (ctx_walk(c, src, find_file, &ff, &err) < 0)
+	if (ctx_walk(c, src, NULL, find_file, &ff, &err) < 0)
 		fail_msg("walk: %s", err.msg);
 	assert_non_null(ff.real);
 	return ff.real;
@@ -413,7 +413,7 @@ static int unreadable_child(struct fixture *f)
 	if (ctx_open(&c, f->ctx, NULL, &err) < 0)
 		return 10;
 	/* the walk only stats: it sees the file */
-	if (ctx_walk(c, "locked", collect, &fs, &err) < 0)
+	if (ctx_walk(c, "locked", NULL, collect, &fs, &err) < 0)
 		return 11;
 	sb_buf_release(&fs.list);
 	if (ctx_open_file(c, "locked", &fd, &err) == 0)
@@ -422,7 +422,7 @@ static int unreadable_child(struct fixture *f)
 		return 13;
 	sb_error_release(&err);
 	/* an unreadable directory: the walk names it */
-	if (ctx_walk(c, "closed", collect, &fs, &err) == 0)
+	if (ctx_walk(c, "closed", NULL, collect, &fs, &err) == 0)
 		return 14;
 	if (!err.file || strcmp(err.file, "closed") != 0 || !strstr(err.msg, "Permission denied"))
 		return 15;
@@ -505,7 +505,7 @@ static void test_many_entries_patterns(void **state)
 	c = open_ctx(f);
 	/* odd names stay (5000), less those ending in 5 (1000), plus the even
 	 * names f00000..f00008 re-included by the exception (5) */
-	assert_int_equal(ctx_walk2(c, "big", &o, collect, &fs, &err), 0);
+	assert_int_equal(ctx_walk(c, "big", &o, collect, &fs, &err), 0);
 	assert_int_equal(fs.count, 1 + 4000 + 5);
 	sb_buf_release(&fs.list);
 	ctx_free(c);
@@ -621,7 +621,7 @@ static void test_odd_names(void **state)
 	mkfile(f->ctx, ".dockerignore", "odd/new?line\n");
 	c = open_ctx(f);
 	/* sorted bytewise, the excluded one missing */
-	assert_int_equal(ctx_walk(c, "odd", collect, &fs, &err), 0);
+	assert_int_equal(ctx_walk(c, "odd", NULL, collect, &fs, &err), 0);
 	assert_string_equal(fs.list.buf, "odd/ lead\n"
 					 "odd/*\n"
 					 "odd/-\n"
