@@ -7,11 +7,12 @@
  *   instruction = text { escape NL { comment | blank } text } NL
  *
  * Physical lines come from the re2c lexer (src/lexer); this file joins them
- * into logical lines, keeping a map from every joined byte back to its place
- * in the source, and then splits each logical line into keyword, flags and
- * arguments the way BuildKit does.
+ * into logical lines (logical.c keeps a map from every joined byte back to its
+ * place in the source), and then splits each logical line into keyword, flags
+ * and arguments the way BuildKit does.
  */
 #include "interp/parse.h"
+#include "interp/logical.h"
 #include "interp/shlex.h"
 #include "lexer/lexer.h"
 #include "util/mem.h"
@@ -49,71 +50,6 @@ static enum df_kind kind_of(const char *keyword)
 		if (strcasecmp(keyword, kind_names[i]) == 0)
 			return (enum df_kind)i;
 	return DF_UNKNOWN;
-}
-
-/* A logical line: physical lines joined, and where each piece came from. */
-struct seg {
-	size_t log;	    /* offset of the piece in text */
-	size_t src;	    /* offset of the piece in the source */
-	unsigned line, col; /* position of src */
-};
-
-struct logical {
-	struct sb_buf text;
-	struct seg *segs;
-	size_t nsegs, cap;
-};
-
-static int logical_add(struct logical *l, const char *buf, const struct lx_line *ln, size_t from,
-		       size_t to)
-{
-	struct seg *s;
-
-	if (sb_grow(&l->segs, &l->cap, l->nsegs + 1, sizeof(*l->segs)) < 0)
-		return -1;
-	s = &l->segs[l->nsegs++];
-	s->log = l->text.len;
-	s->src = from;
-	s->line = ln->lineno;
-	s->col = (unsigned)(from - ln->bol + 1);
-	return sb_buf_add(&l->text, buf + from, to - from);
-}
-
-/* The source position of byte i of the logical line (or of its end). */
-static struct sb_pos logical_pos(const struct logical *l, size_t i)
-{
-	size_t lo = 0, hi = l->nsegs, k;
-	struct sb_pos pos;
-
-	/* The last piece that starts at or before i (the first when none). */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (l->segs[mid].log <= i)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	k = lo;
-	pos.line = l->segs[k].line;
-	pos.col = l->segs[k].col + (unsigned)(i - l->segs[k].log);
-	pos.off = l->segs[k].src + (i - l->segs[k].log);
-	return pos;
-}
-
-static void logical_reset(struct logical *l)
-{
-	l->text.len = 0;
-	if (l->text.buf)
-		l->text.buf[0] = '\0';
-	l->nsegs = 0;
-}
-
-static void logical_release(struct logical *l)
-{
-	sb_buf_release(&l->text);
-	free(l->segs);
-	memset(l, 0, sizeof(*l));
 }
 
 /* What parsing one instruction needs. */
