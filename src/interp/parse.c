@@ -567,91 +567,109 @@ static int is_comment(const char *p, const char *end)
 	return p < end && *p == '#';
 }
 
+/* What df_parse() carries from one line to the next. */
+struct pstate {
+	struct df_file f;    /* the file being built */
+	size_t cap, wcap;    /* room in f.instrs, f.warnings */
+	struct lexer lx;     /* over f.src */
+	struct dstate ds;    /* the directives seen so far */
+	struct logical l;    /* the current logical line */
+	struct sb_pos empty; /* its first blank line; line 0 when none */
+};
+
+/* instruction = text { escape NL { comment | blank } text } NL
+ *
+ * Joins the physical line ln, from its text t on, and the lines its
+ * continuations take in (read from p->lx) into p->l. */
+static int join_lines(struct pstate *p, struct lx_line *ln, const char *t, struct sb_error *err)
+{
+	const char *buf = p->f.src.buf, *e = buf + ln->end;
+	const char *cont = lx_continuation(t, e, p->f.escape);
+
+	logical_reset(&p->l);
+	memset(&p->empty, 0, sizeof(p->empty));
+	if (logical_add(&p->l, buf, ln, (size_t)(t - buf), (size_t)((cont ? cont : e) - buf)) < 0)
+		return sb_errorf(err, "out of memory");
+	while (cont && lx_next_line(&p->lx, ln)) {
+		const char *s = buf + ln->start;
+
+		e = buf + ln->end;
+		t = lx_skip_space(s, e);
+		/* Comment and blank lines inside a continuation are dropped;
+		 * BuildKit warns about the blank ones. */
+		if (is_comment(t, e))
+			continue;
+		if (t == e) {
+			if (p->empty.line == 0) {
+				p->empty.line = ln->lineno;
+				p->empty.col = (unsigned)(ln->start - ln->bol + 1);
+				p->empty.off = ln->start;
+			}
+			continue;
+		}
+		cont = lx_continuation(s, e, p->f.escape);
+		if (logical_add(&p->l, buf, ln, ln->start, (size_t)((cont ? cont : e) - buf)) < 0)
+			return sb_errorf(err, "out of memory");
+	}
+	return 0;
+}
+
+/* Parses the logical line p->l into the next instruction of p->f, with the
+ * bodies of its heredocs (the physical lines after it, read from p->lx). */
+static int add_instr(struct pstate *p, struct sb_error *err)
+{
+	struct df_file *f = &p->f;
+	struct df_instr *in;
+
+	if (sb_grow(&f->instrs, &p->cap, f->ninstrs + 1, sizeof(*f->instrs)) < 0)
+		return sb_errorf(err, "out of memory");
+	in = &f->instrs[f->ninstrs];
+	memset(in, 0, sizeof(*in));
+	if (p->empty.line && warn_empty_continuation(f, &p->wcap, &p->l, p->empty) < 0)
+		return sb_errorf(err, "out of memory");
+	if (parse_instr(f, &p->l, 0, 0, in, err) < 0 || heredocs_from_line(f, &p->l, in, err) < 0)
+		goto fail;
+	for (size_t k = 0; k < in->nheredocs; k++)
+		if (heredoc_read(f, &p->lx, &in->heredocs[k], err) < 0)
+			goto fail;
+	f->ninstrs++;
+	return 0;
+fail:
+	instr_release(in);
+	return -1;
+}
+
 int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_error *err)
 {
-	struct df_file f = {.src = {name, buf, len}, .escape = '\\'};
-	struct logical l = {0};
-	struct dstate ds = {0};
-	struct lexer lx;
+	struct pstate p = {.f = {.src = {name, buf, len}, .escape = '\\'}};
 	struct lx_line ln;
-	size_t cap = 0, wcap = 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	buf[len] = '\0';
-	lx_init(&lx, buf, len);
-	while (lx_next_line(&lx, &ln)) {
-		const char *s = buf + ln.start, *e = buf + ln.end;
-		const char *t = lx_skip_space(s, e), *cont;
-		struct sb_pos empty = {0};
-		struct df_instr *in;
+	lx_init(&p.lx, buf, len);
+	while (lx_next_line(&p.lx, &ln)) {
+		const char *e = buf + ln.end, *t = lx_skip_space(buf + ln.start, e);
 
-		if (!ds.done && directive(&f, &ds, &ln, t, err) < 0)
+		if (!p.ds.done && directive(&p.f, &p.ds, &ln, t, err) < 0)
 			goto out;
-		if (is_comment(t, e))
+		if (is_comment(t, e) || t == e)
 			continue;
-		cont = lx_continuation(t, e, f.escape);
-		if (!cont && t == e)
-			continue;
-		logical_reset(&l);
-		if (logical_add(&l, buf, &ln, (size_t)(t - buf),
-				(size_t)((cont ? cont : e) - buf)) < 0)
-			goto nomem;
-		while (cont && lx_next_line(&lx, &ln)) {
-			s = buf + ln.start;
-			e = buf + ln.end;
-			t = lx_skip_space(s, e);
-			/* Comment and blank lines inside a continuation are dropped;
-			 * BuildKit warns about the blank ones. */
-			if (is_comment(t, e))
-				continue;
-			if (t == e) {
-				if (empty.line == 0) {
-					empty.line = ln.lineno;
-					empty.col = (unsigned)(ln.start - ln.bol + 1);
-					empty.off = ln.start;
-				}
-				continue;
-			}
-			cont = lx_continuation(s, e, f.escape);
-			if (logical_add(&l, buf, &ln, ln.start, (size_t)((cont ? cont : e) - buf)) <
-			    0)
-				goto nomem;
-		}
-		if (sb_grow(&f.instrs, &cap, f.ninstrs + 1, sizeof(*f.instrs)) < 0)
-			goto nomem;
-		in = &f.instrs[f.ninstrs];
-		memset(in, 0, sizeof(*in));
-		if (empty.line && warn_empty_continuation(&f, &wcap, &l, empty) < 0)
-			goto nomem;
-		if (parse_instr(&f, &l, 0, 0, in, err) < 0 ||
-		    heredocs_from_line(&f, &l, in, err) < 0) {
-			instr_release(in);
+		if (join_lines(&p, &ln, t, err) < 0 || add_instr(&p, err) < 0)
 			goto out;
-		}
-		for (size_t k = 0; k < in->nheredocs; k++) {
-			if (heredoc_read(&f, &lx, &in->heredocs[k], err) < 0) {
-				instr_release(in);
-				goto out;
-			}
-		}
-		f.ninstrs++;
 	}
-	if (f.ninstrs == 0) {
-		sb_error_at(err, &f.src, (struct sb_pos){0}, "file with no instructions");
+	if (p.f.ninstrs == 0) {
+		sb_error_at(err, &p.f.src, (struct sb_pos){0}, "file with no instructions");
 		sb_error_hint(err, "a Dockerfile needs at least one instruction, such as "
 				   "\"FROM scratch\"");
 		goto out;
 	}
-	*out = f;
-	memset(&f, 0, sizeof(f));
+	*out = p.f;
+	memset(&p.f, 0, sizeof(p.f));
 	rc = 0;
-	goto out;
-nomem:
-	sb_errorf(err, "out of memory");
 out:
-	logical_release(&l);
-	df_file_release(&f);
+	logical_release(&p.l);
+	df_file_release(&p.f);
 	return rc;
 }
 
