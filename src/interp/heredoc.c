@@ -16,13 +16,6 @@ static size_t count_quotes(const char *s)
 	return n;
 }
 
-static void strv_free_n(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* heredoc = digit* "<<" [ "-" ] word   where word holds no "<" and is one
  * shell word. expand: the delimiter has no quotes, i.e. the word has as many
  * quote characters with its quotes kept as with them removed. Always with
@@ -63,13 +56,13 @@ int df_heredoc_parse(const char *word, struct df_heredoc *h, struct sb_error *er
 		goto out;
 	}
 	h->name = cooked[0];
-	cooked[0] = NULL;
+	cooked[0] = NULL; /* the only word: cooked is now empty */
 	h->expand = count_quotes(h->name) == count_quotes(raw[0]);
 	h->chomp = chomp;
 	rc = 1;
 out:
-	strv_free_n(cooked, ncooked);
-	strv_free_n(raw, nraw);
+	sb_strv_free(cooked);
+	sb_strv_free(raw);
 	return rc;
 }
 
@@ -155,7 +148,7 @@ int heredocs_from_line(struct df_file *f, const struct logical *l, struct df_ins
 	rc = 0;
 out:
 	sb_error_release(&ignored);
-	strv_free_n(words, nwords);
+	sb_strv_free(words);
 	return rc;
 }
 
