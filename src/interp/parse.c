@@ -7,19 +7,20 @@
  *   instruction = text { escape NL { comment | blank } text } NL
  *
  * Physical lines come from the re2c lexer (src/lexer); this file joins them
- * into logical lines, keeping a map from every joined byte back to its place
- * in the source, and then splits each logical line into keyword, flags and
- * arguments the way BuildKit does.
+ * into logical lines (logical.c keeps a map from every joined byte back to its
+ * place in the source), and then splits each logical line into keyword, flags
+ * and arguments the way BuildKit does.
  */
 #include "interp/parse.h"
-#include "interp/shlex.h"
+#include "interp/exec_json.h"
+#include "interp/heredoc.h"
+#include "interp/logical.h"
 #include "lexer/lexer.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yajl/yajl_parse.h>
 
 static const char *const kind_names[] = {
     [DF_UNKNOWN] = "UNKNOWN", [DF_ADD] = "ADD",
@@ -49,71 +50,6 @@ static enum df_kind kind_of(const char *keyword)
 		if (strcasecmp(keyword, kind_names[i]) == 0)
 			return (enum df_kind)i;
 	return DF_UNKNOWN;
-}
-
-/* A logical line: physical lines joined, and where each piece came from. */
-struct seg {
-	size_t log;	    /* offset of the piece in text */
-	size_t src;	    /* offset of the piece in the source */
-	unsigned line, col; /* position of src */
-};
-
-struct logical {
-	struct sb_buf text;
-	struct seg *segs;
-	size_t nsegs, cap;
-};
-
-static int logical_add(struct logical *l, const char *buf, const struct lx_line *ln, size_t from,
-		       size_t to)
-{
-	struct seg *s;
-
-	if (sb_grow(&l->segs, &l->cap, l->nsegs + 1, sizeof(*l->segs)) < 0)
-		return -1;
-	s = &l->segs[l->nsegs++];
-	s->log = l->text.len;
-	s->src = from;
-	s->line = ln->lineno;
-	s->col = (unsigned)(from - ln->bol + 1);
-	return sb_buf_add(&l->text, buf + from, to - from);
-}
-
-/* The source position of byte i of the logical line (or of its end). */
-static struct sb_pos logical_pos(const struct logical *l, size_t i)
-{
-	size_t lo = 0, hi = l->nsegs, k;
-	struct sb_pos pos;
-
-	/* The last piece that starts at or before i (the first when none). */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (l->segs[mid].log <= i)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	k = lo;
-	pos.line = l->segs[k].line;
-	pos.col = l->segs[k].col + (unsigned)(i - l->segs[k].log);
-	pos.off = l->segs[k].src + (i - l->segs[k].log);
-	return pos;
-}
-
-static void logical_reset(struct logical *l)
-{
-	l->text.len = 0;
-	if (l->text.buf)
-		l->text.buf[0] = '\0';
-	l->nsegs = 0;
-}
-
-static void logical_release(struct logical *l)
-{
-	sb_buf_release(&l->text);
-	free(l->segs);
-	memset(l, 0, sizeof(*l));
 }
 
 /* What parsing one instruction needs. */
@@ -378,207 +314,26 @@ out:
 	return rc;
 }
 
-/* JSON: the top-level array's strings, collected by yajl callbacks. */
-struct jctx {
-	int depth;
-	int nonstring; /* an element of the top-level array is not a string */
-	int nomem;
-	char **strs;
-	size_t n, cap;
-};
-
-static int j_value(void *ud)
-{
-	struct jctx *j = ud;
-
-	if (j->depth == 1)
-		j->nonstring = 1;
-	return 1;
-}
-
-static int j_bool(void *ud, int b)
-{
-	(void)b;
-	return j_value(ud);
-}
-
-static int j_number(void *ud, const char *s, size_t n)
-{
-	(void)s;
-	(void)n;
-	return j_value(ud);
-}
-
-static int j_string(void *ud, const unsigned char *s, size_t n)
-{
-	struct jctx *j = ud;
-
-	if (j->depth != 1)
-		return 1;
-	if (sb_grow(&j->strs, &j->cap, j->n + 1, sizeof(*j->strs)) < 0 ||
-	    !(j->strs[j->n] = sb_strndup((const char *)s, n))) {
-		j->nomem = 1;
-		return 0;
-	}
-	j->n++;
-	return 1;
-}
-
-static int j_open(void *ud)
-{
-	struct jctx *j = ud;
-
-	j_value(ud);
-	j->depth++;
-	return 1;
-}
-
-static int j_close(void *ud)
-{
-	struct jctx *j = ud;
-
-	j->depth--;
-	return 1;
-}
-
-static int j_key(void *ud, const unsigned char *s, size_t n)
-{
-	(void)ud;
-	(void)s;
-	(void)n;
-	return 1;
-}
-
-static const yajl_callbacks j_callbacks = {
-    .yajl_null = j_value,
-    .yajl_boolean = j_bool,
-    .yajl_number = j_number,
-    .yajl_string = j_string,
-    .yajl_start_map = j_open,
-    .yajl_map_key = j_key,
-    .yajl_end_map = j_close,
-    .yajl_start_array = j_open,
-    .yajl_end_array = j_close,
-};
-
-/* Skips the JSON value at t[i] (known to be valid); returns the index after it. */
-static size_t json_skip(const char *t, size_t i, size_t end)
-{
-	int depth = 0;
-
-	for (; i < end; i++) {
-		char ch = t[i];
-
-		if (ch == '"') {
-			for (i++; i < end && t[i] != '"'; i++)
-				if (t[i] == '\\')
-					i++;
-			if (depth == 0)
-				return i + 1;
-		} else if (ch == '[' || ch == '{') {
-			depth++;
-		} else if (ch == ']' || ch == '}') {
-			if (depth == 0)
-				return i;
-			if (--depth == 0)
-				return i + 1;
-		} else if (ch == ',' && depth == 0) {
-			return i;
-		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-			if (depth == 0)
-				return i;
-		}
-	}
-	return i;
-}
-
-/* The offsets of the top-level array's elements (the array at t[i] is valid
- * JSON). Fills at most max of them; returns how many there are. */
-static size_t json_elems(const char *t, size_t i, size_t end, size_t *offs, size_t max)
-{
-	size_t n = 0;
-
-	for (i++; i < end;) {
-		char ch = t[i];
-
-		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == ',') {
-			i++;
-		} else if (ch == ']') {
-			break;
-		} else {
-			if (n < max)
-				offs[n] = i;
-			n++;
-			i = json_skip(t, i, end);
-		}
-	}
-	return n;
-}
-
-/* exec = "[" [ string { "," string } ] "]" { any }   (BuildKit's parseJSON:
- * Go's json.Decoder reads the first value and ignores what follows)
+/* args = exec   (exec_json.c), when the arguments are a JSON array of strings
  *
  * Returns 1 when t[i..end) is a JSON array of strings (args added, json set),
  * 0 when it is not JSON (nothing added), -1 on error: out of memory, or a
  * valid array with an element that is not a string (BuildKit refuses it). */
 static int maybe_json(struct ictx *c, size_t i, size_t end)
 {
-	struct jctx j = {0};
-	yajl_handle h = NULL;
-	size_t *offs = NULL, n;
-	int rc = -1;
+	struct exec_json j;
+	int rc = exec_json_parse(&c->f->src, c->l, i, end, &j, c->err);
 
-	if (i >= end || c->t[i] != '[')
-		return 0;
-	h = yajl_alloc(&j_callbacks, NULL, &j);
-	if (!h || !yajl_config(h, yajl_allow_trailing_garbage, 1)) {
-		oom(c);
-		goto out;
-	}
-	if (yajl_parse(h, (const unsigned char *)c->t + i, end - i) != yajl_status_ok ||
-	    yajl_complete_parse(h) != yajl_status_ok) {
-		if (j.nomem) {
-			oom(c);
-			goto out;
-		}
-		rc = 0;
-		goto out;
-	}
-	n = json_elems(c->t, i, end, NULL, 0);
-	offs = calloc(n ? n : 1, sizeof(*offs));
-	if (!offs) {
-		oom(c);
-		goto out;
-	}
-	json_elems(c->t, i, end, offs, n);
-	if (j.nonstring) {
-		size_t k = 0;
-
-		while (k < n && c->t[offs[k]] == '"')
-			k++;
-		sb_error_at(
-		    c->err, &c->f->src, logical_pos(c->l, k < n ? offs[k] : i),
-		    "when using JSON array syntax, arrays must be comprised of strings only");
-		sb_error_hint(c->err,
-			      "quote every element, e.g. [\"/bin/sh\", \"-c\", \"echo hi\"]");
-		goto out;
-	}
-	for (size_t k = 0; k < j.n; k++) {
+	for (size_t k = 0; rc == 1 && k < j.n; k++) {
 		char *s = j.strs[k];
 
 		j.strs[k] = NULL;
-		if (add_arg(c, s, k < n ? offs[k] : i) < 0)
-			goto out;
+		if (add_arg(c, s, j.offs[k]) < 0)
+			rc = -1;
 	}
-	c->in->json = 1;
-	rc = 1;
-out:
-	for (size_t k = 0; k < j.n; k++)
-		free(j.strs[k]);
-	free(j.strs);
-	free(offs);
-	if (h)
-		yajl_free(h);
+	if (rc == 1)
+		c->in->json = 1;
+	exec_json_release(&j);
 	return rc;
 }
 
@@ -602,13 +357,6 @@ static int parse_health(struct ictx *c, size_t i, size_t end)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	return split_words(c, next, end);
-}
-
-static void heredoc_release(struct df_heredoc *h)
-{
-	free(h->name);
-	free(h->content);
-	memset(h, 0, sizeof(*h));
 }
 
 static void instr_release(struct df_instr *in)
@@ -739,199 +487,6 @@ out:
 	return rc;
 }
 
-/* ---- Here-documents (BuildKit's parser_heredoc logic in parser.go) ---- */
-
-static size_t count_quotes(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == '\'' || *s == '"';
-	return n;
-}
-
-static void strv_free_n(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* heredoc = digit* "<<" [ "-" ] word   where word holds no "<" and is one
- * shell word. expand: the delimiter has no quotes, i.e. the word has as many
- * quote characters with its quotes kept as with them removed. Always with
- * the backslash as escape character, whatever "# escape=" says (as BuildKit). */
-int df_heredoc_parse(const char *word, struct df_heredoc *h, struct sb_error *err)
-{
-	static const struct shlex_opts cooked_opts = {.skip_unset = 1};
-	static const struct shlex_opts raw_opts = {.raw_quotes = 1, .skip_unset = 1};
-	const char *p = word, *rest;
-	char **cooked = NULL, **raw = NULL;
-	size_t ncooked = 0, nraw = 0;
-	int chomp = 0, rc = -1;
-
-	memset(h, 0, sizeof(*h));
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (p[0] != '<' || p[1] != '<')
-		return 0;
-	p += 2;
-	if (*p == '-') {
-		chomp = 1;
-		p++;
-	}
-	rest = p;
-	if (!*rest || strchr(rest, '<'))
-		return 0;
-	if (shlex_words_opts(rest, '\\', &cooked_opts, NULL, NULL, &cooked, &ncooked, err) < 0)
-		goto out;
-	if (ncooked != 1) {
-		rc = 0;
-		goto out;
-	}
-	if (shlex_words_opts(rest, '\\', &raw_opts, NULL, NULL, &raw, &nraw, err) < 0)
-		goto out;
-	if (nraw != ncooked) {
-		sb_errorf(err, "internal lexing of heredoc produced inconsistent results: %s",
-			  rest);
-		goto out;
-	}
-	h->name = cooked[0];
-	cooked[0] = NULL;
-	h->expand = count_quotes(h->name) == count_quotes(raw[0]);
-	h->chomp = chomp;
-	rc = 1;
-out:
-	strv_free_n(cooked, ncooked);
-	strv_free_n(raw, nraw);
-	return rc;
-}
-
-const struct df_heredoc *df_heredoc_find(const struct df_instr *in, const char *name)
-{
-	for (size_t i = in->nheredocs; i-- > 0;)
-		if (strcmp(in->heredocs[i].name, name) == 0)
-			return &in->heredocs[i];
-	return NULL;
-}
-
-/* Where word (a raw word of the logical line, searched from *cur on) starts;
- * the position of its "<<" when found. */
-static struct sb_pos heredoc_pos(const struct logical *l, const char *word, size_t *cur)
-{
-	const char *t = l->text.buf, *hit = strstr(t + *cur, word);
-	size_t at;
-
-	if (!hit)
-		hit = strstr(t + *cur, "<<");
-	if (!hit)
-		return logical_pos(l, 0);
-	at = (size_t)(hit - t);
-	*cur = at + 1;
-	hit = strstr(hit, "<<");
-	return logical_pos(l, hit ? (size_t)(hit - t) : at);
-}
-
-/* BuildKit's heredocsFromLine: the line (keyword and flags included) split
- * into raw words (quotes, escapes and unset $variables kept; a line that does
- * not split gives none), and each word that df_heredoc_parse() accepts. */
-static int heredocs_from_line(struct df_file *f, const struct logical *l, struct df_instr *in,
-			      struct sb_error *err)
-{
-	static const struct shlex_opts line_opts = {1, 1, 1};
-	const struct df_instr *t = in->kind == DF_ONBUILD && in->sub ? in->sub : in;
-	struct sb_error ignored = {0};
-	char **words = NULL;
-	size_t nwords = 0, cap = 0, cur = 0;
-	int rc = -1;
-
-	if ((t->kind != DF_ADD && t->kind != DF_COPY && t->kind != DF_RUN) || t->json ||
-	    !memmem(l->text.buf, l->text.len, "<<", 2))
-		return 0;
-	if (shlex_words_opts(l->text.buf, '\\', &line_opts, NULL, NULL, &words, &nwords, &ignored) <
-	    0) {
-		sb_error_release(&ignored);
-		return 0;
-	}
-	for (size_t i = 0; i < nwords; i++) {
-		struct df_heredoc h;
-		struct sb_pos pos;
-		int r;
-
-		if (!strstr(words[i], "<<"))
-			continue;
-		pos = heredoc_pos(l, words[i], &cur);
-		r = df_heredoc_parse(words[i], &h, err);
-		if (r < 0) {
-			sb_error_release(&ignored);
-			ignored = *err;
-			memset(err, 0, sizeof(*err));
-			sb_error_at(err, &f->src, pos, "%s", ignored.msg ? ignored.msg : "");
-			goto out;
-		}
-		if (r == 0)
-			continue;
-		h.pos = pos;
-		if (sb_grow(&in->heredocs, &cap, in->nheredocs + 1, sizeof(*in->heredocs)) < 0) {
-			heredoc_release(&h);
-			sb_errorf(err, "out of memory");
-			goto out;
-		}
-		in->heredocs[in->nheredocs++] = h;
-	}
-	rc = 0;
-out:
-	sb_error_release(&ignored);
-	strv_free_n(words, nwords);
-	return rc;
-}
-
-/* A body: the physical lines up to the one that is exactly the name (trailing
- * CR and LF bytes removed, and leading tabs for <<-). Lines are kept with
- * their line ends; <<- removes the leading tabs of each (BuildKit's
- * ChompHeredocContent, which its instructions package applies). */
-static int read_heredoc(struct df_file *f, struct lexer *lx, struct df_heredoc *h,
-			struct sb_error *err)
-{
-	const char *buf = f->src.buf;
-	size_t nlen = strlen(h->name);
-	struct sb_buf body = {0};
-	struct lx_line ln;
-	int rc = -1;
-
-	while (lx_next_line(lx, &ln)) {
-		const char *p = buf + ln.bol, *e = buf + lx->cur, *te = e, *tp = p;
-
-		while (te > p && (te[-1] == '\r' || te[-1] == '\n'))
-			te--;
-		if (h->chomp)
-			while (tp < te && *tp == '\t')
-				tp++;
-		if ((size_t)(te - tp) == nlen && memcmp(tp, h->name, nlen) == 0) {
-			h->len = body.len;
-			h->content = sb_buf_detach(&body);
-			if (!h->content) {
-				sb_errorf(err, "out of memory");
-				goto out;
-			}
-			rc = 0;
-			goto out;
-		}
-		if (h->chomp)
-			while (p < e && *p == '\t')
-				p++;
-		if (sb_buf_add(&body, p, (size_t)(e - p)) < 0) {
-			sb_errorf(err, "out of memory");
-			goto out;
-		}
-	}
-	sb_error_at(err, &f->src, h->pos, "unterminated heredoc");
-	sb_error_hint(err, "end the here-document with a line that holds only \"%s\"", h->name);
-out:
-	sb_buf_release(&body);
-	return rc;
-}
-
 /* BuildKit's warning for blank lines inside a continuation. */
 static int warn_empty_continuation(struct df_file *f, size_t *cap, const struct logical *l,
 				   struct sb_pos at)
@@ -1012,91 +567,109 @@ static int is_comment(const char *p, const char *end)
 	return p < end && *p == '#';
 }
 
+/* What df_parse() carries from one line to the next. */
+struct pstate {
+	struct df_file f;    /* the file being built */
+	size_t cap, wcap;    /* room in f.instrs, f.warnings */
+	struct lexer lx;     /* over f.src */
+	struct dstate ds;    /* the directives seen so far */
+	struct logical l;    /* the current logical line */
+	struct sb_pos empty; /* its first blank line; line 0 when none */
+};
+
+/* instruction = text { escape NL { comment | blank } text } NL
+ *
+ * Joins the physical line ln, from its text t on, and the lines its
+ * continuations take in (read from p->lx) into p->l. */
+static int join_lines(struct pstate *p, struct lx_line *ln, const char *t, struct sb_error *err)
+{
+	const char *buf = p->f.src.buf, *e = buf + ln->end;
+	const char *cont = lx_continuation(t, e, p->f.escape);
+
+	logical_reset(&p->l);
+	memset(&p->empty, 0, sizeof(p->empty));
+	if (logical_add(&p->l, buf, ln, (size_t)(t - buf), (size_t)((cont ? cont : e) - buf)) < 0)
+		return sb_errorf(err, "out of memory");
+	while (cont && lx_next_line(&p->lx, ln)) {
+		const char *s = buf + ln->start;
+
+		e = buf + ln->end;
+		t = lx_skip_space(s, e);
+		/* Comment and blank lines inside a continuation are dropped;
+		 * BuildKit warns about the blank ones. */
+		if (is_comment(t, e))
+			continue;
+		if (t == e) {
+			if (p->empty.line == 0) {
+				p->empty.line = ln->lineno;
+				p->empty.col = (unsigned)(ln->start - ln->bol + 1);
+				p->empty.off = ln->start;
+			}
+			continue;
+		}
+		cont = lx_continuation(s, e, p->f.escape);
+		if (logical_add(&p->l, buf, ln, ln->start, (size_t)((cont ? cont : e) - buf)) < 0)
+			return sb_errorf(err, "out of memory");
+	}
+	return 0;
+}
+
+/* Parses the logical line p->l into the next instruction of p->f, with the
+ * bodies of its heredocs (the physical lines after it, read from p->lx). */
+static int add_instr(struct pstate *p, struct sb_error *err)
+{
+	struct df_file *f = &p->f;
+	struct df_instr *in;
+
+	if (sb_grow(&f->instrs, &p->cap, f->ninstrs + 1, sizeof(*f->instrs)) < 0)
+		return sb_errorf(err, "out of memory");
+	in = &f->instrs[f->ninstrs];
+	memset(in, 0, sizeof(*in));
+	if (p->empty.line && warn_empty_continuation(f, &p->wcap, &p->l, p->empty) < 0)
+		return sb_errorf(err, "out of memory");
+	if (parse_instr(f, &p->l, 0, 0, in, err) < 0 || heredocs_from_line(f, &p->l, in, err) < 0)
+		goto fail;
+	for (size_t k = 0; k < in->nheredocs; k++)
+		if (heredoc_read(f, &p->lx, &in->heredocs[k], err) < 0)
+			goto fail;
+	f->ninstrs++;
+	return 0;
+fail:
+	instr_release(in);
+	return -1;
+}
+
 int df_parse(struct df_file *out, char *name, char *buf, size_t len, struct sb_error *err)
 {
-	struct df_file f = {.src = {name, buf, len}, .escape = '\\'};
-	struct logical l = {0};
-	struct dstate ds = {0};
-	struct lexer lx;
+	struct pstate p = {.f = {.src = {name, buf, len}, .escape = '\\'}};
 	struct lx_line ln;
-	size_t cap = 0, wcap = 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	buf[len] = '\0';
-	lx_init(&lx, buf, len);
-	while (lx_next_line(&lx, &ln)) {
-		const char *s = buf + ln.start, *e = buf + ln.end;
-		const char *t = lx_skip_space(s, e), *cont;
-		struct sb_pos empty = {0};
-		struct df_instr *in;
+	lx_init(&p.lx, buf, len);
+	while (lx_next_line(&p.lx, &ln)) {
+		const char *e = buf + ln.end, *t = lx_skip_space(buf + ln.start, e);
 
-		if (!ds.done && directive(&f, &ds, &ln, t, err) < 0)
+		if (!p.ds.done && directive(&p.f, &p.ds, &ln, t, err) < 0)
 			goto out;
-		if (is_comment(t, e))
+		if (is_comment(t, e) || t == e)
 			continue;
-		cont = lx_continuation(t, e, f.escape);
-		if (!cont && t == e)
-			continue;
-		logical_reset(&l);
-		if (logical_add(&l, buf, &ln, (size_t)(t - buf),
-				(size_t)((cont ? cont : e) - buf)) < 0)
-			goto nomem;
-		while (cont && lx_next_line(&lx, &ln)) {
-			s = buf + ln.start;
-			e = buf + ln.end;
-			t = lx_skip_space(s, e);
-			/* Comment and blank lines inside a continuation are dropped;
-			 * BuildKit warns about the blank ones. */
-			if (is_comment(t, e))
-				continue;
-			if (t == e) {
-				if (empty.line == 0) {
-					empty.line = ln.lineno;
-					empty.col = (unsigned)(ln.start - ln.bol + 1);
-					empty.off = ln.start;
-				}
-				continue;
-			}
-			cont = lx_continuation(s, e, f.escape);
-			if (logical_add(&l, buf, &ln, ln.start, (size_t)((cont ? cont : e) - buf)) <
-			    0)
-				goto nomem;
-		}
-		if (sb_grow(&f.instrs, &cap, f.ninstrs + 1, sizeof(*f.instrs)) < 0)
-			goto nomem;
-		in = &f.instrs[f.ninstrs];
-		memset(in, 0, sizeof(*in));
-		if (empty.line && warn_empty_continuation(&f, &wcap, &l, empty) < 0)
-			goto nomem;
-		if (parse_instr(&f, &l, 0, 0, in, err) < 0 ||
-		    heredocs_from_line(&f, &l, in, err) < 0) {
-			instr_release(in);
+		if (join_lines(&p, &ln, t, err) < 0 || add_instr(&p, err) < 0)
 			goto out;
-		}
-		for (size_t k = 0; k < in->nheredocs; k++) {
-			if (read_heredoc(&f, &lx, &in->heredocs[k], err) < 0) {
-				instr_release(in);
-				goto out;
-			}
-		}
-		f.ninstrs++;
 	}
-	if (f.ninstrs == 0) {
-		sb_error_at(err, &f.src, (struct sb_pos){0}, "file with no instructions");
+	if (p.f.ninstrs == 0) {
+		sb_error_at(err, &p.f.src, (struct sb_pos){0}, "file with no instructions");
 		sb_error_hint(err, "a Dockerfile needs at least one instruction, such as "
 				   "\"FROM scratch\"");
 		goto out;
 	}
-	*out = f;
-	memset(&f, 0, sizeof(f));
+	*out = p.f;
+	memset(&p.f, 0, sizeof(p.f));
 	rc = 0;
-	goto out;
-nomem:
-	sb_errorf(err, "out of memory");
 out:
-	logical_release(&l);
-	df_file_release(&f);
+	logical_release(&p.l);
+	df_file_release(&p.f);
 	return rc;
 }
 
