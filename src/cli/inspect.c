@@ -2,6 +2,7 @@
  * words or as JSON, every digest checked on the way. */
 #include "cli/cli.h"
 #include "image/read.h"
+#include "util/jtree.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -66,26 +67,26 @@ static void time_string(int64_t t, char out[32])
  * layers ("COPY ./serve /server/"), or NULL when they do not line up. */
 static const char *layer_step(const struct rd_image *img, size_t k)
 {
-	yajl_val h = rd_json_get(img->config, "history");
+	yajl_val h = jt_get(img->config, "history");
 	size_t n = 0;
 	const char *found = NULL;
 
 	if (!YAJL_IS_ARRAY(h))
 		return NULL;
 	for (size_t i = 0; i < h->u.array.len; i++) {
-		yajl_val e = h->u.array.values[i], empty = rd_json_get(e, "empty_layer");
+		yajl_val e = h->u.array.values[i], empty = jt_get(e, "empty_layer");
 
 		if (YAJL_IS_TRUE(empty))
 			continue;
 		if (n++ == k)
-			found = rd_json_str(e, "created_by");
+			found = jt_str(e, "created_by");
 	}
 	return n == img->nlayers ? found : NULL;
 }
 
 static void print_json_value(const char *label, yajl_val v)
 {
-	char *s = rd_json_text(v);
+	char *s = jt_text(v);
 
 	printf("  %s: ", label);
 	put(s ? s : "?");
@@ -129,7 +130,7 @@ static void print_labels(yajl_val v)
 	printf("  labels:\n");
 	for (size_t i = 0; i < v->u.object.len; i++) {
 		yajl_val x = v->u.object.values[i];
-		char *s = YAJL_IS_STRING(x) ? NULL : rd_json_text(x);
+		char *s = YAJL_IS_STRING(x) ? NULL : jt_text(x);
 
 		fputs("    ", stdout);
 		put(v->u.object.keys[i]);
@@ -147,15 +148,15 @@ static void print_health(yajl_val v)
 
 	if (!YAJL_IS_OBJECT(v))
 		return print_json_value("healthcheck", v);
-	print_json_value("healthcheck", rd_json_get(v, "Test"));
+	print_json_value("healthcheck", jt_get(v, "Test"));
 	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
-		yajl_val d = rd_json_get(v, durations[i]);
+		yajl_val d = jt_get(v, durations[i]);
 
 		if (YAJL_IS_INTEGER(d))
 			printf("    %s: %.3fs\n", durations[i], (double)YAJL_GET_INTEGER(d) / 1e9);
 	}
-	if (YAJL_IS_INTEGER(rd_json_get(v, "Retries")))
-		printf("    Retries: %lld\n", YAJL_GET_INTEGER(rd_json_get(v, "Retries")));
+	if (YAJL_IS_INTEGER(jt_get(v, "Retries")))
+		printf("    Retries: %lld\n", YAJL_GET_INTEGER(jt_get(v, "Retries")));
 }
 
 /* The runtime config ("config" of the image config), field by field. */
@@ -183,7 +184,7 @@ static void print_runtime(yajl_val c)
 	if (!YAJL_IS_OBJECT(c))
 		return;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		yajl_val v = rd_json_get(c, fields[i].key);
+		yajl_val v = jt_get(c, fields[i].key);
 
 		if (!v || YAJL_IS_NULL(v))
 			continue;
@@ -238,7 +239,7 @@ static void print_text(const struct rd_archive *ar)
 	       ar->nimages == 1 ? "" : "s");
 	for (size_t i = 0; i < ar->nimages; i++) {
 		const struct rd_image *img = &ar->images[i];
-		yajl_val c = img->config, h = rd_json_get(c, "history");
+		yajl_val c = img->config, h = jt_get(c, "history");
 		static const char *const top[] = {"architecture", "variant", "os", "created",
 						  "author"};
 
@@ -261,12 +262,12 @@ static void print_text(const struct rd_archive *ar)
 		       img->config_named ? "verified against its name"
 					 : "the config's SHA-256; nothing names it");
 		for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++)
-			if (rd_json_str(c, top[k])) {
+			if (jt_str(c, top[k])) {
 				printf("  %s: ", top[k]);
-				put(rd_json_str(c, top[k]));
+				put(jt_str(c, top[k]));
 				putchar('\n');
 			}
-		print_runtime(rd_json_get(c, "config"));
+		print_runtime(jt_get(c, "config"));
 		for (size_t k = 0; k < c->u.object.len; k++) {
 			const char *key = c->u.object.keys[k];
 			int known = !strcmp(key, "config") || !strcmp(key, "history") ||
@@ -282,11 +283,11 @@ static void print_text(const struct rd_archive *ar)
 			printf("  history:\n");
 			for (size_t k = 0; k < h->u.array.len; k++) {
 				yajl_val e = h->u.array.values[k];
-				const char *by = rd_json_str(e, "created_by");
+				const char *by = jt_str(e, "created_by");
 
 				printf("    %zu: ", k);
 				put(by ? by : "(no created_by)");
-				printf("%s\n", YAJL_IS_TRUE(rd_json_get(e, "empty_layer"))
+				printf("%s\n", YAJL_IS_TRUE(jt_get(e, "empty_layer"))
 						   ? "  (empty layer)"
 						   : "");
 			}
@@ -423,7 +424,7 @@ static int print_json(const struct rd_archive *ar, struct sb_error *err)
 		jkey(&w, "image_id"), js(&w, img->image_id);
 		jkey(&w, "config_named"), jbool(&w, img->config_named);
 		jkey(&w, "config");
-		if (w.st == yajl_gen_status_ok && rd_json_gen(w.g, img->config, 0, err) < 0)
+		if (w.st == yajl_gen_status_ok && jt_gen(w.g, img->config, 0, err) < 0)
 			goto out;
 		jkey(&w, "layers"), jopen(&w, 0);
 		for (size_t k = 0; k < img->nlayers; k++) {

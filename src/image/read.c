@@ -5,6 +5,7 @@
 #include "image/read.h"
 #include "image/digest.h"
 #include "image/image.h"
+#include "util/jtree.h"
 #include "util/sha256.h"
 #include "util/mem.h"
 
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yajl/yajl_parse.h>
 
 #define BUFSZ 65536
 
@@ -69,118 +69,6 @@ static int name_digest(const char *name, char want[72])
 		return 1;
 	}
 	return 0;
-}
-
-/* ---- JSON ---- */
-
-struct depth {
-	unsigned depth, max;
-};
-
-static int j_open(void *ud)
-{
-	struct depth *d = ud;
-
-	return ++d->depth <= d->max;
-}
-
-static int j_close(void *ud)
-{
-	struct depth *d = ud;
-
-	d->depth--;
-	return 1;
-}
-
-static int j_null(void *ud)
-{
-	(void)ud;
-	return 1;
-}
-
-static int j_bool(void *ud, int b)
-{
-	(void)ud, (void)b;
-	return 1;
-}
-
-static int j_num(void *ud, const char *s, size_t n)
-{
-	(void)ud, (void)s, (void)n;
-	return 1;
-}
-
-static int j_str(void *ud, const unsigned char *s, size_t n)
-{
-	(void)ud, (void)s, (void)n;
-	return 1;
-}
-
-static const yajl_callbacks depth_cb = {j_null, j_bool, NULL,	 NULL,	 j_num,	 j_str,
-					j_open, j_str,	j_close, j_open, j_close};
-
-int rd_parse_json(const char *buf, size_t len, unsigned max_depth, const char *name, yajl_val *out,
-		  struct sb_error *err)
-{
-	struct depth d = {0, max_depth};
-	yajl_handle h = NULL;
-	yajl_status st;
-	char ebuf[256];
-	int rc = -1;
-
-	*out = NULL;
-	h = yajl_alloc(&depth_cb, NULL, &d);
-	if (!h) {
-		sb_errorf(err, "out of memory");
-		goto out;
-	}
-	st = yajl_parse(h, (const unsigned char *)buf, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
-	if (st == yajl_status_client_canceled) {
-		sb_errorf(err, "%s: JSON nested deeper than %u levels", name, max_depth);
-		goto out;
-	}
-	if (st != yajl_status_ok) {
-		unsigned char *e = yajl_get_error(h, 0, NULL, 0);
-
-		sb_errorf(err, "%s: not valid JSON: %s", name, e ? (char *)e : "parse error");
-		if (e)
-			yajl_free_error(h, e);
-		goto out;
-	}
-	/* Now known to be one valid, shallow document: the tree parser sees
-	 * exactly the same bytes (a NUL would have failed above). */
-	*out = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
-	if (!*out) {
-		sb_errorf(err, "%s: not valid JSON: %s", name, ebuf);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (h)
-		yajl_free(h);
-	return rc;
-}
-
-/* The last value under key (Go keeps the last of duplicate keys), or NULL. */
-static yajl_val jget(yajl_val obj, const char *key)
-{
-	yajl_val v = NULL;
-
-	if (!YAJL_IS_OBJECT(obj))
-		return NULL;
-	for (size_t i = 0; i < obj->u.object.len; i++)
-		if (!strcmp(obj->u.object.keys[i], key))
-			v = obj->u.object.values[i];
-	return v;
-}
-
-const char *rd_json_str(yajl_val obj, const char *key)
-{
-	yajl_val v = jget(obj, key);
-
-	return YAJL_IS_STRING(v) ? v->u.string : NULL;
 }
 
 /* ---- names ---- */
@@ -617,7 +505,7 @@ static int read_json(struct rd_archive *ar, const char *name, char **raw, size_t
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (rd_parse_json(b, n, ar->priv->lim.max_depth, what, val, err) < 0)
+	if (jt_parse(b, n, ar->priv->lim.max_depth, what, val, err) < 0)
 		goto out;
 	if (mout)
 		*mout = m;
@@ -705,9 +593,9 @@ static int read_manifest_json(struct rd_archive *ar, struct sb_error *err)
 		goto out;
 	}
 	for (size_t i = 0; i < v->u.array.len; i++) {
-		yajl_val o = v->u.array.values[i], layers = jget(o, "Layers"),
-			 tags = jget(o, "RepoTags");
-		const char *config = rd_json_str(o, "Config");
+		yajl_val o = v->u.array.values[i], layers = jt_get(o, "Layers"),
+			 tags = jt_get(o, "RepoTags");
+		const char *config = jt_str(o, "Config");
 		struct rd_image *img;
 		size_t lcap = 0;
 
@@ -754,8 +642,8 @@ out:
 static int descriptor(struct rd_archive *ar, yajl_val d, const char *where, char digest[72],
 		      uint64_t *size, char **path, struct sb_error *err)
 {
-	const char *dg = rd_json_str(d, "digest");
-	yajl_val sz = jget(d, "size");
+	const char *dg = jt_str(d, "digest");
+	yajl_val sz = jt_get(d, "size");
 
 	if (!dg || strncmp(dg, "sha256:", 7) || !dg_is_hex64(dg + 7, strlen(dg + 7)))
 		return sb_error_file(err, ar->path, "%s: a descriptor without a sha256 digest",
@@ -814,8 +702,8 @@ static int read_oci_manifest(struct rd_archive *ar, yajl_val desc, const char *w
 	if (descriptor(ar, desc, where, digest, &size, &path, err) < 0 ||
 	    read_blob_json(ar, path, digest, size, &man, err) < 0)
 		goto out;
-	layers = jget(man, "layers");
-	if (!YAJL_IS_OBJECT(jget(man, "config")) ||
+	layers = jt_get(man, "layers");
+	if (!YAJL_IS_OBJECT(jt_get(man, "config")) ||
 	    !(layers == NULL || YAJL_IS_NULL(layers) || YAJL_IS_ARRAY(layers))) {
 		sb_error_file(err, ar->path,
 			      "%s: an image manifest needs \"config\" and \"layers\"", path);
@@ -826,7 +714,7 @@ static int read_oci_manifest(struct rd_archive *ar, yajl_val desc, const char *w
 		goto out;
 	img->manifest_member = path;
 	path = NULL;
-	if (descriptor(ar, jget(man, "config"), img->manifest_member, img->want_config_digest,
+	if (descriptor(ar, jt_get(man, "config"), img->manifest_member, img->want_config_digest,
 		       &img->want_config_size, &cpath, err) < 0)
 		goto out;
 	img->has_want_config_size = 1;
@@ -837,7 +725,7 @@ static int read_oci_manifest(struct rd_archive *ar, yajl_val desc, const char *w
 		yajl_val d = layers->u.array.values[i];
 		struct rd_layer *l;
 		char *lpath = NULL;
-		const char *mt = rd_json_str(d, "mediaType");
+		const char *mt = jt_str(d, "mediaType");
 		char ldg[72];
 		uint64_t lsz;
 
@@ -867,20 +755,20 @@ out:
 static int read_index(struct rd_archive *ar, yajl_val idx, const char *where, int depth,
 		      size_t *icap, struct sb_error *err)
 {
-	yajl_val ms = jget(idx, "manifests");
+	yajl_val ms = jt_get(idx, "manifests");
 
 	if (depth > 4)
 		return sb_error_file(err, ar->path, "%s: indexes nested too deep", where);
 	if (!YAJL_IS_ARRAY(ms))
 		return sb_error_file(err, ar->path, "%s: no \"manifests\" array", where);
 	for (size_t i = 0; i < ms->u.array.len; i++) {
-		yajl_val d = ms->u.array.values[i], ann = jget(d, "annotations");
-		const char *mt = rd_json_str(d, "mediaType");
-		const char *tag = rd_json_str(ann, "io.containerd.image.name");
-		const char *rt = rd_json_str(ann, "vnd.docker.reference.type");
+		yajl_val d = ms->u.array.values[i], ann = jt_get(d, "annotations");
+		const char *mt = jt_str(d, "mediaType");
+		const char *tag = jt_str(ann, "io.containerd.image.name");
+		const char *rt = jt_str(ann, "vnd.docker.reference.type");
 
 		if (!tag)
-			tag = rd_json_str(ann, "org.opencontainers.image.ref.name");
+			tag = jt_str(ann, "org.opencontainers.image.ref.name");
 		if (rt && !strcmp(rt, "attestation-manifest"))
 			continue;
 		if (is_index_type(mt)) {
@@ -1366,7 +1254,7 @@ int rd_load_layers(struct rd_archive *ar, size_t i, struct sb_error *err)
 		return 0;
 	if (rd_load_config(ar, i, err) < 0)
 		return -1;
-	ids = jget(jget(img->config, "rootfs"), "diff_ids");
+	ids = jt_get(jt_get(img->config, "rootfs"), "diff_ids");
 	if (!YAJL_IS_ARRAY(ids) || ids->u.array.len != img->nlayers)
 		return sb_error_file(
 		    err, ar->path, "config %s: rootfs.diff_ids lists %zu layers, the manifest %zu",
@@ -1428,89 +1316,4 @@ void rd_close(struct rd_archive *ar)
 	}
 	free(ar->path);
 	free(ar);
-}
-
-yajl_val rd_json_get(yajl_val obj, const char *key)
-{
-	return jget(obj, key);
-}
-
-static int cmp_key(const void *x, const void *y, void *ud)
-{
-	const char **keys = ud;
-
-	return strcmp(keys[*(const size_t *)x], keys[*(const size_t *)y]);
-}
-
-int rd_json_gen(yajl_gen g, yajl_val v, int sort_keys, struct sb_error *err)
-{
-	yajl_gen_status st = yajl_gen_status_ok;
-	size_t *ix = NULL;
-	int rc = -1;
-
-	if (!v || YAJL_IS_NULL(v)) {
-		st = yajl_gen_null(g);
-	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
-		st = yajl_gen_bool(g, YAJL_IS_TRUE(v));
-	} else if (YAJL_IS_STRING(v)) {
-		st = yajl_gen_string(g, (const unsigned char *)v->u.string, strlen(v->u.string));
-	} else if (YAJL_IS_NUMBER(v)) {
-		st = yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-	} else if (YAJL_IS_ARRAY(v)) {
-		st = yajl_gen_array_open(g);
-		for (size_t i = 0; st == yajl_gen_status_ok && i < v->u.array.len; i++)
-			if (rd_json_gen(g, v->u.array.values[i], sort_keys, err) < 0)
-				goto out;
-		if (st == yajl_gen_status_ok)
-			st = yajl_gen_array_close(g);
-	} else if (YAJL_IS_OBJECT(v)) {
-		size_t n = v->u.object.len;
-
-		ix = calloc(n + 1, sizeof(size_t));
-		if (!ix) {
-			sb_errorf(err, "out of memory");
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++)
-			ix[i] = i;
-		if (sort_keys)
-			qsort_r(ix, n, sizeof(size_t), cmp_key, v->u.object.keys);
-		st = yajl_gen_map_open(g);
-		for (size_t i = 0; st == yajl_gen_status_ok && i < n; i++) {
-			const char *k = v->u.object.keys[ix[i]];
-
-			st = yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-			if (st == yajl_gen_status_ok &&
-			    rd_json_gen(g, v->u.object.values[ix[i]], sort_keys, err) < 0)
-				goto out;
-		}
-		if (st == yajl_gen_status_ok)
-			st = yajl_gen_map_close(g);
-	}
-	if (st != yajl_gen_status_ok) {
-		sb_errorf(err, "cannot write JSON (yajl_gen status %d)", (int)st);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(ix);
-	return rc;
-}
-
-char *rd_json_text(yajl_val v)
-{
-	struct sb_error err = {0};
-	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t len;
-	char *s = NULL;
-
-	if (!g)
-		return NULL;
-	if (rd_json_gen(g, v, 1, &err) == 0 &&
-	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
-		s = sb_strndup((const char *)buf, len);
-	sb_error_release(&err);
-	yajl_gen_free(g);
-	return s;
 }

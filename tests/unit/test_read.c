@@ -23,6 +23,7 @@
 #include "util/sha256.h"
 #include "context/context.h"
 #include "image/read.h"
+#include "util/jtree.h"
 #include "interp/eval.h"
 #include "interp/parse.h"
 #include "interp/source.h"
@@ -722,16 +723,15 @@ static void test_inspect_seed(void **state)
 		yajl_val v = NULL;
 		struct sb_error err = {0};
 
-		assert_int_equal(rd_parse_json(text, strlen(text), 64, "json", &v, &err), 0);
-		yajl_val img = YAJL_GET_ARRAY(rd_json_get(v, "images"))->values[0];
-		yajl_val ls = rd_json_get(img, "layers");
-		yajl_val e =
-		    YAJL_GET_ARRAY(rd_json_get(ls->u.array.values[1], "entries"))->values[1];
+		assert_int_equal(jt_parse(text, strlen(text), 64, "json", &v, &err), 0);
+		yajl_val img = YAJL_GET_ARRAY(jt_get(v, "images"))->values[0];
+		yajl_val ls = jt_get(img, "layers");
+		yajl_val e = YAJL_GET_ARRAY(jt_get(ls->u.array.values[1], "entries"))->values[1];
 
-		assert_string_equal(rd_json_str(e, "path"), "www/index.html");
-		assert_string_equal(rd_json_str(e, "mode"), "0644");
-		assert_string_equal(rd_json_str(e, "mode_string"), "-rw-r--r--");
-		assert_true(YAJL_IS_TRUE(rd_json_get(ls->u.array.values[1], "verified")));
+		assert_string_equal(jt_str(e, "path"), "www/index.html");
+		assert_string_equal(jt_str(e, "mode"), "0644");
+		assert_string_equal(jt_str(e, "mode_string"), "-rw-r--r--");
+		assert_true(YAJL_IS_TRUE(jt_get(ls->u.array.values[1], "verified")));
 		yajl_tree_free(v);
 	}
 	free(text);
