@@ -309,7 +309,7 @@ static char *layer_title(const struct rd_image *img, size_t k)
 
 static int load(const char *path, struct rd_archive **ar, struct sb_error *err)
 {
-	if (rd_open(path, NULL, ar, err) < 0)
+	if (rd_open(ar, path, NULL, err) < 0)
 		return -1;
 	return rd_load_layers(*ar, 0, err);
 }

@@ -512,7 +512,7 @@ int sb_cmd_inspect(int argc, char **argv)
 		fprintf(stderr, "scratchbuild inspect: which image tar?\n%s", inspect_usage);
 		return 2;
 	}
-	if (rd_open(path, NULL, &ar, &err) < 0)
+	if (rd_open(&ar, path, NULL, &err) < 0)
 		goto out;
 	for (size_t i = 0; i < ar->nimages; i++)
 		if (rd_load_layers(ar, i, &err) < 0)

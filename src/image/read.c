@@ -30,7 +30,7 @@ const char *rd_type_name(enum rd_type t)
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
 
-int rd_open(const char *path, const struct rd_limits *lim, struct rd_archive **out,
+int rd_open(struct rd_archive **out, const char *path, const struct rd_limits *lim,
 	    struct sb_error *err)
 {
 	struct rd_archive *ar = calloc(1, sizeof(*ar));

@@ -110,7 +110,7 @@ struct rd_archive {
  * or index.json and the manifests it lists. lim may be NULL for the defaults.
  * On success *out is yours (rd_close); on failure it is NULL and err names the
  * member at fault. */
-int rd_open(const char *path, const struct rd_limits *lim, struct rd_archive **out,
+int rd_open(struct rd_archive **out, const char *path, const struct rd_limits *lim,
 	    struct sb_error *err);
 
 /* Reads image i's config and checks its digest when something names it. */

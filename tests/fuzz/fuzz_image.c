@@ -142,7 +142,7 @@ static void image(const char *path)
 	char *diff[] = {"diff", (char *)path, (char *)path, "--mtime", NULL};
 
 	limits(&lim);
-	if (rd_open(path, &lim, &ar, &err) < 0) {
+	if (rd_open(&ar, path, &lim, &err) < 0) {
 		check(ar == NULL);
 		consume_error(&err);
 		return;

@@ -193,7 +193,7 @@ static int load(const char *name, const struct rd_limits *lim, struct rd_archive
 {
 	struct sb_error err = {0};
 	char *p = tmp(name);
-	int rc = rd_open(p, lim, ar, &err);
+	int rc = rd_open(ar, p, lim, &err);
 
 	for (size_t i = 0; rc == 0 && i < (*ar)->nimages; i++)
 		rc = rd_load_layers(*ar, i, &err);
@@ -356,7 +356,7 @@ static void test_json(void **state)
 		struct sb_error err = {0};
 		char *p = tmp("huge.tar");
 
-		assert_int_equal(rd_open(p, NULL, &ar, &err), 0);
+		assert_int_equal(rd_open(&ar, p, NULL, &err), 0);
 		free(ar->images[0].config_member);
 		ar->images[0].config_member = sb_strdup("big.json");
 		assert_int_equal(rd_load_config(ar, 0, &err), -1);
@@ -403,7 +403,7 @@ static void test_outside(void **state)
 		struct sb_error err = {0};
 		char *p = tmp("escape.tar");
 
-		assert_int_equal(rd_open(p, NULL, &ar, &err), 0);
+		assert_int_equal(rd_open(&ar, p, NULL, &err), 0);
 		free(ar->images[0].config_member);
 		ar->images[0].config_member = sb_strdup("escape.tar");
 		assert_int_equal(rd_load_config(ar, 0, &err), -1);
