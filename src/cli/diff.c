@@ -3,6 +3,7 @@
  * depend on the build time (created, history[].created, rootfs.diff_ids) are
  * left out, and modification times unless --mtime asks for them. */
 #include "cli/cli.h"
+#include "cli/print.h"
 #include "image/read.h"
 #include "util/jtree.h"
 #include "util/utf8.h"
@@ -348,10 +349,7 @@ int sb_cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	if (load(pa, &a, &err) < 0 || load(pb, &b, &err) < 0) {
-		char *s = sb_error_format(&err);
-
-		fprintf(stderr, "scratchbuild diff: %s", s ? s : "out of memory\n");
-		free(s);
+		sb_print_error("scratchbuild diff", SB_WHO_ALWAYS, &err);
 		goto out;
 	}
 	if (a->nimages != b->nimages)

@@ -1,6 +1,7 @@
 /* scratchbuild inspect IMAGE.tar [--json]: what an image tar holds, in plain
  * words or as JSON, every digest checked on the way. */
 #include "cli/cli.h"
+#include "cli/print.h"
 #include "image/read.h"
 #include "util/jgen.h"
 #include "util/jtree.h"
@@ -21,37 +22,16 @@ static const char inspect_usage[] =
     "digest. --json prints the same as JSON.\n"
     "Exit status: 0 ok, 1 the image is broken or hostile, 2 usage.\n";
 
-static void print_err(const struct sb_error *err)
-{
-	char *s = sb_error_format(err);
-
-	fprintf(stderr, "scratchbuild inspect: %s", s ? s : "out of memory\n");
-	free(s);
-}
-
 /* s, a string from the image, as a terminal may show it. */
 static void put(const char *s)
 {
 	sb_utf8_put_shown(stdout, s);
 }
 
-/* "-rwxr-xr-x", as ls(1) shows it. */
-static void mode_string(const struct rd_entry *e, char out[11])
+/* The letter ls(1) shows for e's type. */
+static char type_letter(const struct rd_entry *e)
 {
-	static const char types[] = "-dlhcbp";
-	uint32_t m = e->mode;
-
-	out[0] = types[e->type];
-	out[1] = m & 0400 ? 'r' : '-';
-	out[2] = m & 0200 ? 'w' : '-';
-	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
-	out[4] = m & 040 ? 'r' : '-';
-	out[5] = m & 020 ? 'w' : '-';
-	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
-	out[7] = m & 04 ? 'r' : '-';
-	out[8] = m & 02 ? 'w' : '-';
-	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
-	out[10] = '\0';
+	return "-dlhcbp"[e->type];
 }
 
 static void time_string(int64_t t, char out[32])
@@ -218,7 +198,7 @@ static void print_entry(const struct rd_entry *e)
 {
 	char mode[11], when[32];
 
-	mode_string(e, mode);
+	sb_mode_string(type_letter(e), e->mode, mode);
 	time_string(e->mtime, when);
 	printf("    %s %" PRId64 "/%" PRId64 " %10" PRIu64 " %s ", mode, e->uid, e->gid, e->size,
 	       when);
@@ -337,7 +317,7 @@ static void print_json_entry(struct jgen *j, const struct rd_entry *x)
 {
 	char mode[11], oct[8];
 
-	mode_string(x, mode);
+	sb_mode_string(type_letter(x), x->mode, mode);
 	snprintf(oct, sizeof(oct), "%04o", (unsigned)x->mode);
 	jgen_map_open(j);
 	jgen_str(j, "path"), jgen_str(j, x->path);
@@ -467,7 +447,7 @@ int sb_cmd_inspect(int argc, char **argv)
 	status = 0;
 out:
 	if (status)
-		print_err(&err);
+		sb_print_error("scratchbuild inspect", SB_WHO_ALWAYS, &err);
 	rd_close(ar);
 	sb_error_release(&err);
 	return status;
