@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 #include "cli/explain.h"
+#include "cli/print.h"
 #include "context/context.h"
 
 #include "image/image.h"
@@ -143,18 +144,6 @@ static void on_progress(void *ud, size_t layer)
 			fprintf(stderr, "[%zu/%zu] %s\n", p->next + 1, plan->nsteps, s->text);
 		}
 	}
-}
-
-static void print_error(const struct sb_error *err)
-{
-	char *s = sb_error_format(err);
-
-	if (!s) {
-		fputs("scratchbuild: out of memory\n", stderr);
-		return;
-	}
-	fprintf(stderr, "%s%s", err->file ? "" : "scratchbuild: ", s);
-	free(s);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -442,7 +431,7 @@ static int run_parse(int argc, char **argv)
 	    (json ? df_dump_json(&df, &out, &err) : df_dump(&df, &out, &err)) < 0)
 		goto fail;
 	for (size_t i = 0; i < df.nwarnings; i++)
-		print_error(&df.warnings[i]);
+		sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &df.warnings[i]);
 	if ((out.len && fwrite(out.buf, 1, out.len, stdout) != out.len) || fflush(stdout)) {
 		sb_errorf(&err, "cannot write to standard output: %s", strerror(errno));
 		goto fail;
@@ -450,7 +439,7 @@ static int run_parse(int argc, char **argv)
 	status = 0;
 	goto out;
 fail:
-	print_error(&err);
+	sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &err);
 out:
 	df_file_release(&df);
 	sb_buf_release(&out);
@@ -488,7 +477,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return sb_cmd_diff(argc - 1, argv + 1);
 	if (parse_cli(argc, argv, &cli, &err, &exit_now) < 0) {
-		print_error(&err);
+		sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &err);
 		status = exit_now >= 0 ? exit_now : EXIT_BUILD;
 		goto out;
 	}
@@ -497,7 +486,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (parse_epoch(&eopts.epoch, &err) < 0) {
-		print_error(&err);
+		sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &err);
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -560,7 +549,7 @@ int main(int argc, char **argv)
 	if (df_eval(&df, ctx, &eopts, &plan, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < plan.nwarnings; i++)
-		print_error(&plan.warnings[i]);
+		sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &plan.warnings[i]);
 
 	prog.plan = &plan;
 	prog.quiet = cli.quiet;
@@ -608,7 +597,7 @@ int main(int argc, char **argv)
 	status = 0;
 	goto out;
 fail:
-	print_error(&err);
+	sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &err);
 out:
 	img_result_release(&res);
 	df_plan_release(&plan);

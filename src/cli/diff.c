@@ -3,7 +3,9 @@
  * depend on the build time (created, history[].created, rootfs.diff_ids) are
  * left out, and modification times unless --mtime asks for them. */
 #include "cli/cli.h"
+#include "cli/print.h"
 #include "image/read.h"
+#include "util/jtree.h"
 #include "util/utf8.h"
 #include "util/mem.h"
 
@@ -175,7 +177,7 @@ static int json_equal(yajl_val a, yajl_val b)
 		if (a->u.object.len != b->u.object.len)
 			return 0;
 		for (size_t i = 0; i < a->u.object.len; i++) {
-			yajl_val x = rd_json_get(b, a->u.object.keys[i]);
+			yajl_val x = jt_get(b, a->u.object.keys[i]);
 
 			if (!x || !json_equal(a->u.object.values[i], x))
 				return 0;
@@ -199,7 +201,7 @@ static int json_equal(yajl_val a, yajl_val b)
 
 static void differs(struct report *r, const char *where, yajl_val a, yajl_val b)
 {
-	char *sa = a ? rd_json_text(a) : NULL, *sb = b ? rd_json_text(b) : NULL;
+	char *sa = a ? jt_text(a) : NULL, *sb = b ? jt_text(b) : NULL;
 
 	if ((a && !sa) || (b && !sb))
 		r->oom = 1;
@@ -243,8 +245,8 @@ static void compare_json(struct report *r, const char *where, yajl_val a, yajl_v
 				r->oom = 1;
 				break;
 			}
-			x = rd_json_get(a, keys[i]);
-			y = rd_json_get(b, keys[i]);
+			x = jt_get(a, keys[i]);
+			y = jt_get(b, keys[i]);
 			if (!x || !y)
 				differs(r, sub, x, y);
 			else
@@ -286,17 +288,17 @@ static void compare_json(struct report *r, const char *where, yajl_val a, yajl_v
 /* "layer N (INSTRUCTION)" from the history entries that made layers. */
 static char *layer_title(const struct rd_image *img, size_t k)
 {
-	yajl_val h = rd_json_get(img->config, "history");
+	yajl_val h = jt_get(img->config, "history");
 	const char *step = NULL;
 	size_t n = 0, len;
 
 	for (size_t i = 0; YAJL_IS_ARRAY(h) && i < h->u.array.len; i++) {
 		yajl_val e = h->u.array.values[i];
 
-		if (YAJL_IS_TRUE(rd_json_get(e, "empty_layer")))
+		if (YAJL_IS_TRUE(jt_get(e, "empty_layer")))
 			continue;
 		if (n++ == k)
-			step = rd_json_str(e, "created_by");
+			step = jt_str(e, "created_by");
 	}
 	if (n != img->nlayers || !step)
 		return sb_printf("layer %zu", k);
@@ -308,7 +310,7 @@ static char *layer_title(const struct rd_image *img, size_t k)
 
 static int load(const char *path, struct rd_archive **ar, struct sb_error *err)
 {
-	if (rd_open(path, NULL, ar, err) < 0)
+	if (rd_open(ar, path, NULL, err) < 0)
 		return -1;
 	return rd_load_layers(*ar, 0, err);
 }
@@ -347,10 +349,7 @@ int sb_cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	if (load(pa, &a, &err) < 0 || load(pb, &b, &err) < 0) {
-		char *s = sb_error_format(&err);
-
-		fprintf(stderr, "scratchbuild diff: %s", s ? s : "out of memory\n");
-		free(s);
+		sb_print_error("scratchbuild diff", SB_WHO_ALWAYS, &err);
 		goto out;
 	}
 	if (a->nimages != b->nimages)

@@ -1,4 +1,5 @@
 #include "cli/explain.h"
+#include "cli/print.h"
 #include "util/utf8.h"
 #include "util/mem.h"
 
@@ -37,24 +38,14 @@ static const char *field_of(const char *text)
 	return NULL;
 }
 
-static void mode_string(const struct img_entry *e, char *s)
+/* The letter ls(1) shows for e's type. */
+static char type_letter(const struct img_entry *e)
 {
-	static const char rwx[] = "rwxrwxrwx";
-
-	s[0] = e->type == IMG_DIR	 ? 'd'
+	return e->type == IMG_DIR	 ? 'd'
 	       : e->type == IMG_SYMLINK	 ? 'l'
 	       : e->type == IMG_FIFO	 ? 'p'
 	       : e->type == IMG_HARDLINK ? 'h'
 					 : '-';
-	for (int i = 0; i < 9; i++)
-		s[1 + i] = (e->mode >> (8 - i)) & 1 ? rwx[i] : '-';
-	if (e->mode & 04000)
-		s[3] = s[3] == 'x' ? 's' : 'S';
-	if (e->mode & 02000)
-		s[6] = s[6] == 'x' ? 's' : 'S';
-	if (e->mode & 01000)
-		s[9] = s[9] == 'x' ? 't' : 'T';
-	s[10] = '\0';
 }
 
 static int print_entry(void *ud, const struct img_entry *e, struct sb_error *err)
@@ -63,7 +54,7 @@ static int print_entry(void *ud, const struct img_entry *e, struct sb_error *err
 	char mode[11];
 
 	(void)err;
-	mode_string(e, mode);
+	sb_mode_string(type_letter(e), e->mode, mode);
 	fprintf(out, "       %s %u:%u %10llu  ", mode, e->uid, e->gid,
 		(unsigned long long)(e->type == IMG_REG ? e->size : 0));
 	sb_utf8_put_shown(out, e->path);
@@ -378,7 +369,7 @@ static int put_entry_row(void *ud, const struct img_entry *e, struct sb_error *e
 	char mode[11];
 
 	(void)err;
-	mode_string(e, mode);
+	sb_mode_string(type_letter(e), e->mode, mode);
 	putf(p, "<tr><td>%s</td><td>%u:%u</td><td class=\"r\">%llu</td><td class=\"p\">", mode,
 	     e->uid, e->gid, (unsigned long long)(e->type == IMG_REG ? e->size : 0));
 	escs(p, e->path);

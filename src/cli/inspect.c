@@ -1,7 +1,10 @@
 /* scratchbuild inspect IMAGE.tar [--json]: what an image tar holds, in plain
  * words or as JSON, every digest checked on the way. */
 #include "cli/cli.h"
+#include "cli/print.h"
 #include "image/read.h"
+#include "util/jgen.h"
+#include "util/jtree.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -10,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
 
 static const char inspect_usage[] =
     "usage: scratchbuild inspect IMAGE.tar [--json]\n"
@@ -20,37 +22,16 @@ static const char inspect_usage[] =
     "digest. --json prints the same as JSON.\n"
     "Exit status: 0 ok, 1 the image is broken or hostile, 2 usage.\n";
 
-static void print_err(const struct sb_error *err)
-{
-	char *s = sb_error_format(err);
-
-	fprintf(stderr, "scratchbuild inspect: %s", s ? s : "out of memory\n");
-	free(s);
-}
-
 /* s, a string from the image, as a terminal may show it. */
 static void put(const char *s)
 {
 	sb_utf8_put_shown(stdout, s);
 }
 
-/* "-rwxr-xr-x", as ls(1) shows it. */
-static void mode_string(const struct rd_entry *e, char out[11])
+/* The letter ls(1) shows for e's type. */
+static char type_letter(const struct rd_entry *e)
 {
-	static const char types[] = "-dlhcbp";
-	uint32_t m = e->mode;
-
-	out[0] = types[e->type];
-	out[1] = m & 0400 ? 'r' : '-';
-	out[2] = m & 0200 ? 'w' : '-';
-	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
-	out[4] = m & 040 ? 'r' : '-';
-	out[5] = m & 020 ? 'w' : '-';
-	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
-	out[7] = m & 04 ? 'r' : '-';
-	out[8] = m & 02 ? 'w' : '-';
-	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
-	out[10] = '\0';
+	return "-dlhcbp"[e->type];
 }
 
 static void time_string(int64_t t, char out[32])
@@ -66,26 +47,26 @@ static void time_string(int64_t t, char out[32])
  * layers ("COPY ./serve /server/"), or NULL when they do not line up. */
 static const char *layer_step(const struct rd_image *img, size_t k)
 {
-	yajl_val h = rd_json_get(img->config, "history");
+	yajl_val h = jt_get(img->config, "history");
 	size_t n = 0;
 	const char *found = NULL;
 
 	if (!YAJL_IS_ARRAY(h))
 		return NULL;
 	for (size_t i = 0; i < h->u.array.len; i++) {
-		yajl_val e = h->u.array.values[i], empty = rd_json_get(e, "empty_layer");
+		yajl_val e = h->u.array.values[i], empty = jt_get(e, "empty_layer");
 
 		if (YAJL_IS_TRUE(empty))
 			continue;
 		if (n++ == k)
-			found = rd_json_str(e, "created_by");
+			found = jt_str(e, "created_by");
 	}
 	return n == img->nlayers ? found : NULL;
 }
 
 static void print_json_value(const char *label, yajl_val v)
 {
-	char *s = rd_json_text(v);
+	char *s = jt_text(v);
 
 	printf("  %s: ", label);
 	put(s ? s : "?");
@@ -129,7 +110,7 @@ static void print_labels(yajl_val v)
 	printf("  labels:\n");
 	for (size_t i = 0; i < v->u.object.len; i++) {
 		yajl_val x = v->u.object.values[i];
-		char *s = YAJL_IS_STRING(x) ? NULL : rd_json_text(x);
+		char *s = YAJL_IS_STRING(x) ? NULL : jt_text(x);
 
 		fputs("    ", stdout);
 		put(v->u.object.keys[i]);
@@ -147,15 +128,15 @@ static void print_health(yajl_val v)
 
 	if (!YAJL_IS_OBJECT(v))
 		return print_json_value("healthcheck", v);
-	print_json_value("healthcheck", rd_json_get(v, "Test"));
+	print_json_value("healthcheck", jt_get(v, "Test"));
 	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
-		yajl_val d = rd_json_get(v, durations[i]);
+		yajl_val d = jt_get(v, durations[i]);
 
 		if (YAJL_IS_INTEGER(d))
 			printf("    %s: %.3fs\n", durations[i], (double)YAJL_GET_INTEGER(d) / 1e9);
 	}
-	if (YAJL_IS_INTEGER(rd_json_get(v, "Retries")))
-		printf("    Retries: %lld\n", YAJL_GET_INTEGER(rd_json_get(v, "Retries")));
+	if (YAJL_IS_INTEGER(jt_get(v, "Retries")))
+		printf("    Retries: %lld\n", YAJL_GET_INTEGER(jt_get(v, "Retries")));
 }
 
 /* The runtime config ("config" of the image config), field by field. */
@@ -183,7 +164,7 @@ static void print_runtime(yajl_val c)
 	if (!YAJL_IS_OBJECT(c))
 		return;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		yajl_val v = rd_json_get(c, fields[i].key);
+		yajl_val v = jt_get(c, fields[i].key);
 
 		if (!v || YAJL_IS_NULL(v))
 			continue;
@@ -217,7 +198,7 @@ static void print_entry(const struct rd_entry *e)
 {
 	char mode[11], when[32];
 
-	mode_string(e, mode);
+	sb_mode_string(type_letter(e), e->mode, mode);
 	time_string(e->mtime, when);
 	printf("    %s %" PRId64 "/%" PRId64 " %10" PRIu64 " %s ", mode, e->uid, e->gid, e->size,
 	       when);
@@ -238,7 +219,7 @@ static void print_text(const struct rd_archive *ar)
 	       ar->nimages == 1 ? "" : "s");
 	for (size_t i = 0; i < ar->nimages; i++) {
 		const struct rd_image *img = &ar->images[i];
-		yajl_val c = img->config, h = rd_json_get(c, "history");
+		yajl_val c = img->config, h = jt_get(c, "history");
 		static const char *const top[] = {"architecture", "variant", "os", "created",
 						  "author"};
 
@@ -261,12 +242,12 @@ static void print_text(const struct rd_archive *ar)
 		       img->config_named ? "verified against its name"
 					 : "the config's SHA-256; nothing names it");
 		for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++)
-			if (rd_json_str(c, top[k])) {
+			if (jt_str(c, top[k])) {
 				printf("  %s: ", top[k]);
-				put(rd_json_str(c, top[k]));
+				put(jt_str(c, top[k]));
 				putchar('\n');
 			}
-		print_runtime(rd_json_get(c, "config"));
+		print_runtime(jt_get(c, "config"));
 		for (size_t k = 0; k < c->u.object.len; k++) {
 			const char *key = c->u.object.keys[k];
 			int known = !strcmp(key, "config") || !strcmp(key, "history") ||
@@ -282,11 +263,11 @@ static void print_text(const struct rd_archive *ar)
 			printf("  history:\n");
 			for (size_t k = 0; k < h->u.array.len; k++) {
 				yajl_val e = h->u.array.values[k];
-				const char *by = rd_json_str(e, "created_by");
+				const char *by = jt_str(e, "created_by");
 
 				printf("    %zu: ", k);
 				put(by ? by : "(no created_by)");
-				printf("%s\n", YAJL_IS_TRUE(rd_json_get(e, "empty_layer"))
+				printf("%s\n", YAJL_IS_TRUE(jt_get(e, "empty_layer"))
 						   ? "  (empty layer)"
 						   : "");
 			}
@@ -330,155 +311,92 @@ static void print_text(const struct rd_archive *ar)
 
 /* ---- JSON ---- */
 
-struct jw {
-	yajl_gen g;
-	yajl_gen_status st;
-};
-
-/* Go-style: invalid UTF-8 becomes U+FFFD, so any name gives valid JSON. */
-static void js(struct jw *w, const char *s)
+/* Names that are not valid UTF-8 get U+FFFD for each bad byte (jgen_str), as
+ * Go writes them, so any name gives valid JSON. */
+static void print_json_entry(struct jgen *j, const struct rd_entry *x)
 {
-	struct sb_buf b = {0};
-	size_t n;
+	char mode[11], oct[8];
 
-	if (w->st != yajl_gen_status_ok)
-		return;
-	if (!s) {
-		w->st = yajl_gen_null(w->g);
-		return;
-	}
-	n = strlen(s);
-	while (n > 0) {
-		size_t width;
-		uint32_t r = sb_utf8_decode(s, n, &width);
-
-		if ((r == SB_RUNE_ERROR && width == 1 ? sb_buf_adds(&b, "\xef\xbf\xbd")
-						      : sb_buf_add(&b, s, width)) < 0) {
-			w->st = yajl_gen_in_error_state;
-			sb_buf_release(&b);
-			return;
-		}
-		s += width, n -= width;
-	}
-	w->st = yajl_gen_string(w->g, (const unsigned char *)(b.buf ? b.buf : ""), b.len);
-	sb_buf_release(&b);
+	sb_mode_string(type_letter(x), x->mode, mode);
+	snprintf(oct, sizeof(oct), "%04o", (unsigned)x->mode);
+	jgen_map_open(j);
+	jgen_str(j, "path"), jgen_str(j, x->path);
+	jgen_str(j, "type"), jgen_str(j, rd_type_name(x->type));
+	jgen_str(j, "mode"), jgen_str(j, oct);
+	jgen_str(j, "mode_string"), jgen_str(j, mode);
+	jgen_str(j, "uid"), jgen_int(j, x->uid);
+	jgen_str(j, "gid"), jgen_int(j, x->gid);
+	jgen_str(j, "size"), jgen_int(j, (long long)x->size);
+	jgen_str(j, "sha256"), jgen_str_or_null(j, x->type == RD_FILE ? x->sha256 : NULL);
+	jgen_str(j, "link"), jgen_str_or_null(j, x->link);
+	jgen_str(j, "mtime"), jgen_int(j, x->mtime);
+	jgen_map_close(j);
 }
 
-static void jkey(struct jw *w, const char *k)
+static void print_json_layer(struct jgen *j, const struct rd_image *img, size_t k)
 {
-	js(w, k);
-}
+	const struct rd_layer *l = &img->layers[k];
 
-static void jint(struct jw *w, long long v)
-{
-	if (w->st == yajl_gen_status_ok)
-		w->st = yajl_gen_integer(w->g, v);
-}
-
-static void jbool(struct jw *w, int v)
-{
-	if (w->st == yajl_gen_status_ok)
-		w->st = yajl_gen_bool(w->g, v);
-}
-
-static void jopen(struct jw *w, int map)
-{
-	if (w->st == yajl_gen_status_ok)
-		w->st = map ? yajl_gen_map_open(w->g) : yajl_gen_array_open(w->g);
-}
-
-static void jclose(struct jw *w, int map)
-{
-	if (w->st == yajl_gen_status_ok)
-		w->st = map ? yajl_gen_map_close(w->g) : yajl_gen_array_close(w->g);
+	jgen_map_open(j);
+	jgen_str(j, "member"), jgen_str(j, l->member);
+	jgen_str(j, "resolved"), jgen_str(j, l->resolved);
+	jgen_str(j, "created_by"), jgen_str_or_null(j, layer_step(img, k));
+	jgen_str(j, "media_type"), jgen_str_or_null(j, l->media_type);
+	jgen_str(j, "compression"), jgen_str(j, l->compression);
+	jgen_str(j, "stored_size"), jgen_int(j, (long long)l->stored_size);
+	jgen_str(j, "blob_digest"), jgen_str(j, l->blob_digest);
+	jgen_str(j, "blob_named"), jgen_bool(j, l->blob_named);
+	jgen_str(j, "tar_size"), jgen_int(j, (long long)l->tar_size);
+	jgen_str(j, "diff_id"), jgen_str(j, l->diff_id);
+	jgen_str(j, "verified"), jgen_bool(j, l->verified);
+	jgen_str(j, "entries"), jgen_array_open(j);
+	for (size_t e = 0; e < l->nentries; e++)
+		print_json_entry(j, &l->entries[e]);
+	jgen_array_close(j);
+	jgen_map_close(j);
 }
 
 static int print_json(const struct rd_archive *ar, struct sb_error *err)
 {
-	struct jw w = {yajl_gen_alloc(NULL), yajl_gen_status_ok};
-	const unsigned char *buf;
-	size_t len;
+	struct jgen j;
 	int rc = -1;
 
-	if (!w.g) {
-		sb_errorf(err, "out of memory");
-		goto out;
-	}
-	yajl_gen_config(w.g, yajl_gen_beautify, 1);
-	yajl_gen_config(w.g, yajl_gen_indent_string, "  ");
-	jopen(&w, 1);
-	jkey(&w, "file"), js(&w, ar->path);
-	jkey(&w, "layout"), js(&w, ar->layout);
-	jkey(&w, "images"), jopen(&w, 0);
+	if (jgen_start(&j, 1, err) < 0)
+		return -1;
+	jgen_map_open(&j);
+	jgen_str(&j, "file"), jgen_str(&j, ar->path);
+	jgen_str(&j, "layout"), jgen_str(&j, ar->layout);
+	jgen_str(&j, "images"), jgen_array_open(&j);
 	for (size_t i = 0; i < ar->nimages; i++) {
 		const struct rd_image *img = &ar->images[i];
 
-		jopen(&w, 1);
-		jkey(&w, "tags"), jopen(&w, 0);
+		jgen_map_open(&j);
+		jgen_str(&j, "tags"), jgen_array_open(&j);
 		for (char **t = img->tags; t && *t; t++)
-			js(&w, *t);
-		jclose(&w, 0);
-		jkey(&w, "manifest"), js(&w, img->manifest_member);
-		jkey(&w, "config_member"), js(&w, img->config_member);
-		jkey(&w, "image_id"), js(&w, img->image_id);
-		jkey(&w, "config_named"), jbool(&w, img->config_named);
-		jkey(&w, "config");
-		if (w.st == yajl_gen_status_ok && rd_json_gen(w.g, img->config, 0, err) < 0)
+			jgen_str(&j, *t);
+		jgen_array_close(&j);
+		jgen_str(&j, "manifest"), jgen_str_or_null(&j, img->manifest_member);
+		jgen_str(&j, "config_member"), jgen_str(&j, img->config_member);
+		jgen_str(&j, "image_id"), jgen_str(&j, img->image_id);
+		jgen_str(&j, "config_named"), jgen_bool(&j, img->config_named);
+		jgen_str(&j, "config");
+		if (j.st == yajl_gen_status_ok && jt_gen(j.g, img->config, 0, err) < 0)
 			goto out;
-		jkey(&w, "layers"), jopen(&w, 0);
-		for (size_t k = 0; k < img->nlayers; k++) {
-			const struct rd_layer *l = &img->layers[k];
-			const char *step = layer_step(img, k);
-
-			jopen(&w, 1);
-			jkey(&w, "member"), js(&w, l->member);
-			jkey(&w, "resolved"), js(&w, l->resolved);
-			jkey(&w, "created_by"), js(&w, step);
-			jkey(&w, "media_type"), js(&w, l->media_type);
-			jkey(&w, "compression"), js(&w, l->compression);
-			jkey(&w, "stored_size"), jint(&w, (long long)l->stored_size);
-			jkey(&w, "blob_digest"), js(&w, l->blob_digest);
-			jkey(&w, "blob_named"), jbool(&w, l->blob_named);
-			jkey(&w, "tar_size"), jint(&w, (long long)l->tar_size);
-			jkey(&w, "diff_id"), js(&w, l->diff_id);
-			jkey(&w, "verified"), jbool(&w, l->verified);
-			jkey(&w, "entries"), jopen(&w, 0);
-			for (size_t e = 0; e < l->nentries; e++) {
-				const struct rd_entry *x = &l->entries[e];
-				char mode[11], oct[8];
-
-				mode_string(x, mode);
-				snprintf(oct, sizeof(oct), "%04o", (unsigned)x->mode);
-				jopen(&w, 1);
-				jkey(&w, "path"), js(&w, x->path);
-				jkey(&w, "type"), js(&w, rd_type_name(x->type));
-				jkey(&w, "mode"), js(&w, oct);
-				jkey(&w, "mode_string"), js(&w, mode);
-				jkey(&w, "uid"), jint(&w, x->uid);
-				jkey(&w, "gid"), jint(&w, x->gid);
-				jkey(&w, "size"), jint(&w, (long long)x->size);
-				jkey(&w, "sha256"), js(&w, x->type == RD_FILE ? x->sha256 : NULL);
-				jkey(&w, "link"), js(&w, x->link);
-				jkey(&w, "mtime"), jint(&w, x->mtime);
-				jclose(&w, 1);
-			}
-			jclose(&w, 0);
-			jclose(&w, 1);
-		}
-		jclose(&w, 0);
-		jclose(&w, 1);
+		jgen_str(&j, "layers"), jgen_array_open(&j);
+		for (size_t k = 0; k < img->nlayers; k++)
+			print_json_layer(&j, img, k);
+		jgen_array_close(&j);
+		jgen_map_close(&j);
 	}
-	jclose(&w, 0);
-	jclose(&w, 1);
-	if (w.st != yajl_gen_status_ok || yajl_gen_get_buf(w.g, &buf, &len) != yajl_gen_status_ok) {
+	jgen_array_close(&j);
+	jgen_map_close(&j);
+	if (jgen_fwrite(&j, stdout, err) < 0) {
 		sb_errorf(err, "cannot write JSON");
 		goto out;
 	}
-	fwrite(buf, 1, len, stdout);
 	rc = 0;
 out:
-	if (w.g)
-		yajl_gen_free(w.g);
+	jgen_release(&j);
 	return rc;
 }
 
@@ -511,7 +429,7 @@ int sb_cmd_inspect(int argc, char **argv)
 		fprintf(stderr, "scratchbuild inspect: which image tar?\n%s", inspect_usage);
 		return 2;
 	}
-	if (rd_open(path, NULL, &ar, &err) < 0)
+	if (rd_open(&ar, path, NULL, &err) < 0)
 		goto out;
 	for (size_t i = 0; i < ar->nimages; i++)
 		if (rd_load_layers(ar, i, &err) < 0)
@@ -529,7 +447,7 @@ int sb_cmd_inspect(int argc, char **argv)
 	status = 0;
 out:
 	if (status)
-		print_err(&err);
+		sb_print_error("scratchbuild inspect", SB_WHO_ALWAYS, &err);
 	rd_close(ar);
 	sb_error_release(&err);
 	return status;

@@ -3,7 +3,7 @@
  * Keys come in the order BuildKit writes them: the top level sorted (it
  * marshals a map), the runtime config in the order of its Go struct. */
 #include "image/image.h"
-#include "image/read.h"
+#include "util/jtree.h"
 #include "util/jgen.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -579,7 +579,7 @@ int img_json_pretty(const char *json, char **out, struct sb_error *err)
 		yajl_tree_free(v);
 		return -1;
 	}
-	if (rd_json_gen(g.g, v, 0, err) < 0)
+	if (jt_gen(g.g, v, 0, err) < 0)
 		g.st = yajl_gen_in_error_state;
 	yajl_tree_free(v);
 	rc = jgen_finish(&g, out, &len, err);

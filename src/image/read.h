@@ -18,7 +18,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 /* What a reader accepts; rd_limits_default() fills in the defaults shown. */
@@ -111,7 +110,7 @@ struct rd_archive {
  * or index.json and the manifests it lists. lim may be NULL for the defaults.
  * On success *out is yours (rd_close); on failure it is NULL and err names the
  * member at fault. */
-int rd_open(const char *path, const struct rd_limits *lim, struct rd_archive **out,
+int rd_open(struct rd_archive **out, const char *path, const struct rd_limits *lim,
 	    struct sb_error *err);
 
 /* Reads image i's config and checks its digest when something names it. */
@@ -123,26 +122,5 @@ int rd_load_config(struct rd_archive *a, size_t i, struct sb_error *err);
 int rd_load_layers(struct rd_archive *a, size_t i, struct sb_error *err);
 
 void rd_close(struct rd_archive *a);
-
-/* Parses a JSON document of len bytes (buf NUL-terminated after them) with
- * yajl, refusing nesting deeper than max_depth before any tree is built.
- * *out is yours (yajl_tree_free). Errors name `name`. */
-int rd_parse_json(const char *buf, size_t len, unsigned max_depth, const char *name, yajl_val *out,
-		  struct sb_error *err);
-
-/* A string member of a yajl object, or NULL (the last one, as Go reads
- * duplicate keys). */
-const char *rd_json_str(yajl_val obj, const char *key);
-
-/* The value of key in a yajl object (the last one), or NULL. */
-yajl_val rd_json_get(yajl_val obj, const char *key);
-
-/* Emits v through g, object keys sorted bytewise when sort_keys. Returns 0,
- * or -1 with err set. v must come from rd_parse_json (its depth is bounded). */
-int rd_json_gen(yajl_gen g, yajl_val v, int sort_keys, struct sb_error *err);
-
-/* v as compact JSON with keys sorted, in a string you own (free(3)), or NULL
- * when out of memory. */
-char *rd_json_text(yajl_val v);
 
 #endif

@@ -52,6 +52,14 @@ void jgen_str(struct jgen *j, const char *s)
 	jgen_strn(j, s, strlen(s));
 }
 
+void jgen_str_or_null(struct jgen *j, const char *s)
+{
+	if (s)
+		jgen_str(j, s);
+	else
+		jgen_null(j);
+}
+
 #define JGEN_CALL(j, call)                                                                         \
 	do {                                                                                       \
 		if ((j)->st == yajl_gen_status_ok)                                                 \
@@ -113,4 +121,31 @@ out:
 	yajl_gen_free(j->g);
 	j->g = NULL;
 	return rc;
+}
+
+int jgen_fwrite(struct jgen *j, FILE *f, struct sb_error *err)
+{
+	const unsigned char *buf;
+	size_t n;
+	int rc = -1;
+
+	if (j->st == yajl_gen_status_ok)
+		j->st = yajl_gen_get_buf(j->g, &buf, &n);
+	if (j->st != yajl_gen_status_ok) {
+		sb_errorf(err, "internal error: JSON generation failed (yajl status %d)",
+			  (int)j->st);
+		goto out;
+	}
+	fwrite(buf, 1, n, f);
+	rc = 0;
+out:
+	jgen_release(j);
+	return rc;
+}
+
+void jgen_release(struct jgen *j)
+{
+	if (j->g)
+		yajl_gen_free(j->g);
+	j->g = NULL;
 }

@@ -1,5 +1,5 @@
 /* libFuzzer target for the image reader behind `scratchbuild inspect` and
- * `scratchbuild diff` (src/image/read.c): the outer tar in any layout
+ * `scratchbuild diff` (src/image/read*.c): the outer tar in any layout
  * (manual, docker save, OCI), the manifest, index and config JSON in it, and
  * the layer tars nested inside it, compressed or not.
  *
@@ -11,7 +11,7 @@
  * on it, standard output going to /dev/null: `inspect`, `inspect --json`, and
  * `diff --mtime` of the image against itself, which must say EQUAL. The same
  * bytes are then a bare JSON document (a manifest or a config as found in an
- * image) for rd_parse_json and the printers inspect and diff use on it.
+ * image) for jt_parse and the printers inspect and diff use on it.
  *
  * Besides crashes, sanitizer reports and leaks, a finding is a broken
  * invariant (abort()): a failure without an error message; a loaded image
@@ -23,6 +23,7 @@
 #include "fuzz_util.h"
 #include "cli/cli.h"
 #include "image/read.h"
+#include "util/jtree.h"
 #include "util/error.h"
 #include "util/mem.h"
 
@@ -84,7 +85,7 @@ static void loaded(const struct rd_archive *ar)
 	check(ar->nimages > 0 && ar->layout != NULL);
 	for (size_t i = 0; i < ar->nimages; i++) {
 		const struct rd_image *img = &ar->images[i];
-		yajl_val ids = rd_json_get(rd_json_get(img->config, "rootfs"), "diff_ids");
+		yajl_val ids = jt_get(jt_get(img->config, "rootfs"), "diff_ids");
 
 		check(YAJL_IS_OBJECT(img->config) && img->config_raw != NULL);
 		check(img->config_raw[img->config_len] == '\0' && is_digest(img->image_id));
@@ -141,7 +142,7 @@ static void image(const char *path)
 	char *diff[] = {"diff", (char *)path, (char *)path, "--mtime", NULL};
 
 	limits(&lim);
-	if (rd_open(path, &lim, &ar, &err) < 0) {
+	if (rd_open(&ar, path, &lim, &err) < 0) {
 		check(ar == NULL);
 		consume_error(&err);
 		return;
@@ -176,17 +177,17 @@ static void json(const uint8_t *data, size_t size)
 		return;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	if (rd_parse_json(buf, size, 64, "fuzz.json", &v, &err) < 0) {
+	if (jt_parse(buf, size, 64, "fuzz.json", &v, &err) < 0) {
 		check(v == NULL);
 		consume_error(&err);
 		goto out;
 	}
 	/* Compact with keys sorted: reading it back gives the same text. */
-	text = rd_json_text(v);
+	text = jt_text(v);
 	if (!text)
 		goto out;
-	check(rd_parse_json(text, strlen(text), 64, "canonical", &w, &err) == 0);
-	again = rd_json_text(w);
+	check(jt_parse(text, strlen(text), 64, "canonical", &w, &err) == 0);
+	again = jt_text(w);
 	check(again == NULL || !strcmp(text, again));
 	for (int sort = 0; sort < 2; sort++) {
 		const unsigned char *out;
@@ -195,15 +196,15 @@ static void json(const uint8_t *data, size_t size)
 		g = yajl_gen_alloc(NULL);
 		if (!g)
 			goto out;
-		if (rd_json_gen(g, v, sort, &err) < 0)
+		if (jt_gen(g, v, sort, &err) < 0)
 			consume_error(&err);
 		else
 			check(yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok && len > 0);
 		yajl_gen_free(g);
 		g = NULL;
 	}
-	(void)rd_json_str(v, "Config");
-	(void)rd_json_get(v, "manifests");
+	(void)jt_str(v, "Config");
+	(void)jt_get(v, "manifests");
 out:
 	yajl_tree_free(v);
 	yajl_tree_free(w);

@@ -23,6 +23,7 @@
 #include "util/sha256.h"
 #include "context/context.h"
 #include "image/read.h"
+#include "util/jtree.h"
 #include "interp/eval.h"
 #include "interp/parse.h"
 #include "interp/source.h"
@@ -192,7 +193,7 @@ static int load(const char *name, const struct rd_limits *lim, struct rd_archive
 {
 	struct sb_error err = {0};
 	char *p = tmp(name);
-	int rc = rd_open(p, lim, ar, &err);
+	int rc = rd_open(ar, p, lim, &err);
 
 	for (size_t i = 0; rc == 0 && i < (*ar)->nimages; i++)
 		rc = rd_load_layers(*ar, i, &err);
@@ -355,7 +356,7 @@ static void test_json(void **state)
 		struct sb_error err = {0};
 		char *p = tmp("huge.tar");
 
-		assert_int_equal(rd_open(p, NULL, &ar, &err), 0);
+		assert_int_equal(rd_open(&ar, p, NULL, &err), 0);
 		free(ar->images[0].config_member);
 		ar->images[0].config_member = sb_strdup("big.json");
 		assert_int_equal(rd_load_config(ar, 0, &err), -1);
@@ -402,7 +403,7 @@ static void test_outside(void **state)
 		struct sb_error err = {0};
 		char *p = tmp("escape.tar");
 
-		assert_int_equal(rd_open(p, NULL, &ar, &err), 0);
+		assert_int_equal(rd_open(&ar, p, NULL, &err), 0);
 		free(ar->images[0].config_member);
 		ar->images[0].config_member = sb_strdup("escape.tar");
 		assert_int_equal(rd_load_config(ar, 0, &err), -1);
@@ -722,16 +723,15 @@ static void test_inspect_seed(void **state)
 		yajl_val v = NULL;
 		struct sb_error err = {0};
 
-		assert_int_equal(rd_parse_json(text, strlen(text), 64, "json", &v, &err), 0);
-		yajl_val img = YAJL_GET_ARRAY(rd_json_get(v, "images"))->values[0];
-		yajl_val ls = rd_json_get(img, "layers");
-		yajl_val e =
-		    YAJL_GET_ARRAY(rd_json_get(ls->u.array.values[1], "entries"))->values[1];
+		assert_int_equal(jt_parse(text, strlen(text), 64, "json", &v, &err), 0);
+		yajl_val img = YAJL_GET_ARRAY(jt_get(v, "images"))->values[0];
+		yajl_val ls = jt_get(img, "layers");
+		yajl_val e = YAJL_GET_ARRAY(jt_get(ls->u.array.values[1], "entries"))->values[1];
 
-		assert_string_equal(rd_json_str(e, "path"), "www/index.html");
-		assert_string_equal(rd_json_str(e, "mode"), "0644");
-		assert_string_equal(rd_json_str(e, "mode_string"), "-rw-r--r--");
-		assert_true(YAJL_IS_TRUE(rd_json_get(ls->u.array.values[1], "verified")));
+		assert_string_equal(jt_str(e, "path"), "www/index.html");
+		assert_string_equal(jt_str(e, "mode"), "0644");
+		assert_string_equal(jt_str(e, "mode_string"), "-rw-r--r--");
+		assert_true(YAJL_IS_TRUE(jt_get(ls->u.array.values[1], "verified")));
 		yajl_tree_free(v);
 	}
 	free(text);

@@ -1,0 +1,35 @@
+/* How the command line shows errors and file modes (see print.h). */
+#include "cli/print.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void sb_print_error(const char *who, enum sb_print_who how, const struct sb_error *err)
+{
+	char *s = sb_error_format(err);
+
+	if (!s)
+		fprintf(stderr, "%s: out of memory\n", who);
+	else if (how == SB_WHO_UNLESS_FILE && err->file)
+		fputs(s, stderr);
+	else
+		fprintf(stderr, "%s: %s", who, s);
+	free(s);
+}
+
+void sb_mode_string(char type, uint32_t mode, char out[11])
+{
+	uint32_t m = mode;
+
+	out[0] = type;
+	out[1] = m & 0400 ? 'r' : '-';
+	out[2] = m & 0200 ? 'w' : '-';
+	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
+	out[4] = m & 040 ? 'r' : '-';
+	out[5] = m & 020 ? 'w' : '-';
+	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
+	out[7] = m & 04 ? 'r' : '-';
+	out[8] = m & 02 ? 'w' : '-';
+	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
+	out[10] = '\0';
+}
