@@ -38,7 +38,7 @@ struct state {
 	struct image img;      /* layers, config, history */
 	struct img_tree *fs;   /* the stage's file system so far: metadata, and where
 				  each file's bytes come from (COPY --from, --chown) */
-	struct df_step *steps; /* owned */
+	struct ev_step *steps; /* owned */
 	size_t nsteps;
 	struct var *vars; /* what $name means: ENV and valued ARGs, the last one to
 			     set a name winning (BuildKit's rule) */
@@ -58,8 +58,8 @@ struct eval {
 	const char *what; /* the instruction being evaluated, e.g. "COPY" */
 	const struct df_file *f;
 	struct ctx *ctx;
-	const struct df_eval_opts *opts;
-	struct df_plan *plan; /* warnings go here */
+	const struct ev_eval_opts *opts;
+	struct ev_plan *plan; /* warnings go here */
 	struct state *st;     /* the stage being evaluated */
 	struct var *meta;     /* ARGs before the first FROM (they only reach FROM) */
 	size_t nmeta;
@@ -68,7 +68,7 @@ struct eval {
 	struct sb_error *err;
 };
 
-const char *df_host_architecture(void)
+const char *ev_host_architecture(void)
 {
 	static const struct {
 		const char *uname, *go;
@@ -148,7 +148,7 @@ static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const c
 
 static int warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
 {
-	struct df_plan *p = ev->plan;
+	struct ev_plan *p = ev->plan;
 	size_t cap = p->nwarnings;
 	struct sb_error *w;
 	va_list ap;
@@ -266,7 +266,7 @@ static const char *platform_arg(const struct eval *ev, const char *name)
 	static const char *const os_names[] = {"TARGETOS", "BUILDOS"};
 
 	if (!arch)
-		arch = ev->opts->architecture ? ev->opts->architecture : df_host_architecture();
+		arch = ev->opts->architecture ? ev->opts->architecture : ev_host_architecture();
 	for (size_t i = 0; i < 2; i++)
 		if (!strcmp(name, os_names[i]))
 			return "linux";
@@ -454,7 +454,7 @@ struct copy_flags {
 	int chown; /* --chown given: uid/gid below */
 	uint32_t uid, gid;
 	int chmod; /* --chmod given */
-	struct chmod_spec mode;
+	struct fl_chmod_spec mode;
 	const char **exclude; /* --exclude patterns (borrowed from the flags) */
 	size_t nexclude;
 	int parents;	  /* --parents */
@@ -914,7 +914,7 @@ static int from_visit(void *ud, const struct img_entry *e, struct sb_error *err)
 		ie.gid = cp->fl.gid;
 	}
 	if (cp->fl.chmod && ie.type != IMG_SYMLINK)
-		ie.mode = chmod_apply(&cp->fl.mode, ie.mode, ie.type == IMG_DIR);
+		ie.mode = fl_chmod_apply(&cp->fl.mode, ie.mode, ie.type == IMG_DIR);
 	rc = img_tree_put(cp->layer, &ie, cp->ev->err);
 	free(target);
 	return rc;
@@ -1007,7 +1007,7 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 	ie.uid = cp->fl.uid;
 	ie.gid = cp->fl.gid;
 	if (cp->fl.chmod && e->type != CTX_LNK)
-		ie.mode = chmod_apply(&cp->fl.mode, ie.mode, e->type == CTX_DIR);
+		ie.mode = fl_chmod_apply(&cp->fl.mode, ie.mode, e->type == CTX_DIR);
 	switch (e->type) {
 	case CTX_DIR:
 		ie.type = IMG_DIR;
@@ -1114,7 +1114,7 @@ static int chown_id(struct eval *ev, const struct df_flag *f, const char *word, 
 		*id = *primary_gid = 0;
 		return 0;
 	}
-	if (parse_int32(word, strlen(word), &n)) {
+	if (fl_parse_int32(word, strlen(word), &n)) {
 		if (n < -1) {
 			error_at(ev, f->pos, "%s --chown=%s: %s is not an id", ev->what, f->value,
 				 word);
@@ -1135,9 +1135,9 @@ static int chown_id(struct eval *ev, const struct df_flag *f, const char *word, 
 	if (read_image_file(ev, file, &text, &len) < 0)
 		goto read_failed;
 	if (!strcmp(file, "etc/passwd"))
-		*found = passwd_lookup(text, len, word, id, primary_gid);
+		*found = fl_passwd_lookup(text, len, word, id, primary_gid);
 	else
-		*found = group_lookup(text, len, word, id);
+		*found = fl_group_lookup(text, len, word, id);
 	rc = 0;
 	goto out;
 read_failed : {
@@ -1199,7 +1199,7 @@ out:
 /* --chmod=mode, already expanded. */
 static int chmod_flag(struct eval *ev, const struct df_flag *f, struct copy_flags *fl)
 {
-	if (chmod_parse(f->value, &fl->mode, ev->err) < 0) {
+	if (fl_chmod_parse(f->value, &fl->mode, ev->err) < 0) {
 		char *msg = sb_strdup(ev->err->msg ? ev->err->msg : "bad mode");
 
 		if (msg)
@@ -1248,7 +1248,7 @@ static int copy_flags(struct eval *ev, const struct df_instr *in, struct copy_fl
 			} else if (!v[0]) {
 				rc = 0;
 			} else {
-				chmod_release(&fl->mode);
+				fl_chmod_release(&fl->mode);
 				rc = chmod_flag(ev, &x, fl);
 			}
 			free(v);
@@ -1330,7 +1330,7 @@ static int copy_heredoc(struct copy *cp, const struct df_heredoc *hd, struct sb_
 	ie.uid = cp->fl.uid;
 	ie.gid = cp->fl.gid;
 	if (cp->fl.chmod)
-		ie.mode = chmod_apply(&cp->fl.mode, ie.mode, 0);
+		ie.mode = fl_chmod_apply(&cp->fl.mode, ie.mode, 0);
 	cp->payload += len;
 	rc = img_tree_put(cp->layer, &ie, ev->err);
 out:
@@ -1344,7 +1344,7 @@ static int from_stage(struct eval *ev, struct copy *cp)
 {
 	const char *v = cp->fl.from;
 	uint32_t idx;
-	long i = parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
+	long i = fl_parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
 					      : find_stage(ev, v, ev->nstages);
 
 	if (i < 0) {
@@ -1635,7 +1635,7 @@ out:
 	img_tree_free(cp.layer);
 	free(cp.root);
 	free(cp.links);
-	chmod_release(&cp.fl.mode);
+	fl_chmod_release(&cp.fl.mode);
 	free(cp.fl.exclude);
 	free(base);
 	free(include);
@@ -2181,7 +2181,7 @@ static int valid_signal(const char *s)
 	};
 	uint32_t n;
 
-	if (parse_id(s, strlen(s), &n))
+	if (fl_parse_id(s, strlen(s), &n))
 		return n > 0 && n < 65;
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
@@ -2412,7 +2412,7 @@ static int eval_healthcheck(struct eval *ev, const struct df_instr *in)
 			} else if (!strcmp(f->name, "retries")) {
 				int64_t r;
 
-				if (!parse_int32(f->value, strlen(f->value), &r) || r < 0) {
+				if (!fl_parse_int32(f->value, strlen(f->value), &r) || r < 0) {
 					error_at(ev, f->pos,
 						 "HEALTHCHECK --retries=%s is not a count",
 						 f->value);
@@ -2669,7 +2669,7 @@ static int run_onbuild(struct eval *ev)
 }
 
 /* A fresh stage: FROM scratch, as BuildKit starts one. */
-static int state_init(struct state *st, const struct df_eval_opts *opts, struct sb_error *err)
+static int state_init(struct state *st, const struct ev_eval_opts *opts, struct sb_error *err)
 {
 	struct image *img = &st->img;
 
@@ -2678,7 +2678,7 @@ static int state_init(struct state *st, const struct df_eval_opts *opts, struct 
 	st->fs = img_tree_new();
 	img->config.env = calloc(2, sizeof(char *));
 	img->architecture =
-	    sb_strdup(opts->architecture ? opts->architecture : df_host_architecture());
+	    sb_strdup(opts->architecture ? opts->architecture : ev_host_architecture());
 	img->os = sb_strdup("linux");
 	img->config.workdir = sb_strdup("/");
 	img->tags = strv_dup(opts->tags);
@@ -2810,8 +2810,8 @@ static int split_stages(struct eval *ev)
 	return 0;
 }
 
-int df_eval(const struct df_file *f, struct ctx *c, const struct df_eval_opts *opts,
-	    struct df_plan *out, struct sb_error *err)
+int ev_eval(const struct df_file *f, struct ctx *c, const struct ev_eval_opts *opts,
+	    struct ev_plan *out, struct sb_error *err)
 {
 	struct eval ev = {.f = f, .ctx = c, .opts = opts, .plan = out, .err = err};
 	struct state st;
@@ -2855,11 +2855,11 @@ out:
 	}
 	free(ev.stages);
 	if (rc < 0)
-		df_plan_release(out);
+		ev_plan_release(out);
 	return rc;
 }
 
-void df_plan_release(struct df_plan *p)
+void ev_plan_release(struct ev_plan *p)
 {
 	img_release(&p->img);
 	for (size_t i = 0; i < p->nsteps; i++)
