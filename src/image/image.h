@@ -77,6 +77,25 @@ int img_tree_walk(const struct img_tree *t, const char *path, img_visit fn, void
 int img_tree_children(const struct img_tree *t, const char *dir, img_visit fn, void *ud,
 		      struct sb_error *err);
 
+/* path cleaned as a path from the root (Go's path.Clean of "/" + path), in
+ * the form a tree keeps paths: without the leading '/' ("" for the root).
+ * Yours; NULL when out of memory. */
+char *img_path_clean(const char *path);
+
+/* Resolves the symbolic links in path (a tree path) as a root file system
+ * would: absolute targets from the root, relative ones from the link's
+ * directory, ".." stopping at the root. Entries are looked up in `top`, then
+ * in `below` (may be NULL). The last component is followed only when
+ * follow_last is set. *out is yours. */
+int img_tree_resolve(const struct img_tree *top, const struct img_tree *below, const char *path,
+		     int follow_last, char **out, struct sb_error *err);
+
+/* The paths of t that the wildcard pattern (a cleaned tree path, Go's
+ * filepath.Match syntax in each component) matches, in tree order. *out is
+ * NULL-terminated, or NULL when *n is 0; yours (sb_strv_free). */
+int img_tree_glob(const struct img_tree *t, const char *pattern, char ***out, size_t *n,
+		  struct sb_error *err);
+
 /* Turns each hard-link group into one regular file (the first in layer order)
  * and hard links to it. Call once, when the layer is complete. */
 int img_tree_link_groups(struct img_tree *t, struct sb_error *err);
