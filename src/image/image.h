@@ -183,6 +183,13 @@ typedef int (*img_open_fn)(void *ud, const struct img_entry *e, struct img_reade
 int img_fd_reader(struct img_reader *r, int fd, const struct stat *st, const struct img_entry *e,
 		  const char *name, struct sb_error *err);
 
+/* Reads the content of the regular file e (at most max bytes) through open,
+ * the opener the writer uses, whatever made the entry: a context file, a
+ * heredoc, an archive member. *out is NUL-terminated after e->size bytes and
+ * yours (free(3)). */
+int img_entry_read(img_open_fn open, void *ud, const struct img_entry *e, size_t max, char **out,
+		   struct sb_error *err);
+
 /* Called after each layer has been written, and once more with layer ==
  * img->nlayers when the whole archive is complete. */
 typedef void (*img_progress_fn)(void *ud, size_t layer);

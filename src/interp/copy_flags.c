@@ -3,37 +3,36 @@
  * --parents.
  */
 #include "interp/eval_int.h"
-#include "util/io.h"
+#include "interp/source.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The largest /etc/passwd or /etc/group --chown reads. */
 #define MAX_ID_FILE (16u << 20)
 
 /* Reads the content of the image's regular file at path (as the layers so far
- * have it) into *out (yours to free), or sets *out = NULL when there is none. */
+ * have it) into *out (yours to free), or sets *out = NULL when there is none.
+ * The bytes come through the opener the image writer uses, so a file from a
+ * heredoc, an archive or another stage reads as one from the context. */
 static int read_image_file(struct eval *ev, const char *path, char **out, size_t *len)
 {
 	const struct img_entry *e = img_tree_get(ev->st->fs, path);
-	int fd, rc;
 
 	*out = NULL;
 	*len = 0;
 	if (!e)
 		return 0;
-	if (e->type != IMG_REG || !e->source || e->member)
+	if (e->type != IMG_REG)
 		return sb_errorf(ev->err,
 				 "/%s in the image is not a regular file of the build "
 				 "context",
 				 path);
-	if (ctx_open_file(ev->ctx, e->source, &fd, ev->err) < 0)
+	if (img_entry_read(src_open, ev->bytes, e, MAX_ID_FILE, out, ev->err) < 0)
 		return -1;
-	rc = sb_read_all(fd, e->source, MAX_ID_FILE, out, len, ev->err);
-	close(fd);
-	return rc;
+	*len = (size_t)e->size;
+	return 0;
 }
 
 /* Looks an id up the way BuildKit does for one half of --chown: "" and "root"

@@ -9,6 +9,7 @@
  * holds that directory again, with the mode and owner it already had.
  */
 #include "interp/eval_int.h"
+#include "interp/source.h"
 #include "util/mem.h"
 
 #include <stdarg.h>
@@ -492,7 +493,7 @@ int ev_eval(const struct df_file *f, struct ctx *c, const struct ev_eval_opts *o
 
 	memset(out, 0, sizeof(*out));
 	memset(&st, 0, sizeof(st));
-	if (split_stages(&ev) < 0)
+	if (src_opener_new(&ev.bytes, c, err) < 0 || split_stages(&ev) < 0)
 		goto out;
 	target = ev.nstages - 1;
 	if (opts->target) {
@@ -520,6 +521,7 @@ int ev_eval(const struct df_file *f, struct ctx *c, const struct ev_eval_opts *o
 	rc = 0;
 out:
 	state_release(&st);
+	src_opener_free(ev.bytes);
 	ev_vars_free(ev.meta, ev.nmeta);
 	for (size_t i = 0; i < ev.nstages; i++) {
 		free(ev.stages[i].name);

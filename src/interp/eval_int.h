@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct src_opener;
+
 /* A build argument: declared by ARG, valued by its default or --build-arg. */
 struct var {
 	char *name;
@@ -50,6 +52,7 @@ struct eval {
 	const char *what; /* the instruction being evaluated, e.g. "COPY" */
 	const struct df_file *f;
 	struct ctx *ctx;
+	struct src_opener *bytes; /* reads the content of the stage's files (--chown) */
 	const struct ev_eval_opts *opts;
 	struct ev_plan *plan; /* warnings go here */
 	struct state *st;     /* the stage being evaluated */
