@@ -180,7 +180,7 @@ int ev_mkdir_parent(struct copy *cp, const char *path, struct sb_error *err);
 
 /* ---- copy_flags.c ---- */
 
-/* Reads the flags of COPY and ADD into fl (release with copy_flags_release). */
+/* Reads the flags of COPY and ADD into fl (release with ev_copy_flags_release). */
 int ev_copy_flags(struct eval *ev, const struct df_instr *in, struct copy_flags *fl);
 void ev_copy_flags_release(struct copy_flags *fl);
 /* --chown=f->value resolved against the stage's /etc/passwd and /etc/group. */
