@@ -104,7 +104,7 @@ struct cli {
 };
 
 struct progress {
-	const struct df_plan *plan;
+	const struct ev_plan *plan;
 	size_t next; /* next step to print */
 	int quiet;
 };
@@ -126,10 +126,10 @@ static void human_size(uint64_t n, char *buf, size_t len)
 static void on_progress(void *ud, size_t layer)
 {
 	struct progress *p = ud;
-	const struct df_plan *plan = p->plan;
+	const struct ev_plan *plan = p->plan;
 
 	for (; p->next < plan->nsteps; p->next++) {
-		const struct df_step *s = &plan->steps[p->next];
+		const struct ev_step *s = &plan->steps[p->next];
 		char size[32];
 
 		if (layer < plan->img.nlayers && s->layer >= 0 && (size_t)s->layer > layer)
@@ -452,8 +452,8 @@ int main(int argc, char **argv)
 	struct cli cli = {0};
 	struct sb_error err = {0};
 	struct df_file df = {0};
-	struct df_plan plan = {0};
-	struct df_eval_opts eopts = {0};
+	struct ev_plan plan = {0};
+	struct ev_eval_opts eopts = {0};
 	struct img_write_opts wopts = {0};
 	struct img_result res = {0};
 	struct progress prog = {0};
@@ -546,7 +546,7 @@ int main(int argc, char **argv)
 	eopts.tags = cli.tags;
 	eopts.build_args = cli.build_args;
 	eopts.target = cli.target;
-	if (df_eval(&df, ctx, &eopts, &plan, &err) < 0)
+	if (ev_eval(&df, ctx, &eopts, &plan, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < plan.nwarnings; i++)
 		sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &plan.warnings[i]);
@@ -600,7 +600,7 @@ fail:
 	sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &err);
 out:
 	img_result_release(&res);
-	df_plan_release(&plan);
+	ev_plan_release(&plan);
 	src_opener_free(sources);
 	ctx_free(ctx);
 	df_file_release(&df);

@@ -68,7 +68,7 @@ static int print_entry(void *ud, const struct img_entry *e, struct sb_error *err
 	return 0;
 }
 
-int sb_explain(FILE *out, const char *dockerfile, const struct df_plan *plan,
+int sb_explain(FILE *out, const char *dockerfile, const struct ev_plan *plan,
 	       const struct img_result *res, const char *output, enum img_format fmt)
 {
 	const struct image *img = &plan->img;
@@ -77,7 +77,7 @@ int sb_explain(FILE *out, const char *dockerfile, const struct df_plan *plan,
 	int rc = -1;
 
 	for (size_t i = 0; i < plan->nsteps; i++) {
-		const struct df_step *s = &plan->steps[i];
+		const struct ev_step *s = &plan->steps[i];
 		const char *field = field_of(s->text);
 
 		fprintf(out, "%s:%u  %s\n", dockerfile, s->pos.line, s->text);
@@ -411,7 +411,7 @@ static int put_layer(struct page *p, const struct image *img, const struct img_r
 /* For each physical line of the Dockerfile, the step it belongs to, or -1:
  * the lines from a step's instruction to the next instruction, minus the
  * blank lines and comments before that one. */
-static long *line_steps(const struct df_file *df, const struct df_plan *plan, const size_t *starts,
+static long *line_steps(const struct df_file *df, const struct ev_plan *plan, const size_t *starts,
 			size_t nlines)
 {
 	long *map = malloc((nlines + 1) * sizeof(*map));
@@ -450,7 +450,7 @@ static long *line_steps(const struct df_file *df, const struct df_plan *plan, co
 	return map;
 }
 
-static void put_source(struct page *p, const struct df_file *df, const struct df_plan *plan)
+static void put_source(struct page *p, const struct df_file *df, const struct ev_plan *plan)
 {
 	const char *buf = df->src.buf;
 	size_t len = df->src.len, nlines = 0, *starts = NULL, cap = 0;
@@ -509,7 +509,7 @@ out:
 	free(map);
 }
 
-int sb_explain_html(FILE *out, const struct df_file *df, const struct df_plan *plan,
+int sb_explain_html(FILE *out, const struct df_file *df, const struct ev_plan *plan,
 		    const struct img_result *res, const char *output, enum img_format fmt)
 {
 	const struct image *img = &plan->img;
@@ -546,7 +546,7 @@ int sb_explain_html(FILE *out, const struct df_file *df, const struct df_plan *p
 	put(&p, "</nav>\n<div class=\"made\">\n<h2>What each instruction made</h2>\n");
 
 	for (size_t i = 0; i < plan->nsteps; i++) {
-		const struct df_step *s = &plan->steps[i];
+		const struct ev_step *s = &plan->steps[i];
 		const char *field = field_of(s->text);
 		const char *badge = s->layer >= 0 ? "<span class=\"badge b-layer\">layer</span>"
 				    : field	  ? "<span class=\"badge b-config\">config</span>"
@@ -636,7 +636,7 @@ out:
 	return rc;
 }
 
-int sb_explain_html_file(const char *path, const struct df_file *df, const struct df_plan *plan,
+int sb_explain_html_file(const char *path, const struct df_file *df, const struct ev_plan *plan,
 			 const struct img_result *res, const char *output, enum img_format fmt,
 			 struct sb_error *err)
 {

@@ -12,7 +12,7 @@
 /* Prints the explanation of plan, whose image res describes (digests, sizes,
  * JSON), written as `output` in format fmt (NULL output: a dry run). Returns
  * 0, or -1 when out of memory. */
-int sb_explain(FILE *out, const char *dockerfile, const struct df_plan *plan,
+int sb_explain(FILE *out, const char *dockerfile, const struct ev_plan *plan,
 	       const struct img_result *res, const char *output, enum img_format fmt);
 
 /* The same as one self-contained HTML page (inline CSS, no script): the
@@ -20,13 +20,13 @@ int sb_explain(FILE *out, const char *dockerfile, const struct df_plan *plan,
  * right, then the manifest, the config and the output. Everything taken from
  * the Dockerfile or the image is HTML-escaped. Returns 0, or -1 when out of
  * memory or the write fails. */
-int sb_explain_html(FILE *out, const struct df_file *df, const struct df_plan *plan,
+int sb_explain_html(FILE *out, const struct df_file *df, const struct ev_plan *plan,
 		    const struct img_result *res, const char *output, enum img_format fmt);
 
 /* sb_explain_html into the file path ("-": standard output), atomically: a
  * temporary file beside it, renamed into place when complete. Returns 0, or
  * -1 with err set. */
-int sb_explain_html_file(const char *path, const struct df_file *df, const struct df_plan *plan,
+int sb_explain_html_file(const char *path, const struct df_file *df, const struct ev_plan *plan,
 			 const struct img_result *res, const char *output, enum img_format fmt,
 			 struct sb_error *err);
 

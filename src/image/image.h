@@ -77,6 +77,25 @@ int img_tree_walk(const struct img_tree *t, const char *path, img_visit fn, void
 int img_tree_children(const struct img_tree *t, const char *dir, img_visit fn, void *ud,
 		      struct sb_error *err);
 
+/* path cleaned as a path from the root (Go's path.Clean of "/" + path), in
+ * the form a tree keeps paths: without the leading '/' ("" for the root).
+ * Yours; NULL when out of memory. */
+char *img_path_clean(const char *path);
+
+/* Resolves the symbolic links in path (a tree path) as a root file system
+ * would: absolute targets from the root, relative ones from the link's
+ * directory, ".." stopping at the root. Entries are looked up in `top`, then
+ * in `below` (may be NULL). The last component is followed only when
+ * follow_last is set. *out is yours. */
+int img_tree_resolve(const struct img_tree *top, const struct img_tree *below, const char *path,
+		     int follow_last, char **out, struct sb_error *err);
+
+/* The paths of t that the wildcard pattern (a cleaned tree path, Go's
+ * filepath.Match syntax in each component) matches, in tree order. *out is
+ * NULL-terminated, or NULL when *n is 0; yours (sb_strv_free). */
+int img_tree_glob(const struct img_tree *t, const char *pattern, char ***out, size_t *n,
+		  struct sb_error *err);
+
 /* Turns each hard-link group into one regular file (the first in layer order)
  * and hard links to it. Call once, when the layer is complete. */
 int img_tree_link_groups(struct img_tree *t, struct sb_error *err);
@@ -163,6 +182,13 @@ typedef int (*img_open_fn)(void *ud, const struct img_entry *e, struct img_reade
  * changed after it was planned. */
 int img_fd_reader(struct img_reader *r, int fd, const struct stat *st, const struct img_entry *e,
 		  const char *name, struct sb_error *err);
+
+/* Reads the content of the regular file e (at most max bytes) through open,
+ * the opener the writer uses, whatever made the entry: a context file, a
+ * heredoc, an archive member. *out is NUL-terminated after e->size bytes and
+ * yours (free(3)). */
+int img_entry_read(img_open_fn open, void *ud, const struct img_entry *e, size_t max, char **out,
+		   struct sb_error *err);
 
 /* Called after each layer has been written, and once more with layer ==
  * img->nlayers when the whole archive is complete. */

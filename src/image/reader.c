@@ -1,5 +1,6 @@
-/* The plain-file reader: read(2) on an fd, after checking the file is still
- * the one that was planned. */
+/* Reading an entry's bytes: the plain-file reader (read(2) on an fd, after
+ * checking the file is still the one that was planned), and a whole entry
+ * read into memory through an opener. */
 #include "image/image.h"
 #include "util/mem.h"
 
@@ -84,4 +85,46 @@ fail:
 	free(f);
 	close(fd);
 	return -1;
+}
+
+int img_entry_read(img_open_fn open, void *ud, const struct img_entry *e, size_t max, char **out,
+		   struct sb_error *err)
+{
+	const char *name = e->source ? e->source : e->path;
+	struct img_reader r = {0};
+	size_t have = 0, got = 0;
+	char *buf = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (e->type != IMG_REG)
+		return sb_errorf(err, "internal error: /%s is not a regular file", e->path);
+	if (e->size > max)
+		return sb_error_file(err, name, "larger than %zu MiB", max >> 20);
+	buf = malloc((size_t)e->size + 1);
+	if (!buf)
+		return sb_errorf(err, "out of memory");
+	if (e->size > 0 && open(ud, e, &r, err) < 0)
+		goto out;
+	while (have < e->size) {
+		if (r.read(r.self, buf + have, (size_t)e->size - have, &got, err) < 0)
+			goto out;
+		if (got == 0) {
+			sb_error_file(
+			    err, name,
+			    "changed while the image was being built (it became shorter)");
+			sb_error_hint(err, "build again once nothing writes to the build context");
+			goto out;
+		}
+		have += got;
+	}
+	buf[have] = '\0';
+	*out = buf;
+	buf = NULL;
+	rc = 0;
+out:
+	if (r.close)
+		r.close(r.self);
+	free(buf);
+	return rc;
 }

@@ -1,7 +1,10 @@
-/* A directory tree of layer entries, kept in layer-tar order as it grows.
+/* A directory tree of layer entries, kept in layer-tar order as it grows, and
+ * what a root file system made of such trees answers: cleaned paths, symbolic
+ * links resolved, wildcard patterns matched.
  *
  * Children are kept sorted by name; sources are walked in sorted order, so the
  * usual insertion is an append found by one comparison with the last child. */
+#include "context/match.h"
 #include "image/image.h"
 #include "util/mem.h"
 
@@ -341,4 +344,142 @@ int img_tree_link_groups(struct img_tree *t, struct sb_error *err)
 
 	free(s.first);
 	return rc;
+}
+
+/* ---- paths ---- */
+
+char *img_path_clean(const char *path)
+{
+	char *rooted = sb_printf("/%s", path);
+	char *clean = rooted ? match_clean(rooted) : NULL;
+
+	free(rooted);
+	if (clean) /* "/..." with the '/' dropped */
+		memmove(clean, clean + 1, strlen(clean));
+	return clean;
+}
+
+/* ---- symbolic links ---- */
+
+int img_tree_resolve(const struct img_tree *top, const struct img_tree *below, const char *path,
+		     int follow_last, char **out, struct sb_error *err)
+{
+	char *cur = sb_strdup(path);
+	size_t done = 0; /* bytes of cur already resolved */
+	int links = 0;
+
+	while (cur && cur[0]) {
+		char *slash = strchr(cur + done, '/');
+		const struct img_entry *e;
+
+		if (!slash && !follow_last)
+			break;
+		if (slash)
+			*slash = '\0';
+		e = img_tree_get(top, cur);
+		if (!e && below)
+			e = img_tree_get(below, cur);
+		if (e && e->type == IMG_SYMLINK) {
+			char *dir = strrchr(cur, '/');
+			const char *tail = slash ? slash + 1 : "";
+			char *next;
+
+			if (++links > 255) {
+				free(cur);
+				return sb_errorf(err, "too many levels of symbolic links under /%s",
+						 path);
+			}
+			if (dir)
+				*dir = '\0';
+			next = e->link[0] == '/'
+				   ? sb_printf("%s/%s", e->link, tail)
+				   : sb_printf("/%s/%s/%s", dir ? cur : "", e->link, tail);
+			free(cur);
+			cur = next ? img_path_clean(next) : NULL;
+			free(next);
+			done = 0;
+			continue;
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+		done = (size_t)(slash - cur) + 1;
+	}
+	if (!cur)
+		return sb_errorf(err, "out of memory");
+	*out = cur;
+	return 0;
+}
+
+/* ---- wildcards ---- */
+
+/* The matches of a wildcard pattern, one component at a time. */
+struct glob {
+	const struct img_tree *t;
+	char **out;
+	size_t n, cap;
+	const char *rest; /* components still to match */
+	struct sb_error *err;
+};
+
+static int glob_dir(struct glob *g, const char *dir, const char *rest);
+
+static int glob_child(void *ud, const struct img_entry *e, struct sb_error *err)
+{
+	struct glob *g = ud;
+	const char *slash = strchr(g->rest, '/');
+	size_t plen = slash ? (size_t)(slash - g->rest) : strlen(g->rest);
+	char *pat = sb_strndup(g->rest, plen);
+	const char *name = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+	int m;
+
+	if (!pat)
+		return sb_errorf(err, "out of memory");
+	m = match_glob(pat, name, err);
+	free(pat);
+	if (m < 0)
+		return -1;
+	if (!m)
+		return 0;
+	if (!slash) {
+		if (sb_grow(&g->out, &g->cap, g->n + 2, sizeof(*g->out)) < 0 ||
+		    !(g->out[g->n] = sb_strdup(e->path)))
+			return sb_errorf(err, "out of memory");
+		g->out[++g->n] = NULL;
+		return 0;
+	}
+	if (e->type != IMG_DIR)
+		return 0;
+	return glob_dir(g, e->path, slash + 1);
+}
+
+static int glob_dir(struct glob *g, const char *dir, const char *rest)
+{
+	const char *saved = g->rest;
+	char *d = sb_strdup(dir);
+	int rc;
+
+	if (!d)
+		return sb_errorf(g->err, "out of memory");
+	g->rest = rest;
+	rc = img_tree_children(g->t, d, glob_child, g, g->err);
+	g->rest = saved;
+	free(d);
+	return rc < 0 ? -1 : 0;
+}
+
+int img_tree_glob(const struct img_tree *t, const char *pattern, char ***out, size_t *n,
+		  struct sb_error *err)
+{
+	struct glob g = {.t = t, .err = err};
+
+	*out = NULL;
+	*n = 0;
+	if (glob_dir(&g, "", pattern) < 0) {
+		sb_strv_free(g.out);
+		return -1;
+	}
+	*out = g.out;
+	*n = g.n;
+	return 0;
 }

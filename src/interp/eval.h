@@ -15,22 +15,22 @@
 #include <stdint.h>
 
 /* One instruction of the built stage, for progress and explanations. */
-struct df_step {
+struct ev_step {
 	char *text;	   /* "COPY ./index.html /www/", as written; owned */
 	long layer;	   /* index of the layer it made, or -1 */
 	uint64_t payload;  /* bytes of file content it copies */
 	struct sb_pos pos; /* where the instruction starts */
 };
 
-struct df_plan {
+struct ev_plan {
 	struct image img;
-	struct df_step *steps; /* owned */
+	struct ev_step *steps; /* owned */
 	size_t nsteps;
 	struct sb_error *warnings; /* things Docker would also do, but worth a word; owned */
 	size_t nwarnings;
 };
 
-struct df_eval_opts {
+struct ev_eval_opts {
 	char **tags;		  /* normalized references (img_reference_normalize); copied */
 	const char *architecture; /* e.g. "amd64"; NULL for the build machine's */
 	int64_t epoch;		  /* SOURCE_DATE_EPOCH, or 0 */
@@ -39,14 +39,14 @@ struct df_eval_opts {
 };
 
 /* Builds the plan for f against the context c. On success *out holds it (release
- * with df_plan_release). On failure returns -1 with err at the offending
+ * with ev_plan_release). On failure returns -1 with err at the offending
  * instruction, and *out is empty. */
-int df_eval(const struct df_file *f, struct ctx *c, const struct df_eval_opts *opts,
-	    struct df_plan *out, struct sb_error *err);
+int ev_eval(const struct df_file *f, struct ctx *c, const struct ev_eval_opts *opts,
+	    struct ev_plan *out, struct sb_error *err);
 
-void df_plan_release(struct df_plan *p);
+void ev_plan_release(struct ev_plan *p);
 
 /* The GOARCH name of the machine we run on ("amd64", "arm64", ...). Static. */
-const char *df_host_architecture(void);
+const char *ev_host_architecture(void);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int parse_id(const char *s, size_t n, uint32_t *out)
+int fl_parse_id(const char *s, size_t n, uint32_t *out)
 {
 	uint64_t v = 0;
 
@@ -21,7 +21,7 @@ int parse_id(const char *s, size_t n, uint32_t *out)
 	return 1;
 }
 
-int parse_int32(const char *s, size_t n, int64_t *out)
+int fl_parse_int32(const char *s, size_t n, int64_t *out)
 {
 	int neg = 0;
 	int64_t v = 0;
@@ -70,7 +70,7 @@ static int symbolic_valid(const char *s)
 	}
 }
 
-int chmod_parse(const char *value, struct chmod_spec *out, struct sb_error *err)
+int fl_chmod_parse(const char *value, struct fl_chmod_spec *out, struct sb_error *err)
 {
 	size_t n = strlen(value);
 
@@ -98,13 +98,13 @@ int chmod_parse(const char *value, struct chmod_spec *out, struct sb_error *err)
 	return 0;
 }
 
-void chmod_release(struct chmod_spec *c)
+void fl_chmod_release(struct fl_chmod_spec *c)
 {
 	free(c->text);
 	c->text = NULL;
 }
 
-uint32_t chmod_apply(const struct chmod_spec *c, uint32_t mode, int is_dir)
+uint32_t fl_chmod_apply(const struct fl_chmod_spec *c, uint32_t mode, int is_dir)
 {
 	const char *s;
 
@@ -191,19 +191,19 @@ static const char *find_field(const char *text, size_t len, const char *name, in
 	return NULL;
 }
 
-int passwd_lookup(const char *text, size_t len, const char *name, uint32_t *uid, uint32_t *gid)
+int fl_passwd_lookup(const char *text, size_t len, const char *name, uint32_t *uid, uint32_t *gid)
 {
 	size_t ul, gl;
 	const char *u = find_field(text, len, name, 2, &ul);
 	const char *g = find_field(text, len, name, 3, &gl);
 
-	return u && g && parse_id(u, ul, uid) && parse_id(g, gl, gid);
+	return u && g && fl_parse_id(u, ul, uid) && fl_parse_id(g, gl, gid);
 }
 
-int group_lookup(const char *text, size_t len, const char *name, uint32_t *gid)
+int fl_group_lookup(const char *text, size_t len, const char *name, uint32_t *gid)
 {
 	size_t gl;
 	const char *g = find_field(text, len, name, 2, &gl);
 
-	return g && parse_id(g, gl, gid);
+	return g && fl_parse_id(g, gl, gid);
 }

@@ -33,6 +33,11 @@ enum df_kind {
 	DF_WORKDIR,
 };
 
+/* The instructions Docker knows are DF_FIRST_KIND to DF_LAST_KIND, in
+ * alphabetical order; df_kind_name spells each: the one list of their names. */
+#define DF_FIRST_KIND DF_ADD
+#define DF_LAST_KIND  DF_WORKDIR
+
 /* The instruction name in upper case ("COPY"), or "UNKNOWN". Static storage. */
 const char *df_kind_name(enum df_kind kind);
 

@@ -1,3 +1,13 @@
+/* The bytes of the build context as the image needs them: context files and
+ * the members of the tar archives in it that ADD unpacks, opened for the image
+ * writer (src_open) and for the evaluator's own reads (--chown), and archives
+ * listed for ADD (src_archive_list).
+ *
+ * It stays in src/interp, where the context and the image meet: it implements
+ * image/'s opener interface over context/'s files. In context/ it would make
+ * the context depend on the image, which already uses context/match.h for
+ * path cleaning; in image/ the image would open build contexts.
+ */
 #include "interp/source.h"
 #include "util/mem.h"
 

@@ -62,17 +62,17 @@ static int teardown(void **state)
 }
 
 /* Evaluates text against the context; returns 0 or -1 with err set. */
-static int eval(const char *text, struct df_plan *plan, struct sb_error *err)
+static int eval(const char *text, struct ev_plan *plan, struct sb_error *err)
 {
 	struct df_file f = {0};
-	struct df_eval_opts o = {.architecture = "amd64"};
+	struct ev_eval_opts o = {.architecture = "amd64"};
 	struct ctx *c = NULL;
 	int rc = -1;
 
 	if (df_parse(&f, sb_strdup("Dockerfile"), sb_strdup(text), strlen(text), err) < 0)
 		return -1;
 	if (ctx_open(&c, dir, NULL, err) == 0)
-		rc = df_eval(&f, c, &o, plan, err);
+		rc = ev_eval(&f, c, &o, plan, err);
 	ctx_free(c);
 	df_file_release(&f);
 	return rc;
@@ -85,7 +85,7 @@ static int line(void *ud, const struct img_entry *e, struct sb_error *err)
 			   e->link ? " -> " : "", e->link ? e->link : "");
 }
 
-static char *layer(const struct df_plan *p, size_t i)
+static char *layer(const struct ev_plan *p, size_t i)
 {
 	struct sb_buf b = {0};
 	struct sb_error err = {0};
@@ -95,7 +95,7 @@ static char *layer(const struct df_plan *p, size_t i)
 	return sb_buf_detach(&b);
 }
 
-static void expect_layer(const struct df_plan *p, size_t i, const char *want)
+static void expect_layer(const struct ev_plan *p, size_t i, const char *want)
 {
 	char *got = layer(p, i);
 
@@ -105,7 +105,7 @@ static void expect_layer(const struct df_plan *p, size_t i, const char *want)
 
 static void test_parents_keep_the_mode_they_already_have(void **state)
 {
-	struct df_plan p;
+	struct ev_plan p;
 	struct sb_error err = {0};
 
 	(void)state;
@@ -114,15 +114,15 @@ static void test_parents_keep_the_mode_they_already_have(void **state)
 	assert_int_equal(eval("FROM scratch\nCOPY priv /priv/\nCOPY a /priv/deep/\n", &p, &err), 0);
 	expect_layer(&p, 0, "priv 755 0:0;priv/x 600 0:0;");
 	expect_layer(&p, 1, "priv 755 0:0;priv/deep 755 0:0;priv/deep/a 644 0:0;");
-	df_plan_release(&p);
+	ev_plan_release(&p);
 	assert_int_equal(eval("FROM scratch\nCOPY . /\nCOPY a /priv/\n", &p, &err), 0);
 	expect_layer(&p, 1, "priv 700 0:0;priv/a 644 0:0;");
-	df_plan_release(&p);
+	ev_plan_release(&p);
 }
 
 static void test_destinations(void **state)
 {
-	struct df_plan p;
+	struct ev_plan p;
 	struct sb_error err = {0};
 
 	(void)state;
@@ -138,12 +138,12 @@ static void test_destinations(void **state)
 	/* /x2 is a directory by now: the file goes inside it. */
 	expect_layer(&p, 5, "x2 755 0:0;x2/b 755 0:0;");
 	assert_int_equal(p.nwarnings, 0);
-	df_plan_release(&p);
+	ev_plan_release(&p);
 }
 
 static void test_several_sources_onto_a_file_keep_the_last(void **state)
 {
-	struct df_plan p;
+	struct ev_plan p;
 	struct sb_error err = {0};
 	const struct img_entry *e;
 
@@ -154,12 +154,12 @@ static void test_several_sources_onto_a_file_keep_the_last(void **state)
 	assert_int_equal(e->size, 3);
 	assert_int_equal(p.nwarnings, 1);
 	assert_non_null(strstr(p.warnings[0].msg, "each replaced the one before"));
-	df_plan_release(&p);
+	ev_plan_release(&p);
 }
 
 static void test_config_and_history(void **state)
 {
-	struct df_plan p;
+	struct ev_plan p;
 	struct sb_error err = {0};
 	const struct img_config *c;
 
@@ -187,16 +187,16 @@ static void test_config_and_history(void **state)
 	assert_int_equal(p.img.nlayers, 0);
 	assert_int_equal(p.nsteps, 4);
 	assert_string_equal(p.steps[0].text, "EXPOSE 80 1.2.3.4:8080:9000/UDP 7-9/sctp 80/tcp");
-	df_plan_release(&p);
+	ev_plan_release(&p);
 	/* ENTRYPOINT [] leaves no entrypoint (an empty list is not written). */
 	assert_int_equal(eval("FROM scratch\nENTRYPOINT [\"/x\"]\nENTRYPOINT []\n", &p, &err), 0);
 	assert_true(!p.img.config.entrypoint || !p.img.config.entrypoint[0]);
-	df_plan_release(&p);
+	ev_plan_release(&p);
 }
 
 static void test_later_stage_replaces_earlier(void **state)
 {
-	struct df_plan p;
+	struct ev_plan p;
 	struct sb_error err = {0};
 
 	(void)state;
@@ -208,12 +208,12 @@ static void test_later_stage_replaces_earlier(void **state)
 	expect_layer(&p, 0, "two 755 0:0;");
 	assert_null(p.img.config.ports);
 	assert_int_equal(p.img.config.nhistory, 1);
-	df_plan_release(&p);
+	ev_plan_release(&p);
 }
 
 static void test_errors_point_at_the_word(void **state)
 {
-	struct df_plan p;
+	struct ev_plan p;
 	struct sb_error err = {0};
 
 	(void)state;

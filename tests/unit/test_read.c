@@ -641,8 +641,8 @@ static void build_seed(const char *seed, const char *out)
 	struct sb_error err = {0};
 	struct df_file f = {0};
 	struct ctx *c = NULL;
-	struct df_plan plan = {0};
-	struct df_eval_opts o = {.architecture = "amd64"};
+	struct ev_plan plan = {0};
+	struct ev_eval_opts o = {.architecture = "amd64"};
 	struct src_opener *src = NULL;
 	struct img_write_opts w = {0};
 	struct img_result res = {0};
@@ -657,7 +657,7 @@ static void build_seed(const char *seed, const char *out)
 	assert_int_equal(df_parse(&f, sb_strdup("Dockerfile"), buf, len, &err), 0);
 	assert_int_equal(ctx_open(&c, seed, NULL, &err), 0);
 	o.tags = tags;
-	if (df_eval(&f, c, &o, &plan, &err) < 0)
+	if (ev_eval(&f, c, &o, &plan, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(src_opener_new(&src, c, &err), 0);
 	w.output = out;
@@ -665,7 +665,7 @@ static void build_seed(const char *seed, const char *out)
 	w.open_ud = src;
 	assert_int_equal(img_write(&plan.img, &w, &res, &err), 0);
 	img_result_release(&res);
-	df_plan_release(&plan);
+	ev_plan_release(&plan);
 	src_opener_free(src);
 	ctx_free(c);
 	df_file_release(&f);
