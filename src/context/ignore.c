@@ -4,7 +4,7 @@
  * compiles it into the same few constructs instead (literal, [^/], [^/]*,
  * (.* /)?, .*, a character class, ^) and matches them by backtracking. */
 #include "context/ignore.h"
-#include "context/match.h"
+#include "util/match.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 

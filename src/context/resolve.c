@@ -7,7 +7,7 @@
  * 20.10, a chain of 255 links copies and 256 fail). */
 #include "context/context_int.h"
 #include "context/ignore.h"
-#include "context/match.h"
+#include "util/match.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  *
  * Children are kept sorted by name; sources are walked in sorted order, so the
  * usual insertion is an append found by one comparison with the last child. */
-#include "context/match.h"
+#include "util/match.h"
 #include "image/image.h"
 #include "util/mem.h"
 

@@ -3,7 +3,7 @@
  * which holds the directories it creates, is built the same way.
  */
 #include "interp/eval_int.h"
-#include "context/match.h"
+#include "util/match.h"
 #include "interp/shlex.h"
 #include "util/mem.h"
 

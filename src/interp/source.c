@@ -5,7 +5,7 @@
  *
  * It stays in src/interp, where the context and the image meet: it implements
  * image/'s opener interface over context/'s files. In context/ it would make
- * the context depend on the image, which already uses context/match.h for
+ * the context depend on the image, which already uses util/match.h for
  * path cleaning; in image/ the image would open build contexts.
  */
 #include "interp/source.h"

@@ -24,7 +24,7 @@
  */
 #include "fuzz_util.h"
 #include "context/ignore.h"
-#include "context/match.h"
+#include "util/match.h"
 #include "util/error.h"
 #include "util/mem.h"
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "context/match.h"
+#include "util/match.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Go's filepath.Match, re-implemented from its documented grammar and
  * behaviour (chunks of single-character operators separated by stars; a star
  * never crosses '/'). */
-#include "context/match.h"
+#include "util/match.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
