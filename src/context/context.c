@@ -5,6 +5,7 @@
  * resolves and matches COPY sources, walk.c walks directories. */
 #include "context/context_int.h"
 #include "context/ignore.h"
+#include "util/match.h"
 #include "util/io.h"
 
 #include <errno.h>
@@ -167,7 +168,7 @@ int ctx_explain_ignore(struct ctx *c, const char *path, struct ctx_ignore_verdic
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	v.path = ctx_clean_source(path);
+	v.path = match_clean_rooted(path);
 	if (!v.path || (c->ignore_file && !(v.ignore_file = sb_strdup(c->ignore_file))))
 		goto out;
 	v.excluded = ignore_check(c->ig, v.path, &why);

@@ -46,9 +46,6 @@ int ctx_sys_error(struct sb_error *err, const char *file, const char *what, int 
 
 /* ---- resolve.c: sources to canonical paths ---- */
 
-/* "/" + src, cleaned, without the leading "/": "" for the root. Yours
- * (free(3)); NULL when out of memory. */
-char *ctx_clean_source(const char *src);
 
 /* Resolves the cleaned source src to its canonical path, following every
  * symlink inside the context. Returns 1 with *real (yours) and *st set when it

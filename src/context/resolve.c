@@ -19,22 +19,6 @@
 
 static const char oom[] = "out of memory";
 
-/* "/" + src, cleaned, without the leading "/": "" for the root. */
-char *ctx_clean_source(const char *src)
-{
-	char *joined = sb_printf("/%s", src), *clean, *out;
-
-	if (!joined)
-		return NULL;
-	clean = match_clean(joined);
-	free(joined);
-	if (!clean)
-		return NULL;
-	out = sb_strdup(clean + 1);
-	free(clean);
-	return out;
-}
-
 void ctx_path_cut(struct sb_buf *b, size_t len)
 {
 	b->len = len;
@@ -304,7 +288,7 @@ out:
 int ctx_match(struct ctx *c, const char *src, char ***paths, size_t *n, struct sb_error *err)
 {
 	struct wildcard_matches g = {0};
-	char *clean = ctx_clean_source(src), *real = NULL;
+	char *clean = match_clean_rooted(src), *real = NULL;
 	struct stat st;
 	int rc = -1, r;
 
@@ -358,11 +342,11 @@ int ctx_parents_split(const char *src, char **base, char **include, bool *requir
 		before = sb_strndup(src, (size_t)(pivot - src));
 		if (!before)
 			goto out;
-		*base = ctx_clean_source(before);
-		*include = ctx_clean_source(pivot + 3);
+		*base = match_clean_rooted(before);
+		*include = match_clean_rooted(pivot + 3);
 	} else {
 		*base = sb_strdup("");
-		*include = ctx_clean_source(src);
+		*include = match_clean_rooted(src);
 	}
 	if (!*base || !*include)
 		goto out;

@@ -8,6 +8,7 @@
  * tree holds no deeper paths either: IMG_MAX_DEPTH). */
 #include "context/context_int.h"
 #include "context/ignore.h"
+#include "util/match.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -368,7 +369,7 @@ int ctx_walk(struct ctx *c, const char *path, const struct ctx_walk_opts *opts, 
 {
 	struct walk_state s = {.visit = visit, .ud = ud};
 	struct ignore *excl = NULL, *incl = NULL;
-	char *clean = ctx_clean_source(path), *real = NULL;
+	char *clean = match_clean_rooted(path), *real = NULL;
 	struct stat st;
 	int rc = -1, r;
 

@@ -77,10 +77,6 @@ int img_tree_walk(const struct img_tree *t, const char *path, img_visit fn, void
 int img_tree_children(const struct img_tree *t, const char *dir, img_visit fn, void *ud,
 		      struct sb_error *err);
 
-/* path cleaned as a path from the root (Go's path.Clean of "/" + path), in
- * the form a tree keeps paths: without the leading '/' ("" for the root).
- * Yours; NULL when out of memory. */
-char *img_path_clean(const char *path);
 
 /* Resolves the symbolic links in path (a tree path) as a root file system
  * would: absolute targets from the root, relative ones from the link's

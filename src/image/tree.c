@@ -346,19 +346,6 @@ int img_tree_link_groups(struct img_tree *t, struct sb_error *err)
 	return rc;
 }
 
-/* ---- paths ---- */
-
-char *img_path_clean(const char *path)
-{
-	char *rooted = sb_printf("/%s", path);
-	char *clean = rooted ? match_clean(rooted) : NULL;
-
-	free(rooted);
-	if (clean) /* "/..." with the '/' dropped */
-		memmove(clean, clean + 1, strlen(clean));
-	return clean;
-}
-
 /* ---- symbolic links ---- */
 
 int img_tree_resolve(const struct img_tree *top, const struct img_tree *below, const char *path,
@@ -395,7 +382,7 @@ int img_tree_resolve(const struct img_tree *top, const struct img_tree *below, c
 				   ? sb_printf("%s/%s", e->link, tail)
 				   : sb_printf("/%s/%s/%s", dir ? cur : "", e->link, tail);
 			free(cur);
-			cur = next ? img_path_clean(next) : NULL;
+			cur = next ? match_clean_rooted(next) : NULL;
 			free(next);
 			done = 0;
 			continue;

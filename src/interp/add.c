@@ -3,6 +3,7 @@
  */
 #include "interp/eval_int.h"
 #include "interp/source.h"
+#include "util/match.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
@@ -16,7 +17,7 @@
  * the archive's own "./". */
 static int member_target(struct copy *cp, const char *stored, char **out, struct sb_error *err)
 {
-	char *name = img_path_clean(stored);
+	char *name = match_clean_rooted(stored);
 	char *joined = name && name[0] ? ev_path_join(cp->root, name) : NULL;
 	int rc = -1;
 

@@ -284,14 +284,6 @@ static int is_remote(const char *s)
 	       !strncmp(s, "git://", 6) || !strncmp(s, "ssh://", 6);
 }
 
-/* Whether a context source that matched nothing was meant as a pattern: then
- * it is a warning, else "not found". Not match_has_wildcards, which skips a
- * '*', '?' or '[' escaped by a backslash: ctx_match takes a missing `a\*b` as
- * the literal name, and it has always been a warning here, not an error. */
-static int has_wildcard(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
-}
 
 /* Records the layer in the image and the image's file system. */
 static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
@@ -419,7 +411,7 @@ static int stage_paths(const struct img_tree *fs, const char *clean, char ***out
 static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
 {
 	struct eval *ev = cp->ev;
-	char *clean = img_path_clean(src), **paths = NULL;
+	char *clean = match_clean_rooted(src), **paths = NULL;
 	size_t n = 0;
 	int rc = -1;
 
@@ -479,7 +471,7 @@ static int copy_context(struct copy *cp, struct ctx_walk_opts *wopts, const char
 		ev_error_moved(ev, ev->err, pos, "%s: ", ev->what);
 		goto out;
 	}
-	if (n == 0 && has_wildcard(src)) {
+	if (n == 0 && match_has_meta(src)) {
 		rc = ev_warn_at(ev, pos, NULL,
 				"%s: \"%s\" matches nothing in the build context; "
 				"like Docker, nothing is copied for it",
@@ -558,7 +550,7 @@ static int copy_dest(struct copy *cp, const char *raw, char **dest)
 	char *joined = raw[0] == '/' ? sb_strdup(raw) : sb_printf("%s/%s", wd, raw);
 	size_t n = strlen(raw);
 
-	*dest = joined ? img_path_clean(joined) : NULL;
+	*dest = joined ? match_clean_rooted(joined) : NULL;
 	free(joined);
 	if (!*dest)
 		return ev_oom(cp->ev);
@@ -678,7 +670,7 @@ int ev_workdir(struct eval *ev, const struct df_instr *in)
 	if (ev_one_word(ev, in, &v) < 0)
 		return -1;
 	abs = v[0] == '/' ? sb_strdup(v) : sb_printf("%s/%s", c->workdir ? c->workdir : "/", v);
-	clean = abs ? img_path_clean(abs) : NULL;
+	clean = abs ? match_clean_rooted(abs) : NULL;
 	cp.layer = img_tree_new();
 	if (!clean || !cp.layer)
 		goto nomem;

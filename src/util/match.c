@@ -218,6 +218,11 @@ int match_validate(const char *pattern, struct sb_error *err)
 	return match_glob(pattern, ".", err) < 0 ? -1 : 0;
 }
 
+bool match_has_meta(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
 bool match_has_wildcards(const char *s)
 {
 	for (; *s; s++) {
@@ -275,4 +280,15 @@ char *match_clean(const char *path)
 		out[w++] = '.';
 	out[w] = '\0';
 	return out;
+}
+
+char *match_clean_rooted(const char *path)
+{
+	char *rooted = sb_printf("/%s", path);
+	char *clean = rooted ? match_clean(rooted) : NULL;
+
+	free(rooted);
+	if (clean) /* "/..." with the '/' dropped */
+		memmove(clean, clean + 1, strlen(clean));
+	return clean;
 }

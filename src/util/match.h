@@ -37,10 +37,20 @@ int match_validate(const char *pattern, struct sb_error *err);
  * backslashes included. */
 bool match_has_wildcards(const char *s);
 
+/* True when s has a '*', '?' or '[' at all, escaped or not: whether a COPY
+ * source that matched nothing was meant as a pattern (a warning) rather than
+ * a missing file (an error). A missing `a\*b` has always been the former. */
+bool match_has_meta(const char *s);
+
 /* Go's path.Clean: collapses "//", removes "." elements, resolves ".." against
  * the previous element (dropping it at the root of a rooted path), and
  * returns "." for an empty result ("/" when rooted). The result is yours
  * (free(3)); NULL when out of memory. */
 char *match_clean(const char *path);
+
+/* path cleaned as a path from the root (Go's path.Clean of "/" + path), in the
+ * form layers and contexts keep paths: without the leading '/' ("" for the
+ * root). Yours (free(3)); NULL when out of memory. */
+char *match_clean_rooted(const char *path);
 
 #endif
