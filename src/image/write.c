@@ -16,6 +16,7 @@
 #include "image/digest.h"
 #include "image/image.h"
 #include "util/hashpipe.h"
+#include "util/io.h"
 #include "util/sha256.h"
 #include "util/mem.h"
 
@@ -51,22 +52,12 @@ struct out_sink {
 
 static int out_flush(struct out_sink *o)
 {
-	size_t off = 0;
-
-	while (off < o->len) {
-		ssize_t n = write(o->fd, o->buf + off, o->len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sb_error_file(o->err, o->name, "cannot write: %s", strerror(errno));
-			if (errno == ENOSPC || errno == EFBIG || errno == EDQUOT)
-				sb_error_hint(o->err, "free some space, or write the image "
-						      "elsewhere with -o");
-			o->failed = 1;
-			return -1;
-		}
-		off += (size_t)n;
+	if (sb_write_all(o->fd, o->name, o->buf, o->len, o->err) < 0) {
+		if (errno == ENOSPC || errno == EFBIG || errno == EDQUOT)
+			sb_error_hint(o->err, "free some space, or write the image "
+					      "elsewhere with -o");
+		o->failed = 1;
+		return -1;
 	}
 	o->len = 0;
 	return 0;
@@ -437,17 +428,8 @@ static int blob_out(struct layer_sink *s, const void *buf, size_t n)
 
 		return w < 0 || (size_t)w != n ? -1 : 0;
 	}
-	for (size_t off = 0; s->fd >= 0 && off < n;) {
-		ssize_t w = write(s->fd, (const char *)buf + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			sb_error_file(s->err, s->fd_name, "cannot write: %s", strerror(errno));
-			return -1;
-		}
-		off += (size_t)w;
-	}
+	if (s->fd >= 0)
+		return sb_write_all(s->fd, s->fd_name, buf, n, s->err);
 	return 0;
 }
 
@@ -747,17 +729,8 @@ static int put_file(struct target *t, const char *name, const char *data, size_t
 		sb_error_file(err, path, "cannot create: %s", strerror(errno));
 		goto out;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			sb_error_file(err, path, "cannot write: %s", strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
+	if (sb_write_all(fd, path, data, len, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (fd >= 0 && close(fd) < 0 && rc == 0)
