@@ -107,27 +107,17 @@ void img_result_release(struct img_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Takes config and manifest over; copies the diff_ids out of the config. */
-static int result_fill(struct img_result *res, const struct image *img, const uint64_t *sizes,
-		       char *config, char *manifest, struct sb_error *err)
+/* Hands what the writer made over to res: the DiffIDs it computed, each
+ * layer tar's length, the config and the manifest. */
+static void result_fill(struct img_result *res, struct write_job *job)
 {
-	const char *p = config;
-
-	res->config = config;
-	res->manifest = manifest;
-	res->diff_ids = calloc(img->nlayers + 1, sizeof(char *));
-	res->layer_sizes = calloc(img->nlayers + 1, sizeof(uint64_t));
-	if (!res->diff_ids || !res->layer_sizes)
-		return sb_errorf(err, "out of memory");
-	memcpy(res->layer_sizes, sizes, img->nlayers * sizeof(uint64_t));
-	p = strstr(config, "\"diff_ids\":[");
-	for (size_t i = 0; p && i < img->nlayers; i++) {
-		p = strstr(p, "\"sha256:");
-		if (!p || !(res->diff_ids[i] = sb_strndup(p + 1, 71)))
-			return sb_errorf(err, "out of memory");
-		p += 72;
-	}
-	return 0;
+	res->diff_ids = job->diff_ids;
+	res->layer_sizes = job->tar_sizes;
+	res->config = job->config;
+	res->manifest = job->manifest;
+	job->diff_ids = NULL;
+	job->tar_sizes = NULL;
+	job->config = job->manifest = NULL;
 }
 
 int img_write(struct image *img, const struct img_write_opts *opts, struct img_result *res,
@@ -191,14 +181,12 @@ done:
 	sb_sha256((const unsigned char *)job.config, job.config_len, (unsigned char *)d);
 	dg_string(d, res->image_id);
 	res->tar_bytes = out.total;
-	/* What an explanation shows: the digests (read back from the config,
-	 * whatever the format), the sizes, the JSON. */
+	/* What an explanation shows: the DiffIDs, the sizes, the JSON; the
+	 * manual layout's manifest whatever the format. */
 	if (!job.manifest && img_manifest_json(img, "config.json", job.layer_names, &job.manifest,
 					       &job.manifest_len, err) < 0)
 		goto out;
-	if (result_fill(res, img, job.tar_sizes, job.config, job.manifest, err) < 0)
-		goto out;
-	job.config = job.manifest = NULL;
+	result_fill(res, &job);
 	if (opts->progress)
 		opts->progress(opts->progress_ud, img->nlayers);
 	rc = 0;
