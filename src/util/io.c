@@ -39,3 +39,25 @@ fail:
 	sb_buf_release(&b);
 	return -1;
 }
+
+int sb_write_all(int fd, const char *name, const void *buf, size_t len, struct sb_error *err)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			sb_error_file(err, name, "cannot write: %s", strerror(e));
+			errno = e;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

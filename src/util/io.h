@@ -1,4 +1,4 @@
-/* Reading whole small files. */
+/* Reading whole small files, and writing whole buffers. */
 #ifndef SB_IO_H
 #define SB_IO_H
 
@@ -11,5 +11,10 @@
  * name `name` ("cannot read: ..."). */
 int sb_read_all(int fd, const char *name, size_t max, char **out, size_t *len,
 		struct sb_error *err);
+
+/* Writes all len bytes of buf to fd, again after short writes and EINTR.
+ * Errors name `name` ("cannot write: ..."); errno is then still write(2)'s,
+ * for a caller that adds a hint. Does not close fd. */
+int sb_write_all(int fd, const char *name, const void *buf, size_t len, struct sb_error *err);
 
 #endif

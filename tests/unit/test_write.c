@@ -249,6 +249,60 @@ static void test_roundtrip(void **state)
 	img_release(&img);
 }
 
+/* Every format, and a dry run, gives back the DiffIDs it computed: those of
+ * its config's rootfs.diff_ids, the same whatever the layout or compression,
+ * beside each layer tar's planned length. */
+static void test_result_every_format(void **state)
+{
+	static const struct {
+		enum img_format format;
+		enum img_compression compression;
+		int dry_run;
+	} cases[] = {
+	    {IMG_FORMAT_MANUAL, IMG_COMPRESS_NONE, 0}, {IMG_FORMAT_DOCKER, IMG_COMPRESS_NONE, 0},
+	    {IMG_FORMAT_OCI, IMG_COMPRESS_GZIP, 0},    {IMG_FORMAT_OCI_DIR, IMG_COMPRESS_ZSTD, 0},
+	    {IMG_FORMAT_OCI, IMG_COMPRESS_NONE, 1},
+	};
+	struct fixture *fx = *state;
+	struct image img;
+	struct sb_error err = {0};
+	char first[2][72];
+	uint64_t planned[2];
+
+	make_image(fx, &img);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(img_layer_tar_size(&img, img.layers[i], &planned[i], &err), 0);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char *out = sb_printf("%s/out-%zu", fx->dir, c);
+		struct img_write_opts o = {.output = out,
+					   .format = cases[c].format,
+					   .compression = cases[c].compression,
+					   .dry_run = cases[c].dry_run,
+					   .open = open_file,
+					   .open_ud = fx};
+		struct img_result res;
+		char *want;
+
+		if (img_write(&img, &o, &res, &err) < 0)
+			fail_msg("%s", err.msg);
+		assert_non_null(res.diff_ids[0]);
+		assert_non_null(res.diff_ids[1]);
+		assert_null(res.diff_ids[2]);
+		want = sb_printf("\"diff_ids\":[\"%s\",\"%s\"]", res.diff_ids[0], res.diff_ids[1]);
+		assert_non_null(strstr(res.config, want));
+		free(want);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(res.layer_sizes[i], planned[i]);
+			if (c == 0)
+				strcpy(first[i], res.diff_ids[i]);
+			assert_string_equal(res.diff_ids[i], first[i]);
+		}
+		img_result_release(&res);
+		free(out);
+	}
+	img_release(&img);
+}
+
 static void test_same_input_same_bytes(void **state)
 {
 	struct fixture *fx = *state;
@@ -436,6 +490,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_same_input_same_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_result_every_format, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failure_keeps_old_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_changes_while_read, setup, teardown),
