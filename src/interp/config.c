@@ -386,7 +386,7 @@ static int valid_signal(const char *s)
 	};
 	uint32_t n;
 
-	if (fl_parse_id(s, strlen(s), &n))
+	if (perm_parse_id(s, strlen(s), &n))
 		return n > 0 && n < 65;
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
@@ -592,7 +592,7 @@ static int health_flags(struct eval *ev, const struct df_instr *in, struct img_h
 			return sb_error_hint(ev->err, "HEALTHCHECK takes --interval, --timeout, "
 						      "--start-period and --retries");
 		}
-		if (!fl_parse_int32(f->value, strlen(f->value), &r) || r < 0)
+		if (!perm_parse_int32(f->value, strlen(f->value), &r) || r < 0)
 			return ev_error_at(ev, f->pos, "HEALTHCHECK --retries=%s is not a count",
 					   f->value);
 		h->retries = (int)r;

@@ -199,7 +199,7 @@ static int from_visit(void *ud, const struct img_entry *e, struct sb_error *err)
 		ie.gid = cp->fl.gid;
 	}
 	if (cp->fl.chmod && ie.type != IMG_SYMLINK)
-		ie.mode = fl_chmod_apply(&cp->fl.mode, ie.mode, ie.type == IMG_DIR);
+		ie.mode = perm_chmod_apply(&cp->fl.mode, ie.mode, ie.type == IMG_DIR);
 	rc = img_tree_put(cp->layer, &ie, err);
 	free(target);
 	return rc;
@@ -233,7 +233,7 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 	ie.uid = cp->fl.uid;
 	ie.gid = cp->fl.gid;
 	if (cp->fl.chmod && e->type != CTX_LNK)
-		ie.mode = fl_chmod_apply(&cp->fl.mode, ie.mode, e->type == CTX_DIR);
+		ie.mode = perm_chmod_apply(&cp->fl.mode, ie.mode, e->type == CTX_DIR);
 	switch (e->type) {
 	case CTX_DIR:
 		ie.type = IMG_DIR;
@@ -347,7 +347,7 @@ static int copy_heredoc(struct copy *cp, const struct df_heredoc *hd, struct sb_
 	ie.uid = cp->fl.uid;
 	ie.gid = cp->fl.gid;
 	if (cp->fl.chmod)
-		ie.mode = fl_chmod_apply(&cp->fl.mode, ie.mode, 0);
+		ie.mode = perm_chmod_apply(&cp->fl.mode, ie.mode, 0);
 	cp->payload += len;
 	rc = img_tree_put(cp->layer, &ie, ev->err);
 out:
@@ -361,7 +361,7 @@ static int from_stage(struct eval *ev, struct copy *cp)
 {
 	const char *v = cp->fl.from;
 	uint32_t idx;
-	long i = fl_parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
+	long i = perm_parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
 						 : ev_find_stage(ev, v, ev->nstages);
 
 	if (i < 0) {

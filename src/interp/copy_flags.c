@@ -52,7 +52,7 @@ static int chown_id(struct eval *ev, const struct df_flag *f, const char *word, 
 		*id = *primary_gid = 0;
 		return 0;
 	}
-	if (fl_parse_int32(word, strlen(word), &n)) {
+	if (perm_parse_int32(word, strlen(word), &n)) {
 		if (n < -1) {
 			ev_error_at(ev, f->pos, "%s --chown=%s: %s is not an id", ev->what,
 				    f->value, word);
@@ -75,9 +75,9 @@ static int chown_id(struct eval *ev, const struct df_flag *f, const char *word, 
 		goto out;
 	}
 	if (!strcmp(file, "etc/passwd"))
-		*found = fl_passwd_lookup(text, len, word, id, primary_gid);
+		*found = perm_passwd_lookup(text, len, word, id, primary_gid);
 	else
-		*found = fl_group_lookup(text, len, word, id);
+		*found = perm_group_lookup(text, len, word, id);
 	rc = 0;
 out:
 	free(text);
@@ -132,7 +132,7 @@ out:
 /* --chmod=mode, already expanded. */
 static int chmod_flag(struct eval *ev, const struct df_flag *f, struct copy_flags *fl)
 {
-	if (fl_chmod_parse(f->value, &fl->mode, ev->err) < 0) {
+	if (perm_chmod_parse(f->value, &fl->mode, ev->err) < 0) {
 		ev_error_moved(ev, ev->err, f->pos, "%s ", ev->what);
 		return sb_error_hint(ev->err, "write an octal mode such as 0755, or a symbolic one "
 					      "such as u+x,go=rX");
@@ -177,7 +177,7 @@ int ev_copy_flags(struct eval *ev, const struct df_instr *in, struct copy_flags 
 			} else if (!v[0]) {
 				rc = 0;
 			} else {
-				fl_chmod_release(&fl->mode);
+				perm_chmod_release(&fl->mode);
 				rc = chmod_flag(ev, &x, fl);
 			}
 			free(v);
@@ -212,7 +212,7 @@ int ev_copy_flags(struct eval *ev, const struct df_instr *in, struct copy_flags 
 
 void ev_copy_flags_release(struct copy_flags *fl)
 {
-	fl_chmod_release(&fl->mode);
+	perm_chmod_release(&fl->mode);
 	free(fl->exclude);
 	fl->exclude = NULL;
 	fl->nexclude = 0;

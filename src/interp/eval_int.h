@@ -13,7 +13,7 @@
 #define SB_EVAL_INT_H
 
 #include "interp/eval.h"
-#include "interp/flags.h"
+#include "interp/perms.h"
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -68,7 +68,7 @@ struct copy_flags {
 	int chown; /* --chown given: uid/gid below */
 	uint32_t uid, gid;
 	int chmod; /* --chmod given */
-	struct fl_chmod_spec mode;
+	struct perm_chmod mode;
 	const char **exclude; /* --exclude patterns (borrowed from the flags) */
 	size_t nexclude;
 	int parents;	  /* --parents */

@@ -1,10 +1,11 @@
-#include "interp/flags.h"
+/* Owners and modes (see perms.h). */
+#include "interp/perms.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int fl_parse_id(const char *s, size_t n, uint32_t *out)
+int perm_parse_id(const char *s, size_t n, uint32_t *out)
 {
 	uint64_t v = 0;
 
@@ -21,7 +22,7 @@ int fl_parse_id(const char *s, size_t n, uint32_t *out)
 	return 1;
 }
 
-int fl_parse_int32(const char *s, size_t n, int64_t *out)
+int perm_parse_int32(const char *s, size_t n, int64_t *out)
 {
 	int neg = 0;
 	int64_t v = 0;
@@ -70,7 +71,7 @@ static int symbolic_valid(const char *s)
 	}
 }
 
-int fl_chmod_parse(const char *value, struct fl_chmod_spec *out, struct sb_error *err)
+int perm_chmod_parse(const char *value, struct perm_chmod *out, struct sb_error *err)
 {
 	size_t n = strlen(value);
 
@@ -98,13 +99,13 @@ int fl_chmod_parse(const char *value, struct fl_chmod_spec *out, struct sb_error
 	return 0;
 }
 
-void fl_chmod_release(struct fl_chmod_spec *c)
+void perm_chmod_release(struct perm_chmod *c)
 {
 	free(c->text);
 	c->text = NULL;
 }
 
-uint32_t fl_chmod_apply(const struct fl_chmod_spec *c, uint32_t mode, int is_dir)
+uint32_t perm_chmod_apply(const struct perm_chmod *c, uint32_t mode, int is_dir)
 {
 	const char *s;
 
@@ -191,19 +192,19 @@ static const char *find_field(const char *text, size_t len, const char *name, in
 	return NULL;
 }
 
-int fl_passwd_lookup(const char *text, size_t len, const char *name, uint32_t *uid, uint32_t *gid)
+int perm_passwd_lookup(const char *text, size_t len, const char *name, uint32_t *uid, uint32_t *gid)
 {
 	size_t ul, gl;
 	const char *u = find_field(text, len, name, 2, &ul);
 	const char *g = find_field(text, len, name, 3, &gl);
 
-	return u && g && fl_parse_id(u, ul, uid) && fl_parse_id(g, gl, gid);
+	return u && g && perm_parse_id(u, ul, uid) && perm_parse_id(g, gl, gid);
 }
 
-int fl_group_lookup(const char *text, size_t len, const char *name, uint32_t *gid)
+int perm_group_lookup(const char *text, size_t len, const char *name, uint32_t *gid)
 {
 	size_t gl;
 	const char *g = find_field(text, len, name, 2, &gl);
 
-	return g && fl_parse_id(g, gl, gid);
+	return g && perm_parse_id(g, gl, gid);
 }
