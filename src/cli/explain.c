@@ -509,10 +509,140 @@ out:
 	free(map);
 }
 
+/* The page's head and its title line: the Dockerfile, where the image went,
+ * and the counts. Ends inside <main>. */
+static void put_header(struct page *p, const char *name, const struct ev_plan *plan,
+		       const struct img_result *res, const char *output)
+{
+	const struct image *img = &plan->img;
+
+	put(p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+	       "<title>scratchbuild --explain: ");
+	escs(p, name);
+	putf(p, "</title>\n<style>%s</style>\n</head><body>\n<header><h1>", page_css);
+	escs(p, name);
+	put(p, " &rarr; ");
+	if (output)
+		escs(p, output);
+	else
+		put(p, "(dry run: nothing written)");
+	putf(p,
+	     "</h1><p>%zu instruction%s, %zu layer%s, image <code>%s</code>. Click a line of the "
+	     "Dockerfile to see what it made.</p></header>\n<main>\n",
+	     plan->nsteps, plan->nsteps == 1 ? "" : "s", img->nlayers, img->nlayers == 1 ? "" : "s",
+	     res->image_id);
+}
+
+/* The card of step i: its instruction, then its layer, the config field it
+ * sets (its value taken from the pretty config), or why it made neither. */
+static int put_step(struct page *p, const struct ev_plan *plan, size_t i,
+		    const struct img_result *res, const char *config, struct sb_error *err)
+{
+	const struct image *img = &plan->img;
+	const struct ev_step *s = &plan->steps[i];
+	const char *field = field_of(s->text);
+	const char *badge = s->layer >= 0 ? "<span class=\"badge b-layer\">layer</span>"
+			    : field	  ? "<span class=\"badge b-config\">config</span>"
+					  : "<span class=\"badge b-none\">history</span>";
+
+	putf(p,
+	     "<section class=\"card step\" id=\"step-%zu\"><div class=\"where\">%s"
+	     "<a href=\"#L%u\">line %u</a><span>step %zu of %zu</span></div>\n"
+	     "<pre class=\"instr\">",
+	     i, badge, s->pos.line, s->pos.line, i + 1, plan->nsteps);
+	escs(p, s->text);
+	put(p, "</pre>\n");
+	if (s->layer >= 0 && (size_t)s->layer < img->nlayers &&
+	    put_layer(p, img, res, (size_t)s->layer, err) < 0)
+		return -1;
+	if (field) {
+		putf(p, "<div>sets <a class=\"ref\" href=\"#cfg-%s\">%s%s</a></div>", field,
+		     strcmp(field, "author") ? "config." : "", field);
+		put_field_value(p, config, field);
+	} else if (s->layer < 0) {
+		put(p, "<p class=\"note\">");
+		put(p, !strncmp(s->text, "ARG", 3)
+			   ? "a build argument: history only, not in the config"
+			   : "no layer and no config field: a history entry only");
+		put(p, "</p>");
+	}
+	put(p, "</section>\n");
+	return 0;
+}
+
+/* Layers no step of this stage made: those of a base stage. */
+static int put_base_layers(struct page *p, const struct ev_plan *plan, const struct img_result *res,
+			   struct sb_error *err)
+{
+	const struct image *img = &plan->img;
+
+	for (size_t l = 0; l < img->nlayers; l++) {
+		size_t i = 0;
+
+		while (i < plan->nsteps && plan->steps[i].layer != (long)l)
+			i++;
+		if (i < plan->nsteps)
+			continue;
+		put(p, "<section class=\"card step\"><div class=\"where\">"
+		       "<span class=\"badge b-layer\">layer</span>"
+		       "<span>from the base stage</span></div>\n");
+		if (put_layer(p, img, res, l, err) < 0)
+			return -1;
+		put(p, "</section>\n");
+	}
+	return 0;
+}
+
+/* The manifest and the config, pretty-printed, the config's fields anchored. */
+static void put_documents(struct page *p, const struct img_result *res, const char *manifest,
+			  const char *config)
+{
+	put(p, "<section class=\"card\" id=\"manifest\"><h2>manifest.json</h2>"
+	       "<pre class=\"json\">");
+	escs(p, manifest);
+	put(p, "</pre></section>\n<section class=\"card\" id=\"config\"><h2>config.json</h2>"
+	       "<p class=\"note\">Its SHA-256 is the image ID, <code>");
+	escs(p, res->image_id);
+	put(p, "</code>.</p>\n");
+	put_config(p, config, res->diff_ids);
+	put(p, "</section>\n");
+}
+
+/* What was written as `output` in format fmt (NULL output: a dry run, shown
+ * as the default format would write it), then the end of the page. */
+static void put_output(struct page *p, const struct image *img, const struct img_result *res,
+		       const char *output, enum img_format fmt)
+{
+	put(p, "<section class=\"card\" id=\"output\"><h2>The output</h2>");
+	if (!output) {
+		put(p, "<p class=\"note\">A dry run: nothing was written. The default format "
+		       "would write:</p>");
+		fmt = IMG_FORMAT_MANUAL;
+	}
+	if (fmt == IMG_FORMAT_MANUAL) {
+		put(p, "<pre class=\"json\">");
+		escs(p, output ? output : "image.tar");
+		put(p, "\n");
+		for (size_t i = 0; i < img->nlayers; i++)
+			putf(p,
+			     "├── <a class=\"ref\" href=\"#layer-%zu\">layer_%zu.tar</a>   %llu "
+			     "bytes\n",
+			     i, i, (unsigned long long)res->layer_sizes[i]);
+		put(p, "├── <a class=\"ref\" href=\"#config\">config.json</a>\n"
+		       "└── <a class=\"ref\" href=\"#manifest\">manifest.json</a></pre>");
+	} else {
+		put(p, "<pre class=\"json\">");
+		escs(p, output);
+		putf(p, "</pre><p class=\"note\">(the %s layout; see the README's Formats)</p>",
+		     fmt == IMG_FORMAT_DOCKER ? "docker save" : "OCI");
+	}
+	put(p, "</section>\n</div>\n</main>\n</body></html>\n");
+}
+
 int sb_explain_html(FILE *out, const struct df_file *df, const struct ev_plan *plan,
 		    const struct img_result *res, const char *output, enum img_format fmt)
 {
-	const struct image *img = &plan->img;
 	const char *name = df->src.name ? df->src.name : "Dockerfile";
 	struct sb_error err = {0};
 	struct page p = {0};
@@ -522,107 +652,19 @@ int sb_explain_html(FILE *out, const struct df_file *df, const struct ev_plan *p
 	if (img_json_pretty(res->config, &config, &err) < 0 ||
 	    img_json_pretty(res->manifest, &manifest, &err) < 0)
 		goto out;
-	put(&p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-		"<title>scratchbuild --explain: ");
-	escs(&p, name);
-	putf(&p, "</title>\n<style>%s</style>\n</head><body>\n<header><h1>", page_css);
-	escs(&p, name);
-	put(&p, " &rarr; ");
-	if (output)
-		escs(&p, output);
-	else
-		put(&p, "(dry run: nothing written)");
-	putf(&p,
-	     "</h1><p>%zu instruction%s, %zu layer%s, image <code>%s</code>. Click a line of the "
-	     "Dockerfile to see what it made.</p></header>\n<main>\n",
-	     plan->nsteps, plan->nsteps == 1 ? "" : "s", img->nlayers, img->nlayers == 1 ? "" : "s",
-	     res->image_id);
-
+	put_header(&p, name, plan, res, output);
 	put(&p, "<nav class=\"card df\"><h2>");
 	escs(&p, name);
 	put(&p, "</h2>\n");
 	put_source(&p, df, plan);
 	put(&p, "</nav>\n<div class=\"made\">\n<h2>What each instruction made</h2>\n");
-
-	for (size_t i = 0; i < plan->nsteps; i++) {
-		const struct ev_step *s = &plan->steps[i];
-		const char *field = field_of(s->text);
-		const char *badge = s->layer >= 0 ? "<span class=\"badge b-layer\">layer</span>"
-				    : field	  ? "<span class=\"badge b-config\">config</span>"
-						  : "<span class=\"badge b-none\">history</span>";
-
-		putf(&p,
-		     "<section class=\"card step\" id=\"step-%zu\"><div class=\"where\">%s"
-		     "<a href=\"#L%u\">line %u</a><span>step %zu of %zu</span></div>\n"
-		     "<pre class=\"instr\">",
-		     i, badge, s->pos.line, s->pos.line, i + 1, plan->nsteps);
-		escs(&p, s->text);
-		put(&p, "</pre>\n");
-		if (s->layer >= 0 && (size_t)s->layer < img->nlayers &&
-		    put_layer(&p, img, res, (size_t)s->layer, &err) < 0)
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (put_step(&p, plan, i, res, config, &err) < 0)
 			goto out;
-		if (field) {
-			putf(&p, "<div>sets <a class=\"ref\" href=\"#cfg-%s\">%s%s</a></div>",
-			     field, strcmp(field, "author") ? "config." : "", field);
-			put_field_value(&p, config, field);
-		} else if (s->layer < 0) {
-			put(&p, "<p class=\"note\">");
-			put(&p, !strncmp(s->text, "ARG", 3)
-				    ? "a build argument: history only, not in the config"
-				    : "no layer and no config field: a history entry only");
-			put(&p, "</p>");
-		}
-		put(&p, "</section>\n");
-	}
-	/* Layers no step of this stage made: those of a base stage. */
-	for (size_t l = 0; l < img->nlayers; l++) {
-		size_t i = 0;
-
-		while (i < plan->nsteps && plan->steps[i].layer != (long)l)
-			i++;
-		if (i < plan->nsteps)
-			continue;
-		put(&p, "<section class=\"card step\"><div class=\"where\">"
-			"<span class=\"badge b-layer\">layer</span>"
-			"<span>from the base stage</span></div>\n");
-		if (put_layer(&p, img, res, l, &err) < 0)
-			goto out;
-		put(&p, "</section>\n");
-	}
-
-	put(&p, "<section class=\"card\" id=\"manifest\"><h2>manifest.json</h2>"
-		"<pre class=\"json\">");
-	escs(&p, manifest);
-	put(&p, "</pre></section>\n<section class=\"card\" id=\"config\"><h2>config.json</h2>"
-		"<p class=\"note\">Its SHA-256 is the image ID, <code>");
-	escs(&p, res->image_id);
-	put(&p, "</code>.</p>\n");
-	put_config(&p, config, res->diff_ids);
-	put(&p, "</section>\n<section class=\"card\" id=\"output\"><h2>The output</h2>");
-	if (!output) {
-		put(&p, "<p class=\"note\">A dry run: nothing was written. The default format "
-			"would write:</p>");
-		fmt = IMG_FORMAT_MANUAL;
-	}
-	if (fmt == IMG_FORMAT_MANUAL) {
-		put(&p, "<pre class=\"json\">");
-		escs(&p, output ? output : "image.tar");
-		put(&p, "\n");
-		for (size_t i = 0; i < img->nlayers; i++)
-			putf(&p,
-			     "├── <a class=\"ref\" href=\"#layer-%zu\">layer_%zu.tar</a>   %llu "
-			     "bytes\n",
-			     i, i, (unsigned long long)res->layer_sizes[i]);
-		put(&p, "├── <a class=\"ref\" href=\"#config\">config.json</a>\n"
-			"└── <a class=\"ref\" href=\"#manifest\">manifest.json</a></pre>");
-	} else {
-		put(&p, "<pre class=\"json\">");
-		escs(&p, output);
-		putf(&p, "</pre><p class=\"note\">(the %s layout; see the README's Formats)</p>",
-		     fmt == IMG_FORMAT_DOCKER ? "docker save" : "OCI");
-	}
-	put(&p, "</section>\n</div>\n</main>\n</body></html>\n");
+	if (put_base_layers(&p, plan, res, &err) < 0)
+		goto out;
+	put_documents(&p, res, manifest, config);
+	put_output(&p, &plan->img, res, output, fmt);
 	if (p.failed)
 		goto out;
 	if (fwrite(p.b.buf, 1, p.b.len, out) != p.b.len)

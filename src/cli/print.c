@@ -1,6 +1,8 @@
-/* How the command line shows errors and file modes (see print.h). */
+/* How the command line shows errors, usage mistakes and file modes (see
+ * print.h). */
 #include "cli/print.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,6 +17,17 @@ void sb_print_error(const char *who, enum sb_print_who how, const struct sb_erro
 	else
 		fprintf(stderr, "%s: %s", who, s);
 	free(s);
+}
+
+void sb_print_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("scratchbuild: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nhint: scratchbuild --help shows the usage\n", stderr);
 }
 
 void sb_mode_string(char type, uint32_t mode, char out[11])

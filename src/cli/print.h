@@ -1,6 +1,6 @@
 /* How the command line shows what the library hands it: an error, on
- * standard error, and a file's mode, as ls(1) writes it. Shared by the build
- * (main.c), inspect, diff and --explain. */
+ * standard error, a mistake on the command line, and a file's mode, as ls(1)
+ * writes it. Shared by the build (main.c), parse, inspect, diff and --explain. */
 #ifndef SB_CLI_PRINT_H
 #define SB_CLI_PRINT_H
 
@@ -20,6 +20,11 @@ enum sb_print_who {
  * caret and hint included), after "<who>: " as `how` says; "<who>: out of
  * memory" when it cannot be formatted. */
 void sb_print_error(const char *who, enum sb_print_who how, const struct sb_error *err);
+
+/* Prints a mistake on the command line of the build or of scratchbuild parse
+ * on standard error, as written: "scratchbuild: <fmt...>", then the hint that
+ * --help shows the usage. */
+void sb_print_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "-rwxr-xr-x": the type letter ('-', 'd', 'l', 'h', 'c', 'b' or 'p'), then
  * the permission bits of mode, setuid, setgid and sticky as ls(1) shows them

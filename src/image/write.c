@@ -28,8 +28,7 @@ static int job_init(struct write_job *job, struct image *img, const struct img_w
 	job->lw.ae = archive_entry_new();
 	if (!job->tar_sizes || !job->diff_ids || !job->layer_names || !job->lw.ae)
 		return sb_errorf(err, "out of memory");
-	job->lw.hash = sb_hashpipe_new(sb_hashpipe_worth_a_thread(), err);
-	if (!job->lw.hash)
+	if (sb_hashpipe_new(&job->lw.hash, sb_hashpipe_worth_a_thread(), err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		job->diff_ids[i] = malloc(72);

@@ -533,7 +533,7 @@ static int copy_source(struct copy *cp, struct ctx_walk_opts *wopts, const char 
 			return ev_error_moved(ev, ev->err, w->pos, "%s: ", ev->what);
 		if (is > 0) {
 			is = copy_heredoc(cp, &hd, w->pos);
-			free(hd.name);
+			df_heredoc_release(&hd);
 			return is;
 		}
 	}

@@ -74,7 +74,7 @@ const struct df_heredoc *df_heredoc_find(const struct df_instr *in, const char *
 	return NULL;
 }
 
-void heredoc_release(struct df_heredoc *h)
+void df_heredoc_release(struct df_heredoc *h)
 {
 	free(h->name);
 	free(h->content);
@@ -139,7 +139,7 @@ int heredocs_from_line(struct df_file *f, const struct logical *l, struct df_ins
 			continue;
 		h.pos = pos;
 		if (sb_grow(&in->heredocs, &cap, in->nheredocs + 1, sizeof(*in->heredocs)) < 0) {
-			heredoc_release(&h);
+			df_heredoc_release(&h);
 			sb_errorf(err, "out of memory");
 			goto out;
 		}

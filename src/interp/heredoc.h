@@ -1,8 +1,9 @@
 /* Here-documents (see struct df_heredoc in parse.h): which words of a logical
  * line open one, and the bodies that follow the instruction.
  *
- * Private to the Dockerfile parser (parse.c). df_heredoc_parse() and
- * df_heredoc_find(), which the evaluator uses too, are declared in parse.h.
+ * Private to the Dockerfile parser (parse.c). df_heredoc_parse(),
+ * df_heredoc_release() and df_heredoc_find(), which the evaluator uses too,
+ * are declared in parse.h.
  */
 #ifndef SB_HEREDOC_H
 #define SB_HEREDOC_H
@@ -24,8 +25,5 @@ int heredocs_from_line(struct df_file *f, const struct logical *l, struct df_ins
  * Returns 0, or -1 with err set ("unterminated heredoc" at h->pos, or out of
  * memory). */
 int heredoc_read(struct df_file *f, struct lexer *lx, struct df_heredoc *h, struct sb_error *err);
-
-/* Frees what h holds and leaves it empty. */
-void heredoc_release(struct df_heredoc *h);
 
 #endif

@@ -362,7 +362,7 @@ static int parse_health(struct ictx *c, size_t i, size_t end)
 static void instr_release(struct df_instr *in)
 {
 	for (size_t i = 0; i < in->nheredocs; i++)
-		heredoc_release(&in->heredocs[i]);
+		df_heredoc_release(&in->heredocs[i]);
 	free(in->heredocs);
 	if (in->sub) {
 		instr_release(in->sub);

@@ -162,10 +162,14 @@ void df_file_release(struct df_file *f);
 
 /* BuildKit's ParseHeredoc on one word (an element of df_instr.args): returns 1
  * when word refers to a heredoc ("<<EOF", "<<-'EOF'", "2<<EOF") and fills
- * h->name (owned by the caller: free(3)), h->expand and h->chomp (content NULL,
- * len 0, no position); 0 when it does not (h zeroed); -1 with err set when the
- * delimiter cannot be processed (e.g. a bad ${...}). */
+ * h->name, h->expand and h->chomp (content NULL, len 0, no position): h is
+ * then yours (df_heredoc_release); 0 when it does not (h zeroed); -1 with err
+ * set when the delimiter cannot be processed (e.g. a bad ${...}). */
 int df_heredoc_parse(const char *word, struct df_heredoc *h, struct sb_error *err);
+
+/* Frees what h holds (its name and content) and leaves it empty; h itself is
+ * the caller's. A zeroed h is fine. */
+void df_heredoc_release(struct df_heredoc *h);
 
 /* The last of in's heredocs with that name (BuildKit's lookup by name), or NULL
  * when there is none (BuildKit then uses empty content). Borrowed from in. */

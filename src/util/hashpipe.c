@@ -128,10 +128,11 @@ fail:
 	return -1;
 }
 
-struct sb_hashpipe *sb_hashpipe_new(int threaded, struct sb_error *err)
+int sb_hashpipe_new(struct sb_hashpipe **out, int threaded, struct sb_error *err)
 {
 	struct sb_hashpipe *hp = calloc(1, sizeof(*hp));
 
+	*out = NULL;
 	if (!hp)
 		goto nomem;
 	hp->size = threaded ? RING_THREADED : RING_INLINE;
@@ -147,11 +148,11 @@ struct sb_hashpipe *sb_hashpipe_new(int threaded, struct sb_error *err)
 	/* Without a thread (none asked for, or it cannot start) the caller
 	 * hashes inline. */
 	hp->threaded = threaded && start_thread(hp) == 0;
-	return hp;
+	*out = hp;
+	return 0;
 nomem:
-	sb_errorf(err, "out of memory");
 	sb_hashpipe_free(hp);
-	return NULL;
+	return sb_errorf(err, "out of memory");
 }
 
 void sb_hashpipe_free(struct sb_hashpipe *hp)

@@ -8,7 +8,7 @@
  * consumes the ring in order. With one CPU, or when the thread cannot be
  * started, the pipe hashes in the caller's thread and nothing else changes.
  *
- *   pipe = sb_hashpipe_new(threaded)
+ *   sb_hashpipe_new(&pipe, threaded)
  *   loop: p = reserve(want, &room); read into p (<= room bytes); push(p, got)
  *         push(header, n)            -- any other bytes, in stream order
  *   final(pipe, digest)              -- waits for the thread; the pipe is
@@ -32,9 +32,9 @@ struct sb_hashpipe;
 int sb_hashpipe_worth_a_thread(void);
 
 /* A new pipe, empty and ready for a stream; threaded = 0 hashes in the
- * caller's thread. Returns NULL (and records why) when out of memory. Owned
- * by the caller: sb_hashpipe_free. */
-struct sb_hashpipe *sb_hashpipe_new(int threaded, struct sb_error *err);
+ * caller's thread. On success *out is yours (sb_hashpipe_free); returns -1
+ * with err set (and *out NULL) when out of memory. */
+int sb_hashpipe_new(struct sb_hashpipe **out, int threaded, struct sb_error *err);
 
 /* Stops the thread and frees the pipe. NULL is fine. */
 void sb_hashpipe_free(struct sb_hashpipe *hp);

@@ -119,7 +119,7 @@ static void instr(const struct df_file *f, const struct df_instr *in)
 			consume_error(&err);
 		else if (rc > 0) {
 			(void)df_heredoc_find(in, h.name);
-			free(h.name);
+			df_heredoc_release(&h);
 		}
 	}
 	for (size_t i = 0; i < in->nheredocs; i++) {

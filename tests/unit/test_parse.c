@@ -561,7 +561,7 @@ static void test_heredoc_parse_word(void **state)
 			assert_int_equal(h.expand, cases[i].expand);
 			assert_int_equal(h.chomp, cases[i].chomp);
 			assert_null(h.content);
-			free(h.name);
+			df_heredoc_release(&h);
 		} else {
 			assert_null(h.name);
 		}

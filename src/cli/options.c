@@ -1,0 +1,318 @@
+/* The build's command line and the settings that follow from it (see
+ * options.h). */
+#include "cli/options.h"
+
+#include "image/reference.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char cli_usage_text[] =
+    "usage: scratchbuild [-f FILE] [-t NAME[:TAG]]... [-o FILE] [-q] CONTEXT\n"
+    "       scratchbuild parse [--json] [-f FILE | -]   (see scratchbuild parse --help)\n"
+    "\n"
+    "Builds a FROM scratch Dockerfile into an image tar that `docker load` reads,\n"
+    "without Docker: each COPY becomes a layer tar, EXPOSE and ENTRYPOINT become\n"
+    "config fields. The same input gives the same bytes.\n"
+    "\n"
+    "  -f, --file FILE     the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)\n"
+    "  -t, --tag NAME[:TAG]\n"
+    "                      a name for the image, repeatable (\":latest\" when no tag)\n"
+    "  -o, --output FILE   where to write the image tar; - writes it to standard\n"
+    "                      output (default: NAME-TAG.tar from the first -t, else\n"
+    "                      image.tar)\n"
+    "  -q, --quiet         no progress; print only the image ID\n"
+    "      --fsync         flush the image to disk before it replaces FILE (without\n"
+    "                      it, as with docker save -o, FILE appears whole by one\n"
+    "                      rename, but a power cut may still lose it)\n"
+    "      --build-arg K[=V]\n"
+    "                      a value for ARG K; a bare K takes its value from the\n"
+    "                      environment (repeatable)\n"
+    "      --target NAME   write the stage NAME instead of the last one\n"
+    "      --format F      manual (the default: manifest.json, config.json,\n"
+    "                      layer_N.tar), docker (what docker save writes), oci (an\n"
+    "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
+    "                      directory, -o DIR)\n"
+    "      --compression C none (default), gzip or zstd: OCI layers\n"
+    "      --explain       after the build, show what each instruction became:\n"
+    "                      its layer and every entry in it, or its config field;\n"
+    "                      then the manifest, the config and the output's tree\n"
+    "      --explain-html FILE\n"
+    "                      the same as one HTML page, written to FILE (- for\n"
+    "                      standard output): the Dockerfile, each line linked\n"
+    "                      to what it made\n"
+    "      --dry-run       build nothing: with --explain or --explain-html, the\n"
+    "                      same explanation (every file is still read, for the\n"
+    "                      layer digests)\n"
+    "      --explain-ignore PATH\n"
+    "                      build nothing: say whether the build context's ignore\n"
+    "                      file (.dockerignore) excludes PATH, and which line\n"
+    "                      decides; repeatable\n"
+    "  -h, --help          this text\n"
+    "      --version       the version\n"
+    "\n"
+    "The image's creation time is SOURCE_DATE_EPOCH (seconds since 1970; 0 when\n"
+    "unset), and no file in its layers is newer than that: the same Dockerfile\n"
+    "and the same file contents give the same bytes.\n"
+    "\n"
+    "example:\n"
+    "  scratchbuild -f Dockerfile -t mini-image:1.0 .\n"
+    "  scratchbuild -t mini-image:1.0 -o - . | docker load\n";
+
+/* --format F */
+static enum cli_ask take_format(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	static const char *const names[] = {"manual", "docker", "oci", "oci-dir"};
+	size_t k = 0;
+
+	while (k < 4 && strcmp(arg, names[k]))
+		k++;
+	if (k == 4) {
+		sb_errorf(err, "--format %s: write manual, docker, oci or oci-dir", arg);
+		return CLI_MISUSE;
+	}
+	cli->format = (enum img_format)k;
+	return CLI_BUILD;
+}
+
+/* --compression C */
+static enum cli_ask take_compression(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	if (!strcmp(arg, "none") || !strcmp(arg, "gzip") || !strcmp(arg, "zstd")) {
+		cli->compression = arg[0] == 'n'   ? IMG_COMPRESS_NONE
+				   : arg[0] == 'g' ? IMG_COMPRESS_GZIP
+						   : IMG_COMPRESS_ZSTD;
+		return CLI_BUILD;
+	}
+	sb_errorf(err, "--compression %s: write none, gzip or zstd", arg);
+	return CLI_MISUSE;
+}
+
+/* --build-arg K[=V] */
+static enum cli_ask take_build_arg(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	size_t bcap = cli->nbuild_args;
+	const char *env = strchr(arg, '=') ? NULL : getenv(arg);
+	char *kv;
+
+	/* A bare K takes the environment's value; unset, it is left out. */
+	if (!strchr(arg, '=') && !env)
+		return CLI_BUILD;
+	kv = env ? sb_printf("%s=%s", arg, env) : sb_strdup(arg);
+	if (!kv ||
+	    sb_grow(&cli->build_args, &bcap, cli->nbuild_args + 2, sizeof(*cli->build_args)) < 0) {
+		free(kv);
+		sb_errorf(err, "out of memory");
+		return CLI_FAILED;
+	}
+	cli->build_args[cli->nbuild_args++] = kv;
+	cli->build_args[cli->nbuild_args] = NULL;
+	return CLI_BUILD;
+}
+
+/* --explain-ignore PATH */
+static enum cli_ask take_explain(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	size_t ecap = cli->nexplain;
+
+	if (sb_grow(&cli->explain, &ecap, cli->nexplain + 1, sizeof(*cli->explain)) < 0) {
+		sb_errorf(err, "out of memory");
+		return CLI_FAILED;
+	}
+	cli->explain[cli->nexplain++] = arg;
+	return CLI_BUILD;
+}
+
+/* -t NAME[:TAG], normalized ("app" -> "app:latest"). */
+static enum cli_ask take_tag(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	size_t cap = cli->ntags;
+	char *tag;
+
+	if (img_reference_normalize(arg, &tag, err) < 0)
+		return CLI_REFUSED;
+	if (sb_grow(&cli->tags, &cap, cli->ntags + 2, sizeof(*cli->tags)) < 0) {
+		free(tag);
+		sb_errorf(err, "out of memory");
+		return CLI_FAILED;
+	}
+	cli->tags[cli->ntags++] = tag;
+	cli->tags[cli->ntags] = NULL;
+	return CLI_BUILD;
+}
+
+/* One option as getopt_long returned it (c, with optarg); name: the word of
+ * argv it came from, for the messages about unknown options. */
+static enum cli_ask take_option(struct cli *cli, int c, const char *name, struct sb_error *err)
+{
+	switch (c) {
+	case 'f':
+		cli->file = optarg;
+		return CLI_BUILD;
+	case 'o':
+		cli->output = optarg;
+		return CLI_BUILD;
+	case 'q':
+		cli->quiet = 1;
+		return CLI_BUILD;
+	case 'T':
+		cli->target = optarg;
+		return CLI_BUILD;
+	case 'X':
+		cli->explain_build = 1;
+		return CLI_BUILD;
+	case 'H':
+		cli->explain_html = optarg;
+		return CLI_BUILD;
+	case 'D':
+		cli->dry_run = 1;
+		return CLI_BUILD;
+	case 'S':
+		cli->fsync = 1;
+		return CLI_BUILD;
+	case 'F':
+		return take_format(cli, optarg, err);
+	case 'C':
+		return take_compression(cli, optarg, err);
+	case 'B':
+		return take_build_arg(cli, optarg, err);
+	case 'E':
+		return take_explain(cli, optarg, err);
+	case 't':
+		return take_tag(cli, optarg, err);
+	case 'h':
+		return CLI_HELP;
+	case 'V':
+		return CLI_VERSION;
+	case ':':
+		sb_errorf(err, "%s needs a value", name);
+		return CLI_MISUSE;
+	default:
+		sb_errorf(err, "unknown option %s", name);
+		return CLI_MISUSE;
+	}
+}
+
+enum cli_ask cli_parse(int argc, char **argv, struct cli *cli, struct sb_error *err)
+{
+	static const struct option opts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"tag", required_argument, NULL, 't'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"explain-ignore", required_argument, NULL, 'E'},
+	    {"build-arg", required_argument, NULL, 'B'},
+	    {"target", required_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"explain", no_argument, NULL, 'X'},
+	    {"explain-html", required_argument, NULL, 'H'},
+	    {"dry-run", no_argument, NULL, 'D'},
+	    {"fsync", no_argument, NULL, 'S'},
+	    {"compression", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:t:o:qh", opts, NULL)) != -1) {
+		enum cli_ask ask = take_option(cli, c, argv[optind - 1], err);
+
+		if (ask != CLI_BUILD)
+			return ask;
+	}
+	if (optind != argc - 1) {
+		sb_errorf(err, "%s",
+			  optind >= argc ? "name the build context directory, e.g. ."
+					 : "give exactly one build context directory");
+		return CLI_MISUSE;
+	}
+	cli->context = argv[optind];
+	return CLI_BUILD;
+}
+
+void cli_release(struct cli *cli)
+{
+	sb_strv_free(cli->tags);
+	free(cli->explain);
+	sb_strv_free(cli->build_args);
+	memset(cli, 0, sizeof(*cli));
+}
+
+enum cli_ask cli_check_output(const struct cli *cli, const char *output, struct sb_error *err)
+{
+	if (cli->compression != IMG_COMPRESS_NONE && cli->format != IMG_FORMAT_OCI &&
+	    cli->format != IMG_FORMAT_OCI_DIR)
+		sb_errorf(err, "%s",
+			  "--compression is for --format oci or oci-dir; the manual and docker "
+			  "formats hold uncompressed layers, as docker save does");
+	else if (!strcmp(output, "-") && cli->format == IMG_FORMAT_OCI_DIR)
+		sb_errorf(err, "%s", "--format oci-dir writes a directory: name it with -o DIR");
+	else if (!strcmp(output, "-") && cli->explain_html && !strcmp(cli->explain_html, "-"))
+		sb_errorf(err, "%s",
+			  "-o - and --explain-html - both write to standard output: name a file "
+			  "for one of them");
+	else if (!strcmp(output, "-") && isatty(STDOUT_FILENO))
+		sb_errorf(err, "%s",
+			  "-o - would write the image tar to the terminal; pipe it (| docker "
+			  "load) or redirect it (> image.tar)");
+	else
+		return CLI_BUILD;
+	return CLI_MISUSE;
+}
+
+char *cli_dockerfile(const struct cli *cli)
+{
+	return cli->file ? sb_strdup(cli->file) : sb_printf("%s/Dockerfile", cli->context);
+}
+
+/* "registry:5000/team/app:1.0" -> "app-1.0.tar" */
+static char *default_output(const struct cli *cli)
+{
+	const char *ref, *slash, *colon;
+
+	if (cli->ntags == 0)
+		return sb_strdup("image.tar");
+	ref = cli->tags[0];
+	colon = strrchr(ref, ':');
+	slash = strrchr(ref, '/');
+	if (slash && slash > colon)
+		colon = NULL;
+	ref = slash ? slash + 1 : ref;
+	return sb_printf("%.*s-%s.tar", (int)(colon - ref), ref, colon + 1);
+}
+
+char *cli_output(const struct cli *cli)
+{
+	char *output = cli->output ? sb_strdup(cli->output) : default_output(cli);
+
+	if (output && !cli->output && cli->format == IMG_FORMAT_OCI_DIR)
+		output[strlen(output) - 4] = '\0'; /* a directory: no ".tar" */
+	return output;
+}
+
+int cli_epoch(int64_t *epoch, struct sb_error *err)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*epoch = 0;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0 || v > 253402300799LL) {
+		sb_errorf(err, "SOURCE_DATE_EPOCH=\"%s\" is not a time", s);
+		return sb_error_hint(err, "set it to whole seconds since 1970-01-01 UTC, e.g. "
+					  "SOURCE_DATE_EPOCH=$(git log -1 --format=%%ct)");
+	}
+	*epoch = v;
+	return 0;
+}
