@@ -124,7 +124,13 @@ static int open_context(struct build *b)
 {
 	const char *df = strcmp(b->dockerfile, "-") ? b->dockerfile : NULL;
 
-	return ctx_open(&b->ctx, b->cli->context, df, &b->err);
+	if (ctx_open(&b->ctx, b->cli->context, df, &b->err) < 0)
+		return -1;
+	/* --build-context: each a context of its own (they belong to cli). */
+	for (size_t i = 0; i < b->cli->ncontexts; i++)
+		if (ctx_named_open(&b->cli->contexts[i], &b->err) < 0)
+			return -1;
+	return 0;
 }
 
 /* The Dockerfile read and evaluated into the plan of the image; the
@@ -138,6 +144,8 @@ static int plan_image(struct build *b)
 	b->eopts.tags = cli->tags;
 	b->eopts.build_args = cli->build_args;
 	b->eopts.target = cli->target;
+	b->eopts.contexts = cli->contexts;
+	b->eopts.ncontexts = cli->ncontexts;
 	if (ev_eval(&b->df, b->ctx, &b->eopts, &b->plan, &b->err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->plan.nwarnings; i++)
@@ -160,6 +168,7 @@ static int write_image(struct build *b)
 	wopts.compression = cli->compression;
 	if (src_opener_new(&b->sources, b->ctx, &b->err) < 0)
 		return -1;
+	src_opener_named(b->sources, cli->contexts, cli->ncontexts);
 	wopts.open = src_open;
 	wopts.open_ud = b->sources;
 	wopts.progress = on_progress;

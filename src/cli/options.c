@@ -34,6 +34,10 @@ const char cli_usage_text[] =
     "                      a value for ARG K; a bare K takes its value from the\n"
     "                      environment (repeatable)\n"
     "      --target NAME   write the stage NAME instead of the last one\n"
+    "      --build-context NAME=DIR\n"
+    "                      the directory DIR stands for the stage NAME (which is\n"
+    "                      then never built) or the image NAME (COPY --from=NAME,\n"
+    "                      FROM NAME), as with docker buildx; repeatable\n"
     "      --format F      manual (the default: manifest.json, config.json,\n"
     "                      layer_N.tar), docker (what docker save writes), oci (an\n"
     "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
@@ -115,6 +119,56 @@ static enum cli_ask take_build_arg(struct cli *cli, const char *arg, struct sb_e
 	return CLI_BUILD;
 }
 
+/* --build-context NAME=VALUE: VALUE a directory (images come later), NAME
+ * kept under the key BuildKit looks it up by ("alpine" for
+ * docker.io/library/alpine:latest). Given twice, the last one wins, as in
+ * buildx. */
+static enum cli_ask take_build_context(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	struct ctx_named n;
+	const char *why = NULL;
+	size_t cap = cli->ncontexts, i = 0;
+
+	if (ctx_named_parse(arg, &n, err) < 0) {
+		ctx_named_release(&n);
+		return err->hint ? CLI_REFUSED : CLI_FAILED;
+	}
+	if (n.kind != CTX_NAMED_DIR) {
+		sb_errorf(err, "--build-context %s: %s as a named context is not supported yet",
+			  arg, ctx_named_kind_text(n.kind));
+		sb_error_hint(err,
+			      "give a directory that holds its files, e.g. "
+			      "--build-context %s=./dir",
+			      n.name);
+		ctx_named_release(&n);
+		return CLI_REFUSED;
+	}
+	if (img_reference_familiar(n.name, &n.key, &why) < 0) {
+		if (why) {
+			sb_errorf(err, "--build-context %s: invalid context name: %s", arg, why);
+			sb_error_hint(err, "NAME is a stage name or an image reference, in lower "
+					   "case: build, alpine:3.20, gcr.io/distroless/static");
+		} else {
+			sb_errorf(err, "out of memory");
+		}
+		ctx_named_release(&n);
+		return why ? CLI_REFUSED : CLI_FAILED;
+	}
+	while (i < cli->ncontexts && strcmp(cli->contexts[i].key, n.key))
+		i++;
+	if (i < cli->ncontexts) {
+		ctx_named_release(&cli->contexts[i]);
+	} else if (sb_grow(&cli->contexts, &cap, cli->ncontexts + 1, sizeof(*cli->contexts)) < 0) {
+		ctx_named_release(&n);
+		sb_errorf(err, "out of memory");
+		return CLI_FAILED;
+	} else {
+		cli->ncontexts++;
+	}
+	cli->contexts[i] = n;
+	return CLI_BUILD;
+}
+
 /* --explain-ignore PATH */
 static enum cli_ask take_explain(struct cli *cli, const char *arg, struct sb_error *err)
 {
@@ -183,6 +237,8 @@ static enum cli_ask take_option(struct cli *cli, int c, const char *name, struct
 		return take_build_arg(cli, optarg, err);
 	case 'E':
 		return take_explain(cli, optarg, err);
+	case 'K':
+		return take_build_context(cli, optarg, err);
 	case 't':
 		return take_tag(cli, optarg, err);
 	case 'h':
@@ -208,6 +264,7 @@ enum cli_ask cli_parse(int argc, char **argv, struct cli *cli, struct sb_error *
 	    {"explain-ignore", required_argument, NULL, 'E'},
 	    {"build-arg", required_argument, NULL, 'B'},
 	    {"target", required_argument, NULL, 'T'},
+	    {"build-context", required_argument, NULL, 'K'},
 	    {"format", required_argument, NULL, 'F'},
 	    {"explain", no_argument, NULL, 'X'},
 	    {"explain-html", required_argument, NULL, 'H'},
@@ -242,6 +299,9 @@ void cli_release(struct cli *cli)
 	sb_strv_free(cli->tags);
 	free(cli->explain);
 	sb_strv_free(cli->build_args);
+	for (size_t i = 0; i < cli->ncontexts; i++)
+		ctx_named_release(&cli->contexts[i]);
+	free(cli->contexts);
 	memset(cli, 0, sizeof(*cli));
 }
 

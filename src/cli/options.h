@@ -5,6 +5,7 @@
 #ifndef SB_CLI_OPTIONS_H
 #define SB_CLI_OPTIONS_H
 
+#include "context/named.h"
 #include "image/image.h"
 #include "util/error.h"
 
@@ -17,6 +18,9 @@ extern const char cli_usage_text[];
 struct cli {
 	char **build_args; /* "K=V", NULL-terminated; owned */
 	size_t nbuild_args;
+	struct ctx_named *contexts; /* --build-context, one per NAME (the last given
+				       wins), not yet opened; owned */
+	size_t ncontexts;
 	const char *target;
 	enum img_format format;
 	enum img_compression compression;

@@ -28,6 +28,9 @@ struct img_entry {
 			from a heredoc; NULL when the bytes come from `source` */
 	uint64_t member;     /* IMG_REG: 0, or the 1-based index of the member of the
 				archive `source` that holds the bytes (ADD) */
+	uint32_t origin;     /* IMG_REG: which input of the source opener `source`
+				belongs to: 0 the build context, k the k-th named
+				context (--build-context) */
 	int64_t mtime;	     /* modification time on the build host; IMG_MTIME_NOW for
 				what the build itself creates. Written clamped to the
 				image's epoch. */

@@ -108,30 +108,73 @@ static int bad(struct sb_error *err, const char *ref, const char *why)
 				  "registry.example:5000/team/app:v2 (lower-case name)");
 }
 
-int img_reference_normalize(const char *ref, char **out, struct sb_error *err)
-{
-	const char *name = ref, *tag = "latest", *slash, *colon;
-	size_t nlen, dlen = 0;
-	int has_domain = 0;
-	char *r = NULL;
+/* A reference cut into its parts, each pointing into the text read. */
+struct ref_parts {
+	const char *name; /* familiar: "docker.io/" and "library/" dropped */
+	size_t nlen;
+	const char *tag;    /* NULL: none given */
+	const char *digest; /* "sha256:...", or NULL: none given */
+};
 
-	if (strchr(ref, '@'))
-		return bad(err, ref, "a digest cannot be used as a tag");
+/* digest := algorithm ":" encoded ; algorithm := [a-z0-9]+ ([+._-] [a-z0-9]+)*,
+ * encoded := [a-zA-Z0-9=_-]{32,} */
+static int valid_digest(const char *d)
+{
+	const char *colon = strchr(d, ':');
+	size_t n;
+
+	if (!colon || colon == d || !is_alnum_lower(colon[-1]) || !is_alnum_lower(d[0]))
+		return 0;
+	for (const char *p = d; p < colon; p++)
+		if (!is_alnum_lower(*p) &&
+		    !(strchr("+._-", *p) && is_alnum_lower(p[1]) && is_alnum_lower(p[-1])))
+			return 0;
+	n = strlen(colon + 1);
+	return n >= 32 && strspn(colon + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "0123456789=_-") == n;
+}
+
+/* Reads ref into *p. Returns NULL, or why it is not a reference. */
+static const char *parse_ref(const char *ref, int allow_digest, struct ref_parts *p)
+{
+	const char *name = ref, *slash, *colon, *at = strchr(ref, '@');
+	size_t nlen, dlen = 0, len = at ? (size_t)(at - ref) : strlen(ref);
+	int has_domain = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (at && !allow_digest)
+		return "a digest cannot be used as a tag";
+	if (at && !valid_digest(at + 1))
+		return "the digest must be algorithm:hex, e.g. sha256:<64 hex digits>";
+	p->digest = at ? at + 1 : NULL;
 	/* The tag starts at the last ':' after the last '/'. */
-	slash = strrchr(ref, '/');
-	colon = strrchr(slash ? slash : ref, ':');
-	nlen = colon ? (size_t)(colon - ref) : strlen(ref);
+	slash = NULL;
+	for (const char *q = ref; q < ref + len; q++)
+		if (*q == '/')
+			slash = q;
+	colon = NULL;
+	for (const char *q = slash ? slash : ref; q < ref + len; q++)
+		if (*q == ':')
+			colon = q;
+	nlen = colon ? (size_t)(colon - ref) : len;
 	if (colon) {
-		tag = colon + 1;
+		char tag[130];
+		size_t tn = len - nlen - 1;
+
+		if (tn > 128)
+			return "the tag must be 1-128 of [A-Za-z0-9_.-], not starting with '.' or "
+			       "'-'";
+		memcpy(tag, colon + 1, tn);
+		tag[tn] = '\0';
 		if (!valid_tag(tag))
-			return bad(err, ref,
-				   "the tag must be 1-128 of [A-Za-z0-9_.-], not "
-				   "starting with '.' or '-'");
+			return "the tag must be 1-128 of [A-Za-z0-9_.-], not starting with '.' or "
+			       "'-'";
+		p->tag = colon + 1;
 	}
 	if (nlen == 0)
-		return bad(err, ref, "the name is empty");
+		return "the name is empty";
 	if (nlen > 255)
-		return bad(err, ref, "the name is longer than 255 characters");
+		return "the name is longer than 255 characters";
 	slash = memchr(name, '/', nlen);
 	if (slash) {
 		size_t first = (size_t)(slash - name);
@@ -147,7 +190,7 @@ int img_reference_normalize(const char *ref, char **out, struct sb_error *err)
 		if (has_domain) {
 			dlen = first;
 			if (!valid_domain(name, dlen))
-				return bad(err, ref, "the registry host is not valid");
+				return "the registry host is not valid";
 		}
 	}
 	for (size_t i = has_domain ? dlen + 1 : 0; i <= nlen;) {
@@ -156,11 +199,10 @@ int img_reference_normalize(const char *ref, char **out, struct sb_error *err)
 
 		for (size_t k = 0; k < clen; k++)
 			if (isupper((unsigned char)name[i + k]))
-				return bad(err, ref, "repository name must be lowercase");
+				return "repository name must be lowercase";
 		if (!valid_component(name + i, clen))
-			return bad(err, ref,
-				   "each part of the name must be lower-case letters and "
-				   "digits, joined by '.', '_', '__' or '-'");
+			return "each part of the name must be lower-case letters and digits, "
+			       "joined by '.', '_', '__' or '-'";
 		i += clen + 1;
 		if (!end)
 			break;
@@ -177,9 +219,48 @@ int img_reference_normalize(const char *ref, char **out, struct sb_error *err)
 		name += 8;
 		nlen -= 8;
 	}
-	r = sb_printf("%.*s:%s", (int)nlen, name, tag);
+	p->name = name;
+	p->nlen = nlen;
+	return NULL;
+}
+
+int img_reference_normalize(const char *ref, char **out, struct sb_error *err)
+{
+	struct ref_parts p;
+	const char *why = parse_ref(ref, 0, &p);
+	char *r;
+
+	if (why)
+		return bad(err, ref, why);
+	r = sb_printf("%.*s:%s", (int)p.nlen, p.name, p.tag ? p.tag : "latest");
 	if (!r)
 		return sb_errorf(err, "out of memory");
 	*out = r;
+	return 0;
+}
+
+int img_reference_familiar(const char *ref, char **out, const char **why)
+{
+	struct ref_parts p;
+	int latest;
+
+	*out = NULL;
+	*why = parse_ref(ref, 1, &p);
+	if (*why)
+		return -1;
+	/* BuildKit: FamiliarString, then ":latest" trimmed off the end (so a
+	 * digest keeps a ":latest" before it). */
+	latest = p.tag && !p.digest && !strcmp(p.tag, "latest");
+	if (p.tag && !latest)
+		*out = sb_printf("%.*s:%.*s%s%s", (int)p.nlen, p.name,
+				 (int)(p.digest ? (size_t)(p.digest - 1 - p.tag) : strlen(p.tag)),
+				 p.tag, p.digest ? "@" : "", p.digest ? p.digest : "");
+	else
+		*out = sb_printf("%.*s%s%s", (int)p.nlen, p.name, p.digest ? "@" : "",
+				 p.digest ? p.digest : "");
+	if (!*out) {
+		*why = NULL;
+		return -1;
+	}
 	return 0;
 }

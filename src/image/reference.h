@@ -1,4 +1,5 @@
-/* Image references as `docker build -t` accepts them. */
+/* Image references as `docker build -t` accepts them, and as BuildKit names
+ * a named build context (`--build-context alpine=...`). */
 #ifndef SB_REFERENCE_H
 #define SB_REFERENCE_H
 
@@ -9,5 +10,14 @@
  * goes into RepoTags: familiar ("docker.io/library/" dropped) with ":latest"
  * added when no tag is given. *out is yours (free(3)). A digest is refused. */
 int img_reference_normalize(const char *ref, char **out, struct sb_error *err);
+
+/* The name BuildKit gives the reference ref when it looks up a named build
+ * context (dockerui's NamedContext: ParseNormalizedNamed, FamiliarString,
+ * ":latest" trimmed off): "alpine", "alpine:latest" and
+ * "docker.io/library/alpine" are all "alpine"; "gcr.io/distroless/static:nonroot"
+ * stays itself. A digest is allowed. Returns 0 with *out yours (free(3)), or -1
+ * with *why saying what is wrong (static text), or *why NULL when out of
+ * memory. */
+int img_reference_familiar(const char *ref, char **out, const char **why);
 
 #endif

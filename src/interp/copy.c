@@ -1,6 +1,7 @@
-/* COPY and ADD: each source (context files, heredocs, another stage's files)
- * placed into a new layer, and the layer added to the stage; WORKDIR's layer,
- * which holds the directories it creates, is built the same way.
+/* COPY and ADD: each source (context files, heredocs, another stage's files,
+ * a named context's files) placed into a new layer, and the layer added to
+ * the stage; WORKDIR's layer, which holds the directories it creates, and the
+ * layer of FROM a named context are built the same way.
  */
 #include "interp/eval_int.h"
 #include "util/match.h"
@@ -242,6 +243,7 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 		ie.type = IMG_REG;
 		ie.size = e->size;
 		ie.source = (char *)e->real;
+		ie.origin = cp->from_origin;
 		if (e->nlink > 1) {
 			ie.link_group = link_group(cp, e->dev, e->ino);
 			if (!ie.link_group) {
@@ -356,14 +358,30 @@ out:
 	return rc;
 }
 
-/* COPY --from=stage: a stage name (any case) or index. */
+/* COPY --from=NAME with a named context: its files are read from its
+ * directory, as from the build context. */
+static void from_context(struct eval *ev, struct copy *cp, size_t k)
+{
+	cp->from_named = &ev->opts->contexts[k];
+	cp->from_origin = (uint32_t)k + 1;
+}
+
+/* COPY --from=stage: a stage name (any case) or index, or a named context
+ * (which replaces the stage of its name). */
 static int from_stage(struct eval *ev, struct copy *cp)
 {
 	const char *v = cp->fl.from;
 	uint32_t idx;
 	long i = perm_parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
 						 : ev_find_stage(ev, v, ev->nstages);
+	long k = i >= 0 ? ev->stages[i].named : -1;
 
+	if (i < 0 && ev_find_context(ev, v, &k) < 0)
+		return -1;
+	if (k >= 0) {
+		from_context(ev, cp, (size_t)k);
+		return 0;
+	}
 	if (i < 0) {
 		ev_error_at(ev, cp->fl.from_pos,
 			    "COPY --from=%s: there is no stage of that name or number, and "
@@ -455,6 +473,7 @@ static int copy_context(struct copy *cp, struct ctx_walk_opts *wopts, const char
 			struct sb_pos pos)
 {
 	struct eval *ev = cp->ev;
+	struct ctx *ctx = cp->from_named ? cp->from_named->ctx : ev->ctx;
 	char *base = NULL, *include = NULL; /* --parents: a source cut at its pivot */
 	char **matches = NULL;
 	size_t n = 0;
@@ -467,7 +486,7 @@ static int copy_context(struct copy *cp, struct ctx_walk_opts *wopts, const char
 		goto out;
 	}
 	wopts->include = include;
-	if (ctx_match(ev->ctx, base ? base : src, &matches, &n, ev->err) < 0) {
+	if (ctx_match(ctx, base ? base : src, &matches, &n, ev->err) < 0) {
 		ev_error_moved(ev, ev->err, pos, "%s: ", ev->what);
 		goto out;
 	}
@@ -476,6 +495,14 @@ static int copy_context(struct copy *cp, struct ctx_walk_opts *wopts, const char
 				"%s: \"%s\" matches nothing in the build context; "
 				"like Docker, nothing is copied for it",
 				ev->what, src);
+		goto out;
+	}
+	if (n == 0 && cp->from_named) {
+		ev_error_at(ev, pos,
+			    "%s: \"%s\" not found in the named context (--build-context %s)",
+			    ev->what, src, cp->from_named->arg);
+		sb_error_hint(ev->err, "check the name, and that the directory's .dockerignore "
+				       "does not exclude it");
 		goto out;
 	}
 	if (n == 0) {
@@ -493,7 +520,7 @@ static int copy_context(struct copy *cp, struct ctx_walk_opts *wopts, const char
 		cp->source = matches[k];
 		free(cp->root);
 		cp->root = NULL;
-		if (ctx_walk(ev->ctx, matches[k], wopts, copy_visit, cp, ev->err) < 0) {
+		if (ctx_walk(ctx, matches[k], wopts, copy_visit, cp, ev->err) < 0) {
 			if (ev->err->line == 0 && ev->err->msg)
 				ev_error_moved(ev, ev->err, pos, "%s: ", ev->what);
 			goto out;
@@ -648,6 +675,37 @@ out:
 	ev_copy_flags_release(&cp.fl);
 	free(dest);
 	sb_strv_free(args);
+	return rc;
+}
+
+/* BuildKit starts a stage FROM a local named context as llb.Local: no
+ * image config (so scratch's, emptyImage), and the directory as the stage's
+ * root file system, one layer holding its contents as COPY . / from it would
+ * (owners 0:0, as BuildKit's file transfer sets them; its own .dockerignore
+ * applied). BuildKit's exporter gives a layer without history an entry of
+ * its own; scratchbuild records one at the FROM. */
+int ev_context_layer(struct eval *ev, const struct df_instr *from, size_t k)
+{
+	struct copy cp = {.ev = ev, .in = from, .dest = "", .dest_slash = 1};
+	struct ctx_walk_opts wopts = {0};
+	char *by = NULL;
+	int rc = -1;
+
+	from_context(ev, &cp, k);
+	cp.layer = img_tree_new();
+	by = sb_printf("local source for %s", cp.from_named->name);
+	if (!cp.layer || !by) {
+		ev_oom(ev);
+		goto out;
+	}
+	if (copy_context(&cp, &wopts, ".", from->pos) < 0)
+		goto out;
+	rc = push_layer(ev, from, &cp, by);
+out:
+	img_tree_free(cp.layer);
+	free(cp.root);
+	free(cp.links);
+	free(by);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
  * directory looks like when a later COPY writes into it: Docker's layer then
  * holds that directory again, with the mode and owner it already had.
  */
+#include "image/reference.h"
 #include "interp/eval_int.h"
 #include "interp/source.h"
 #include "util/mem.h"
@@ -211,6 +212,41 @@ long ev_find_stage(const struct eval *ev, const char *name, size_t before)
 	return -1;
 }
 
+/* BuildKit looks a named context up by the familiar form of the name
+ * (dockerui's NamedContext), so "alpine", "alpine:latest" and
+ * "docker.io/library/alpine" find the same one. A name that is no reference
+ * finds none. */
+int ev_find_context(struct eval *ev, const char *name, long *k)
+{
+	const char *why;
+	char *key;
+
+	*k = -1;
+	if (ev->opts->ncontexts == 0)
+		return 0;
+	if (img_reference_familiar(name, &key, &why) < 0)
+		return why ? 0 : ev_oom(ev);
+	for (size_t i = 0; i < ev->opts->ncontexts && *k < 0; i++)
+		if (!strcmp(ev->opts->contexts[i].key, key))
+			*k = (long)i;
+	free(key);
+	return 0;
+}
+
+/* The stages a named context replaces (BuildKit: a context named like a
+ * stage takes its place; the stage is never evaluated, so its RUN and its
+ * FROM are never looked at). */
+static int mark_replaced(struct eval *ev)
+{
+	for (size_t i = 0; i < ev->nstages; i++) {
+		ev->stages[i].named = -1;
+		if (ev->stages[i].name &&
+		    ev_find_context(ev, ev->stages[i].name, &ev->stages[i].named) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- instructions ---------------------------------------------------------- */
 
 /* Hands in to the handler of its instruction. */
@@ -298,6 +334,11 @@ static int eval_stage(struct eval *ev, size_t i)
 		return sb_errorf(ev->err, "circular dependency detected on stage: %s",
 				 ev->stages[i].name ? ev->stages[i].name : "(unnamed)");
 	ev->stages[i].busy = 1;
+	if (ev->stages[i].named >= 0) {
+		ev->what = "FROM";
+		rc = ev_context_layer(ev, from, (size_t)ev->stages[i].named);
+		goto out;
+	}
 	/* FROM sees the global ARGs only. */
 	ev->what = "FROM";
 	ev->st = NULL;
@@ -307,8 +348,15 @@ static int eval_stage(struct eval *ev, size_t i)
 		goto out;
 	rc = -1;
 	if (strcmp(image, "scratch") != 0) {
+		long named = -1;
+
 		base = ev_find_stage(ev, image, i);
-		if (base < 0) {
+		if (base < 0 && ev_find_context(ev, image, &named) < 0)
+			goto out;
+		if (named >= 0) {
+			if (ev_context_layer(ev, from, (size_t)named) < 0)
+				goto out;
+		} else if (base < 0) {
 			int lower = 1;
 
 			for (const char *p = image; *p; p++)
@@ -331,13 +379,15 @@ static int eval_stage(struct eval *ev, size_t i)
 						       "binary and its files in");
 			}
 			goto out;
+		} else {
+			if (eval_stage(ev, (size_t)base) < 0)
+				goto out;
+			/* A CMD of the base is inherited: this stage's ENTRYPOINT
+			 * clears it. */
+			ev->st->cmd_set = 0;
+			if (run_onbuild(ev) < 0)
+				goto out;
 		}
-		if (eval_stage(ev, (size_t)base) < 0)
-			goto out;
-		/* A CMD of the base is inherited: this stage's ENTRYPOINT clears it. */
-		ev->st->cmd_set = 0;
-		if (run_onbuild(ev) < 0)
-			goto out;
 	}
 	for (size_t k = ev->stages[i].from + 1; k < ev->stages[i].end; k++)
 		if (eval_instr(ev, &ev->f->instrs[k]) < 0)
@@ -493,7 +543,10 @@ int ev_eval(const struct df_file *f, struct ctx *c, const struct ev_eval_opts *o
 
 	memset(out, 0, sizeof(*out));
 	memset(&st, 0, sizeof(st));
-	if (src_opener_new(&ev.bytes, c, err) < 0 || split_stages(&ev) < 0)
+	if (src_opener_new(&ev.bytes, c, err) < 0)
+		goto out;
+	src_opener_named(ev.bytes, opts->contexts, opts->ncontexts);
+	if (split_stages(&ev) < 0 || mark_replaced(&ev) < 0)
 		goto out;
 	target = ev.nstages - 1;
 	if (opts->target) {

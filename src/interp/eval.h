@@ -9,6 +9,7 @@
 #define SB_EVAL_H
 
 #include "context/context.h"
+#include "context/named.h"
 #include "image/image.h"
 #include "interp/parse.h"
 
@@ -36,6 +37,10 @@ struct ev_eval_opts {
 	int64_t epoch;		  /* SOURCE_DATE_EPOCH, or 0 */
 	char **build_args;	  /* --build-arg values as "K=V" (NULL-terminated), or NULL */
 	const char *target;	  /* --target: the stage to write, or NULL for the last */
+	const struct ctx_named *contexts; /* --build-context, each opened (ctx_named_open):
+					     it replaces the stage of its name and answers
+					     FROM and COPY --from of its name; borrowed */
+	size_t ncontexts;
 };
 
 /* Builds the plan for f against the context c. On success *out holds it (release

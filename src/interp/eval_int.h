@@ -46,6 +46,8 @@ struct stage_info {
 	size_t from, end;    /* its FROM, and one past its last instruction */
 	struct img_tree *fs; /* once evaluated for COPY --from: its file system */
 	int busy;	     /* being evaluated (a reference back is a cycle) */
+	long named;	     /* the named context (index into opts->contexts) that
+				replaces it, never evaluated then; or -1 */
 };
 
 struct eval {
@@ -102,6 +104,10 @@ struct copy {
 	const char *from_root;		/* COPY --from: the walked source's path there */
 	uint64_t archive_groups;	/* hard-link groups made for archive members */
 	const char *archive;		/* the archive being unpacked (its canonical path) */
+
+	const struct ctx_named *from_named; /* COPY --from=NAME, FROM NAME: the named context
+					       read instead of the build context */
+	uint32_t from_origin;		    /* its img_entry origin (index + 1) */
 };
 
 /* ---- eval.c: diagnostics, steps, stages ---- */
@@ -125,6 +131,10 @@ int ev_meta_done(struct eval *ev, const struct df_instr *in, const char *created
 long ev_find_stage(const struct eval *ev, const char *name, size_t before);
 /* The file system of stage i, as COPY --from reads it (evaluated once). */
 int ev_stage_fs(struct eval *ev, size_t i, const struct img_tree **out);
+/* The named context (--build-context) that name answers, matched as BuildKit
+ * matches it (img_reference_familiar): *k its index, or -1 for none. Returns
+ * -1 only when out of memory. */
+int ev_find_context(struct eval *ev, const char *name, long *k);
 
 /* ---- vars.c ---- */
 
@@ -177,6 +187,9 @@ char *ev_path_join(const char *a, const char *b);
 int ev_mkdir_p(struct copy *cp, const char *path, struct sb_error *err);
 /* Makes sure the parent directories of path exist in cp's layer. */
 int ev_mkdir_parent(struct copy *cp, const char *path, struct sb_error *err);
+/* FROM with the named context k (a stage it replaces, or FROM NAME): the
+ * stage's first layer, holding the context directory's contents. */
+int ev_context_layer(struct eval *ev, const struct df_instr *from, size_t k);
 
 /* ---- copy_flags.c ---- */
 

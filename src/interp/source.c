@@ -1,4 +1,5 @@
-/* The bytes of the build context as the image needs them: context files and
+/* The bytes of the build context as the image needs them: context files (of
+ * the build context or a named one, as each entry's origin says) and
  * the members of the tar archives in it that ADD unpacks, opened for the image
  * writer (src_open) and for the evaluator's own reads (--chown), and archives
  * listed for ADD (src_archive_list).
@@ -138,10 +139,13 @@ out:
 
 struct src_opener {
 	struct ctx *ctx;
+	const struct ctx_named *named; /* --build-context: origin k is named[k - 1] */
+	size_t nnamed;
 	/* The archive being read, positioned after member `at`. */
 	struct archive *a;
 	int fd;
 	char *path;
+	uint32_t origin; /* the context that holds it */
 	uint64_t at;
 	int busy; /* a reader of the current member is open */
 };
@@ -156,6 +160,25 @@ int src_opener_new(struct src_opener **out, struct ctx *c, struct sb_error *err)
 	o->fd = -1;
 	*out = o;
 	return 0;
+}
+
+void src_opener_named(struct src_opener *o, const struct ctx_named *named, size_t n)
+{
+	o->named = named;
+	o->nnamed = n;
+}
+
+/* The context that holds the bytes of e. */
+static struct ctx *entry_ctx(const struct src_opener *o, const struct img_entry *e,
+			     struct sb_error *err)
+{
+	if (e->origin == 0)
+		return o->ctx;
+	if (e->origin > o->nnamed || !o->named[e->origin - 1].ctx) {
+		sb_errorf(err, "internal error: no named context %u for %s", e->origin, e->source);
+		return NULL;
+	}
+	return o->named[e->origin - 1].ctx;
 }
 
 static void opener_drop_archive(struct src_opener *o)
@@ -200,10 +223,16 @@ static int seek_member(struct src_opener *o, const struct img_entry *e, struct s
 {
 	struct archive_entry *ae = NULL;
 
-	if (o->a && (strcmp(o->path, e->source) != 0 || o->at >= e->member))
+	struct ctx *c = entry_ctx(o, e, err);
+
+	if (!c)
+		return -1;
+	if (o->a &&
+	    (strcmp(o->path, e->source) != 0 || o->origin != e->origin || o->at >= e->member))
 		opener_drop_archive(o);
 	if (!o->a) {
-		o->fd = archive_open(o->ctx, e->source, &o->a, err);
+		o->origin = e->origin;
+		o->fd = archive_open(c, e->source, &o->a, err);
 		if (o->fd < 0)
 			return -1;
 		o->path = sb_strdup(e->source);
@@ -269,9 +298,10 @@ int src_open(void *ud, const struct img_entry *e, struct img_reader *r, struct s
 		return 0;
 	}
 	if (e->member == 0) {
+		struct ctx *c = entry_ctx(o, e, err);
 		struct stat st;
 
-		if (ctx_open_file_stat(o->ctx, e->source, &fd, &st, err) < 0)
+		if (!c || ctx_open_file_stat(c, e->source, &fd, &st, err) < 0)
 			return -1;
 		return img_fd_reader(r, fd, &st, e, e->source, err);
 	}

@@ -1,9 +1,11 @@
-/* Where the bytes of the image's files come from: files of the build context,
- * and members of the tar archives in it that ADD unpacks. */
+/* Where the bytes of the image's files come from: files of the build context
+ * and of the named contexts (--build-context), and members of the tar
+ * archives in the build context that ADD unpacks. */
 #ifndef SB_SOURCE_H
 #define SB_SOURCE_H
 
 #include "context/context.h"
+#include "context/named.h"
 #include "image/image.h"
 
 #include <stdint.h>
@@ -16,8 +18,13 @@ struct src_opener;
 int src_opener_new(struct src_opener **out, struct ctx *c, struct sb_error *err);
 void src_opener_free(struct src_opener *o);
 
-/* An img_open_fn (ud = struct src_opener *): opens the context file
- * e->source, or, when e->member > 0, that member of the archive e->source.
+/* The named contexts the opener also reads: an entry with origin k (k >= 1)
+ * is a file of named[k - 1].ctx. Borrowed: they must outlive the opener. */
+void src_opener_named(struct src_opener *o, const struct ctx_named *named, size_t n);
+
+/* An img_open_fn (ud = struct src_opener *): opens the file e->source of the
+ * context e->origin names, or, when e->member > 0, that member of the archive
+ * e->source.
  * Members are best read in archive order: the opener keeps the archive open
  * and moves forward, and starts it again only to go back. */
 int src_open(void *ud, const struct img_entry *e, struct img_reader *r, struct sb_error *err);

@@ -1,4 +1,5 @@
-/* -t NAME[:TAG] as docker build accepts it, and what goes into RepoTags. */
+/* -t NAME[:TAG] as docker build accepts it, and what goes into RepoTags; the
+ * name a --build-context is looked up by. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,12 +94,73 @@ static void test_long(void **state)
 	free(out);
 }
 
+static void familiar_ok(const char *in, const char *want)
+{
+	const char *why = NULL;
+	char *out = NULL;
+
+	if (img_reference_familiar(in, &out, &why) < 0)
+		fail_msg("%s: %s", in, why ? why : "out of memory");
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void familiar_bad(const char *in, const char *want_why)
+{
+	const char *why = NULL;
+	char *out = NULL;
+
+	assert_int_equal(img_reference_familiar(in, &out, &why), -1);
+	assert_null(out);
+	assert_string_equal(why, want_why);
+}
+
+/* BuildKit's key for a named context: ParseNormalizedNamed, FamiliarString,
+ * ":latest" trimmed (dockerui NamedContext, buildx ParseContextNames). */
+static void test_familiar(void **state)
+{
+	static const char dgst[] =
+	    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char in[200], want[200];
+
+	(void)state;
+	familiar_ok("build", "build");
+	familiar_ok("alpine", "alpine");
+	familiar_ok("alpine:latest", "alpine");
+	familiar_ok("alpine:3.20", "alpine:3.20");
+	familiar_ok("library/alpine:3.20", "alpine:3.20");
+	familiar_ok("docker.io/library/alpine", "alpine");
+	familiar_ok("docker.io/library/alpine:latest", "alpine");
+	familiar_ok("index.docker.io/library/alpine:3.20", "alpine:3.20");
+	familiar_ok("docker.io/team/app:1", "team/app:1");
+	familiar_ok("gcr.io/distroless/static:nonroot", "gcr.io/distroless/static:nonroot");
+	familiar_ok("gcr.io/distroless/static:latest", "gcr.io/distroless/static");
+	familiar_ok("localhost:5000/app", "localhost:5000/app");
+	familiar_ok("my_stage.v2", "my_stage.v2");
+	snprintf(in, sizeof(in), "docker.io/library/alpine@%s", dgst);
+	snprintf(want, sizeof(want), "alpine@%s", dgst);
+	familiar_ok(in, want);
+	/* ":latest" before a digest is not at the end: it stays */
+	snprintf(in, sizeof(in), "alpine:latest@%s", dgst);
+	snprintf(want, sizeof(want), "alpine:latest@%s", dgst);
+	familiar_ok(in, want);
+	familiar_bad("Build", "repository name must be lowercase");
+	familiar_bad("", "the name is empty");
+	familiar_bad("a..b", "each part of the name must be lower-case letters and digits, "
+			     "joined by '.', '_', '__' or '-'");
+	familiar_bad("alpine@sha256:abc",
+		     "the digest must be algorithm:hex, e.g. sha256:<64 hex digits>");
+	familiar_bad("alpine:-x", "the tag must be 1-128 of [A-Za-z0-9_.-], not starting with "
+				  "'.' or '-'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid),
 	    cmocka_unit_test(test_invalid),
 	    cmocka_unit_test(test_long),
+	    cmocka_unit_test(test_familiar),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
