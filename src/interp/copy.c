@@ -284,7 +284,6 @@ static int is_remote(const char *s)
 	       !strncmp(s, "git://", 6) || !strncmp(s, "ssh://", 6);
 }
 
-
 /* Records the layer in the image and the image's file system. */
 static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
 {
@@ -433,9 +432,18 @@ static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
 		goto out;
 	}
 	for (size_t k = 0; k < n; k++) {
+		char *unused = NULL;
+
 		cp->dest_dir = dest_is_dir(cp);
 		cp->source = paths[k];
 		cp->from_root = paths[k];
+		free(cp->root);
+		cp->root = NULL;
+		/* The stage's root (`/`, `.`, `/.`) is a directory the walk does
+		 * not visit: its contents go into the destination, as BuildKit
+		 * copies the stage's whole file system. */
+		if (!paths[k][0] && place(cp, "", 1, &unused, ev->err) < 0)
+			goto located;
 		if (img_tree_walk(cp->from_fs, paths[k], from_visit, cp, ev->err) < 0)
 			goto located;
 	}
