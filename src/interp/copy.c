@@ -361,13 +361,26 @@ static int from_stage(struct eval *ev, struct copy *cp)
 	const char *v = cp->fl.from;
 	uint32_t idx;
 	long i = perm_parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
-						 : ev_find_stage(ev, v, ev->nstages);
+						   : ev_find_stage(ev, v, ev->nstages);
 
+	if (i < 0 && !strcmp(v, "scratch")) {
+		/* BuildKit reads scratch (lower case only) as the empty image. */
+		cp->scratch_fs = img_tree_new();
+		cp->from_fs = cp->scratch_fs;
+		return cp->scratch_fs ? 0 : ev_oom(ev);
+	}
 	if (i < 0) {
 		ev_error_at(ev, cp->fl.from_pos,
 			    "COPY --from=%s: there is no stage of that name or number, and "
 			    "scratchbuild cannot pull an image",
 			    v);
+		/* An image reference (nats:2.10) cannot name a stage: its files
+		 * come in as a named build context. */
+		if (!ev_stage_name_ok(v))
+			return sb_error_hint(ev->err,
+					     "pass the image's files with --build-context %s=DIR, "
+					     "or copy from a stage",
+					     v);
 		return sb_error_hint(ev->err, "name an earlier stage: FROM scratch AS %s", v);
 	}
 	if (ev_stage_fs(ev, (size_t)i, &cp->from_fs) < 0) {
@@ -423,6 +436,14 @@ static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
 				"COPY --from: \"%s\" matches nothing in stage %s; like Docker, "
 				"nothing is copied for it",
 				src, cp->fl.from);
+		goto out;
+	}
+	if (n == 0 && cp->scratch_fs) {
+		ev_error_at(ev, pos,
+			    "COPY --from=scratch: \"/%s\" not found: scratch is the empty "
+			    "image",
+			    clean);
+		sb_error_hint(ev->err, "copy from a stage that has it, or from the build context");
 		goto out;
 	}
 	if (n == 0) {
@@ -651,6 +672,7 @@ int ev_copy(struct eval *ev, const struct df_instr *in)
 	rc = copy_done(&cp, args);
 out:
 	img_tree_free(cp.layer);
+	img_tree_free(cp.scratch_fs);
 	free(cp.root);
 	free(cp.links);
 	ev_copy_flags_release(&cp.fl);

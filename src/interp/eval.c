@@ -202,10 +202,11 @@ static int from_image(struct eval *ev, const struct df_instr *in, char **image)
 	return ev_expand_word(ev, in->args[0].text, in->args[0].pos, image);
 }
 
-/* The index of the stage called name (case-insensitive), or -1. */
+/* The index of the last stage before `before` called name (case-insensitive),
+ * or -1. Two stages may share a name: as with BuildKit, the last one wins. */
 long ev_find_stage(const struct eval *ev, const char *name, size_t before)
 {
-	for (size_t i = 0; i < before && i < ev->nstages; i++)
+	for (size_t i = before < ev->nstages ? before : ev->nstages; i-- > 0;)
 		if (ev->stages[i].name && !strcasecmp(ev->stages[i].name, name))
 			return (long)i;
 	return -1;
@@ -415,6 +416,25 @@ int ev_stage_fs(struct eval *ev, size_t i, const struct img_tree **out)
 	return rc;
 }
 
+int ev_stage_name_ok(const char *n)
+{
+	return ((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z')) &&
+	       strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_.") == strlen(n);
+}
+
+/* A second stage of the same name: BuildKit accepts it and only lints. A later
+ * COPY --from=name means the last stage of that name in the Dockerfile, FROM
+ * name the last one before it (checked against Docker). */
+static int dup_stage(struct eval *ev, const struct df_instr *in)
+{
+	return ev_warn_at(ev, in->args[2].pos,
+			  "give each stage its own name; a reference means the last stage of "
+			  "that name",
+			  "Duplicate stage name \"%s\", stage names should be unique",
+			  in->args[2].text);
+}
+
 /* Splits the Dockerfile into stages; evaluates the ARGs before the first FROM. */
 static int split_stages(struct eval *ev)
 {
@@ -433,10 +453,7 @@ static int split_stages(struct eval *ev)
 			if (in->nargs == 3) {
 				const char *n = in->args[2].text;
 
-				if (!((n[0] >= 'a' && n[0] <= 'z') ||
-				      (n[0] >= 'A' && n[0] <= 'Z')) ||
-				    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					      "0123456789-_.") != strlen(n)) {
+				if (!ev_stage_name_ok(n)) {
 					ev_error_at(
 					    ev, in->args[2].pos,
 					    "invalid name for build stage: \"%s\", name can't "
@@ -444,11 +461,8 @@ static int split_stages(struct eval *ev)
 					    n);
 					return -1;
 				}
-				if (ev_find_stage(ev, n, ev->nstages) >= 0) {
-					ev_error_at(ev, in->args[2].pos,
-						    "duplicate stage name \"%s\"", n);
+				if (ev_find_stage(ev, n, ev->nstages) >= 0 && dup_stage(ev, in) < 0)
 					return -1;
-				}
 				si.name = sb_strdup(n);
 				if (!si.name)
 					return ev_oom(ev);
