@@ -212,12 +212,76 @@ long ev_find_stage(const struct eval *ev, const char *name, size_t before)
 	return -1;
 }
 
+/* ---- NUL bytes -------------------------------------------------------------- */
+
+int ev_refuse_nul(struct eval *ev, const char *text, size_t len, struct sb_pos pos)
+{
+	struct sb_buf shown = {0};
+	int rc = 0;
+
+	if (!memchr(text, '\0', len))
+		return 0;
+	/* Shown with each NUL written \0, so that the message is one string. */
+	for (size_t i = 0; i < len && rc == 0; i++)
+		rc = text[i] ? sb_buf_addf(&shown, "%c", text[i]) : sb_buf_adds(&shown, "\\0");
+	if (rc < 0 || !shown.buf) {
+		sb_buf_release(&shown);
+		return ev_oom(ev);
+	}
+	ev_error_at(ev, pos, "%s: \"%s\" contains a NUL byte", ev->what, shown.buf);
+	sb_buf_release(&shown);
+	return sb_error_hint(ev->err, "remove it: no path or name can hold a NUL byte");
+}
+
+/* The length of a word's text. The words hold no NUL byte today (the parser
+ * cuts them), so this is strlen; where struct df_word and df_instr.rest come
+ * to carry their length, these two return it and the check below sees NULs. */
+static size_t word_len(const struct df_word *w)
+{
+	return strlen(w->text);
+}
+
+static size_t rest_len(const struct df_instr *in)
+{
+	return in->rest ? strlen(in->rest) : 0;
+}
+
+/* The words of the instructions whose words reach a file system (paths,
+ * --chown names, a USER looked up for WORKDIR) are refused when one holds a
+ * NUL byte, as Docker refuses `COPY f /dir\0`: cut at the NUL, the word would
+ * name another path. The one place this is checked. */
+static int refuse_nul_words(struct eval *ev, const struct df_instr *in)
+{
+	switch (in->kind) {
+	case DF_COPY:
+	case DF_ADD:
+	case DF_WORKDIR:
+	case DF_VOLUME:
+	case DF_USER:
+		break;
+	default:
+		return 0;
+	}
+	for (size_t i = 0; i < in->nflags; i++)
+		if (in->flags[i].value &&
+		    ev_refuse_nul(ev, in->flags[i].value, strlen(in->flags[i].value),
+				  in->flags[i].pos) < 0)
+			return -1;
+	for (size_t i = 0; i < in->nargs; i++)
+		if (ev_refuse_nul(ev, in->args[i].text, word_len(&in->args[i]), in->args[i].pos) <
+		    0)
+			return -1;
+	return in->rest ? ev_refuse_nul(ev, in->rest, rest_len(in), in->rest_pos) : 0;
+}
+
 /* ---- instructions ---------------------------------------------------------- */
 
 /* Hands in to the handler of its instruction. */
 static int eval_instr(struct eval *ev, const struct df_instr *in)
 {
 	ev->what = df_kind_name(in->kind);
+	if (refuse_nul_words(ev, in) < 0)
+		return -1;
 	switch (in->kind) {
 	case DF_COPY:
 	case DF_ADD:

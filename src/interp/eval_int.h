@@ -118,6 +118,10 @@ int ev_error_moved(struct eval *ev, struct sb_error *err, struct sb_pos pos, con
     __attribute__((format(printf, 4, 5)));
 int ev_warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Refuses text, len bytes of a word at pos that reaches a file system, when it
+ * holds a NUL byte: an error at pos ("COPY: \"/dir\\0\" contains a NUL
+ * byte"), -1. Otherwise 0. */
+int ev_refuse_nul(struct eval *ev, const char *text, size_t len, struct sb_pos pos);
 /* Records the step of in: the layer it made (or -1) and its payload. */
 int ev_add_step(struct eval *ev, const struct df_instr *in, long layer, uint64_t payload);
 /* Records a history entry of an instruction that makes no layer, and its step. */

@@ -1,6 +1,7 @@
 /* The evaluator's stages as BuildKit reads them: COPY --from a stage's root
- * (every spelling), two stages of one name, --from=scratch, and the hint for an
- * image reference in --from. */
+ * (every spelling), two stages of one name, --from=scratch, the hint for an
+ * image reference in --from, and the refusal of a NUL byte in a word that
+ * reaches a file system. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,6 +182,34 @@ static void test_copy_from_image_hint(void **state)
 	sb_error_release(&err);
 }
 
+static void test_refuse_nul(void **state)
+{
+	static const char text[] = "FROM scratch\nCOPY f /dir\n";
+	struct sb_error err = {0};
+	struct df_file f = {0};
+	struct eval ev = {.err = &err, .what = "COPY"};
+	struct sb_pos pos;
+
+	(void)state;
+	assert_int_equal(df_parse(&f, sb_strdup("Dockerfile"), sb_strdup(text), strlen(text), &err),
+			 0);
+	ev.f = &f;
+	pos = f.instrs[1].args[1].pos;
+	assert_int_equal(ev_refuse_nul(&ev, "/dir", 4, pos), 0);
+	assert_int_equal(ev_refuse_nul(&ev, "", 0, pos), 0);
+	assert_null(err.msg);
+	assert_int_equal(ev_refuse_nul(&ev, "/dir\0", 5, pos), -1);
+	assert_string_equal(err.msg, "COPY: \"/dir\\0\" contains a NUL byte");
+	assert_string_equal(err.hint, "remove it: no path or name can hold a NUL byte");
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.col, 8);
+	sb_error_release(&err);
+	assert_int_equal(ev_refuse_nul(&ev, "\0a\0", 3, pos), -1);
+	assert_string_equal(err.msg, "COPY: \"\\0a\\0\" contains a NUL byte");
+	sb_error_release(&err);
+	df_file_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_duplicate_stage_names),
 	    cmocka_unit_test(test_copy_from_scratch),
 	    cmocka_unit_test(test_copy_from_image_hint),
+	    cmocka_unit_test(test_refuse_nul),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
