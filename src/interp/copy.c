@@ -286,7 +286,6 @@ static int is_remote(const char *s)
 	       !strncmp(s, "git://", 6) || !strncmp(s, "ssh://", 6);
 }
 
-
 /* Records the layer in the image and the image's file system. */
 static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
 {
@@ -382,11 +381,24 @@ static int from_stage(struct eval *ev, struct copy *cp)
 		from_context(ev, cp, (size_t)k);
 		return 0;
 	}
+	if (i < 0 && !strcmp(v, "scratch")) {
+		/* BuildKit reads scratch (lower case only) as the empty image. */
+		cp->scratch_fs = img_tree_new();
+		cp->from_fs = cp->scratch_fs;
+		return cp->scratch_fs ? 0 : ev_oom(ev);
+	}
 	if (i < 0) {
 		ev_error_at(ev, cp->fl.from_pos,
 			    "COPY --from=%s: there is no stage of that name or number, and "
 			    "scratchbuild cannot pull an image",
 			    v);
+		/* An image reference (nats:2.10) cannot name a stage: its files
+		 * come in as a named build context. */
+		if (!ev_stage_name_ok(v))
+			return sb_error_hint(ev->err,
+					     "pass the image's files with --build-context %s=DIR, "
+					     "or copy from a stage",
+					     v);
 		return sb_error_hint(ev->err, "name an earlier stage: FROM scratch AS %s", v);
 	}
 	if (ev_stage_fs(ev, (size_t)i, &cp->from_fs) < 0) {
@@ -444,6 +456,14 @@ static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
 				src, cp->fl.from);
 		goto out;
 	}
+	if (n == 0 && cp->scratch_fs) {
+		ev_error_at(ev, pos,
+			    "COPY --from=scratch: \"/%s\" not found: scratch is the empty "
+			    "image",
+			    clean);
+		sb_error_hint(ev->err, "copy from a stage that has it, or from the build context");
+		goto out;
+	}
 	if (n == 0) {
 		ev_error_at(ev, pos, "COPY --from=%s: \"/%s\" not found in that stage", cp->fl.from,
 			    clean);
@@ -451,9 +471,18 @@ static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
 		goto out;
 	}
 	for (size_t k = 0; k < n; k++) {
+		char *unused = NULL;
+
 		cp->dest_dir = dest_is_dir(cp);
 		cp->source = paths[k];
 		cp->from_root = paths[k];
+		free(cp->root);
+		cp->root = NULL;
+		/* The stage's root (`/`, `.`, `/.`) is a directory the walk does
+		 * not visit: its contents go into the destination, as BuildKit
+		 * copies the stage's whole file system. */
+		if (!paths[k][0] && place(cp, "", 1, &unused, ev->err) < 0)
+			goto located;
 		if (img_tree_walk(cp->from_fs, paths[k], from_visit, cp, ev->err) < 0)
 			goto located;
 	}
@@ -670,6 +699,7 @@ int ev_copy(struct eval *ev, const struct df_instr *in)
 	rc = copy_done(&cp, args);
 out:
 	img_tree_free(cp.layer);
+	img_tree_free(cp.scratch_fs);
 	free(cp.root);
 	free(cp.links);
 	ev_copy_flags_release(&cp.fl);

@@ -203,10 +203,11 @@ static int from_image(struct eval *ev, const struct df_instr *in, char **image)
 	return ev_expand_word(ev, in->args[0].text, in->args[0].pos, image);
 }
 
-/* The index of the stage called name (case-insensitive), or -1. */
+/* The index of the last stage before `before` called name (case-insensitive),
+ * or -1. Two stages may share a name: as with BuildKit, the last one wins. */
 long ev_find_stage(const struct eval *ev, const char *name, size_t before)
 {
-	for (size_t i = 0; i < before && i < ev->nstages; i++)
+	for (size_t i = before < ev->nstages ? before : ev->nstages; i-- > 0;)
 		if (ev->stages[i].name && !strcasecmp(ev->stages[i].name, name))
 			return (long)i;
 	return -1;
@@ -247,12 +248,76 @@ static int mark_replaced(struct eval *ev)
 	return 0;
 }
 
+/* ---- NUL bytes -------------------------------------------------------------- */
+
+int ev_refuse_nul(struct eval *ev, const char *text, size_t len, struct sb_pos pos)
+{
+	struct sb_buf shown = {0};
+	int rc = 0;
+
+	if (!memchr(text, '\0', len))
+		return 0;
+	/* Shown with each NUL written \0, so that the message is one string. */
+	for (size_t i = 0; i < len && rc == 0; i++)
+		rc = text[i] ? sb_buf_addf(&shown, "%c", text[i]) : sb_buf_adds(&shown, "\\0");
+	if (rc < 0 || !shown.buf) {
+		sb_buf_release(&shown);
+		return ev_oom(ev);
+	}
+	ev_error_at(ev, pos, "%s: \"%s\" contains a NUL byte", ev->what, shown.buf);
+	sb_buf_release(&shown);
+	return sb_error_hint(ev->err, "remove it: no path or name can hold a NUL byte");
+}
+
+/* The length of a word's text. The words hold no NUL byte today (the parser
+ * cuts them), so this is strlen; where struct df_word and df_instr.rest come
+ * to carry their length, these two return it and the check below sees NULs. */
+static size_t word_len(const struct df_word *w)
+{
+	return strlen(w->text);
+}
+
+static size_t rest_len(const struct df_instr *in)
+{
+	return in->rest ? strlen(in->rest) : 0;
+}
+
+/* The words of the instructions whose words reach a file system (paths,
+ * --chown names, a USER looked up for WORKDIR) are refused when one holds a
+ * NUL byte, as Docker refuses `COPY f /dir\0`: cut at the NUL, the word would
+ * name another path. The one place this is checked. */
+static int refuse_nul_words(struct eval *ev, const struct df_instr *in)
+{
+	switch (in->kind) {
+	case DF_COPY:
+	case DF_ADD:
+	case DF_WORKDIR:
+	case DF_VOLUME:
+	case DF_USER:
+		break;
+	default:
+		return 0;
+	}
+	for (size_t i = 0; i < in->nflags; i++)
+		if (in->flags[i].value &&
+		    ev_refuse_nul(ev, in->flags[i].value, strlen(in->flags[i].value),
+				  in->flags[i].pos) < 0)
+			return -1;
+	for (size_t i = 0; i < in->nargs; i++)
+		if (ev_refuse_nul(ev, in->args[i].text, word_len(&in->args[i]), in->args[i].pos) <
+		    0)
+			return -1;
+	return in->rest ? ev_refuse_nul(ev, in->rest, rest_len(in), in->rest_pos) : 0;
+}
+
 /* ---- instructions ---------------------------------------------------------- */
 
 /* Hands in to the handler of its instruction. */
 static int eval_instr(struct eval *ev, const struct df_instr *in)
 {
 	ev->what = df_kind_name(in->kind);
+	if (refuse_nul_words(ev, in) < 0)
+		return -1;
 	switch (in->kind) {
 	case DF_COPY:
 	case DF_ADD:
@@ -465,6 +530,25 @@ int ev_stage_fs(struct eval *ev, size_t i, const struct img_tree **out)
 	return rc;
 }
 
+int ev_stage_name_ok(const char *n)
+{
+	return ((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z')) &&
+	       strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_.") == strlen(n);
+}
+
+/* A second stage of the same name: BuildKit accepts it and only lints. A later
+ * COPY --from=name means the last stage of that name in the Dockerfile, FROM
+ * name the last one before it (checked against Docker). */
+static int dup_stage(struct eval *ev, const struct df_instr *in)
+{
+	return ev_warn_at(ev, in->args[2].pos,
+			  "give each stage its own name; a reference means the last stage of "
+			  "that name",
+			  "Duplicate stage name \"%s\", stage names should be unique",
+			  in->args[2].text);
+}
+
 /* Splits the Dockerfile into stages; evaluates the ARGs before the first FROM. */
 static int split_stages(struct eval *ev)
 {
@@ -483,10 +567,7 @@ static int split_stages(struct eval *ev)
 			if (in->nargs == 3) {
 				const char *n = in->args[2].text;
 
-				if (!((n[0] >= 'a' && n[0] <= 'z') ||
-				      (n[0] >= 'A' && n[0] <= 'Z')) ||
-				    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					      "0123456789-_.") != strlen(n)) {
+				if (!ev_stage_name_ok(n)) {
 					ev_error_at(
 					    ev, in->args[2].pos,
 					    "invalid name for build stage: \"%s\", name can't "
@@ -494,11 +575,8 @@ static int split_stages(struct eval *ev)
 					    n);
 					return -1;
 				}
-				if (ev_find_stage(ev, n, ev->nstages) >= 0) {
-					ev_error_at(ev, in->args[2].pos,
-						    "duplicate stage name \"%s\"", n);
+				if (ev_find_stage(ev, n, ev->nstages) >= 0 && dup_stage(ev, in) < 0)
 					return -1;
-				}
 				si.name = sb_strdup(n);
 				if (!si.name)
 					return ev_oom(ev);

@@ -102,6 +102,7 @@ struct copy {
 	unsigned onto_dest;		/* sources that became dest itself (not a directory) */
 	const struct img_tree *from_fs; /* COPY --from: the stage's file system */
 	const char *from_root;		/* COPY --from: the walked source's path there */
+	struct img_tree *scratch_fs;	/* COPY --from=scratch: the empty image; owned */
 	uint64_t archive_groups;	/* hard-link groups made for archive members */
 	const char *archive;		/* the archive being unpacked (its canonical path) */
 
@@ -123,12 +124,20 @@ int ev_error_moved(struct eval *ev, struct sb_error *err, struct sb_pos pos, con
     __attribute__((format(printf, 4, 5)));
 int ev_warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Refuses text, len bytes of a word at pos that reaches a file system, when it
+ * holds a NUL byte: an error at pos ("COPY: \"/dir\\0\" contains a NUL
+ * byte"), -1. Otherwise 0. */
+int ev_refuse_nul(struct eval *ev, const char *text, size_t len, struct sb_pos pos);
 /* Records the step of in: the layer it made (or -1) and its payload. */
 int ev_add_step(struct eval *ev, const struct df_instr *in, long layer, uint64_t payload);
 /* Records a history entry of an instruction that makes no layer, and its step. */
 int ev_meta_done(struct eval *ev, const struct df_instr *in, const char *created_by);
-/* The index of the stage called name (case-insensitive), or -1. */
+/* The index of the last stage before `before` called name (case-insensitive),
+ * or -1: of two stages with one name, the last wins. */
 long ev_find_stage(const struct eval *ev, const char *name, size_t before);
+/* Whether n may name a stage (FROM ... AS n): a letter, then letters, digits,
+ * '-', '_' and '.'. */
+int ev_stage_name_ok(const char *n);
 /* The file system of stage i, as COPY --from reads it (evaluated once). */
 int ev_stage_fs(struct eval *ev, size_t i, const struct img_tree **out);
 /* The named context (--build-context) that name answers, matched as BuildKit
