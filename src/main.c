@@ -138,6 +138,7 @@ static int plan_image(struct build *b)
 	b->eopts.tags = cli->tags;
 	b->eopts.build_args = cli->build_args;
 	b->eopts.target = cli->target;
+	b->eopts.platform = cli->nplatforms ? &cli->platforms[0] : NULL;
 	if (ev_eval(&b->df, b->ctx, &b->eopts, &b->plan, &b->err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->plan.nwarnings; i++)

@@ -6,6 +6,7 @@
 #define SB_CLI_OPTIONS_H
 
 #include "image/image.h"
+#include "image/platform.h"
 #include "util/error.h"
 
 #include <stddef.h>
@@ -29,6 +30,9 @@ struct cli {
 	const char *file;
 	const char *output;
 	const char *context;
+	struct img_platform *platforms; /* --platform, normalised; owned. At most one
+					   for now (cli_parse refuses a list) */
+	size_t nplatforms;
 	char **tags; /* normalized, NULL-terminated; owned */
 	size_t ntags;
 	int quiet;

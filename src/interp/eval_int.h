@@ -61,6 +61,9 @@ struct eval {
 	struct stage_info *stages;
 	size_t nstages;
 	struct sb_error *err;
+	/* What TARGETPLATFORM and BUILDPLATFORM (and their parts) say: the
+	 * target is the config's platform too. */
+	struct img_platform target, build;
 };
 
 /* What the flags of one COPY ask for. */
@@ -121,6 +124,9 @@ int ev_warn_at(struct eval *ev, struct sb_pos pos, const char *hint, const char 
 int ev_add_step(struct eval *ev, const struct df_instr *in, long layer, uint64_t payload);
 /* Records a history entry of an instruction that makes no layer, and its step. */
 int ev_meta_done(struct eval *ev, const struct df_instr *in, const char *created_by);
+/* The platform images are built for: opts->platform, else linux/architecture,
+ * else the build machine's. */
+void ev_target_platform(const struct ev_eval_opts *opts, struct img_platform *out);
 /* The index of the stage called name (case-insensitive), or -1. */
 long ev_find_stage(const struct eval *ev, const char *name, size_t before);
 /* The file system of stage i, as COPY --from reads it (evaluated once). */
