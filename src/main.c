@@ -146,6 +146,7 @@ static int plan_image(struct build *b)
 	b->eopts.target = cli->target;
 	b->eopts.contexts = cli->contexts;
 	b->eopts.ncontexts = cli->ncontexts;
+	b->eopts.platform = cli->nplatforms ? &cli->platforms[0] : NULL;
 	if (ev_eval(&b->df, b->ctx, &b->eopts, &b->plan, &b->err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->plan.nwarnings; i++)

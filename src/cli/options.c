@@ -38,6 +38,12 @@ const char cli_usage_text[] =
     "                      the directory DIR stands for the stage NAME (which is\n"
     "                      then never built) or the image NAME (COPY --from=NAME,\n"
     "                      FROM NAME), as with docker buildx; repeatable\n"
+    "      --platform OS/ARCH[/VARIANT]\n"
+    "                      the platform the image is for (default: this\n"
+    "                      machine's), e.g. linux/arm64 or linux/arm/v7: the\n"
+    "                      config's architecture, os and variant, and the\n"
+    "                      TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT\n"
+    "                      ARGs\n"
     "      --format F      manual (the default: manifest.json, config.json,\n"
     "                      layer_N.tar), docker (what docker save writes), oci (an\n"
     "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
@@ -169,6 +175,47 @@ static enum cli_ask take_build_context(struct cli *cli, const char *arg, struct 
 	return CLI_BUILD;
 }
 
+/* --platform OS/ARCH[/VARIANT], normalised as BuildKit does. The value is
+ * read as a comma-separated list, as buildx reads it; a build makes one image,
+ * so a list of more than one platform is refused for now. An empty value (or
+ * item) means none, as with docker build --platform "". */
+static enum cli_ask take_platform(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	for (const char *p = arg; *p;) {
+		size_t len = strcspn(p, ","), cap = cli->nplatforms;
+		char *one = sb_strndup(p, len);
+		int rc;
+
+		if (!one || sb_grow(&cli->platforms, &cap, cli->nplatforms + 1,
+				    sizeof(*cli->platforms)) < 0) {
+			free(one);
+			sb_errorf(err, "out of memory");
+			return CLI_FAILED;
+		}
+		rc = len ? img_platform_parse(one, &cli->platforms[cli->nplatforms], err) : 1;
+		free(one);
+		if (rc < 0) {
+			char *why = sb_strdup(err->msg ? err->msg : "not a platform");
+
+			sb_error_release(err);
+			sb_errorf(err, "--platform %s: %s; write OS/ARCH[/VARIANT], e.g. linux/arm64",
+				  arg, why ? why : "not a platform");
+			free(why);
+			return CLI_MISUSE;
+		}
+		cli->nplatforms += rc == 0;
+		p += len + (p[len] == ',');
+	}
+	if (cli->nplatforms > 1) {
+		sb_errorf(err,
+			  "--platform %s: scratchbuild makes an image for one platform at a time; "
+			  "build once for each platform",
+			  arg);
+		return CLI_MISUSE;
+	}
+	return CLI_BUILD;
+}
+
 /* --explain-ignore PATH */
 static enum cli_ask take_explain(struct cli *cli, const char *arg, struct sb_error *err)
 {
@@ -235,6 +282,8 @@ static enum cli_ask take_option(struct cli *cli, int c, const char *name, struct
 		return take_compression(cli, optarg, err);
 	case 'B':
 		return take_build_arg(cli, optarg, err);
+	case 'P':
+		return take_platform(cli, optarg, err);
 	case 'E':
 		return take_explain(cli, optarg, err);
 	case 'K':
@@ -265,6 +314,7 @@ enum cli_ask cli_parse(int argc, char **argv, struct cli *cli, struct sb_error *
 	    {"build-arg", required_argument, NULL, 'B'},
 	    {"target", required_argument, NULL, 'T'},
 	    {"build-context", required_argument, NULL, 'K'},
+	    {"platform", required_argument, NULL, 'P'},
 	    {"format", required_argument, NULL, 'F'},
 	    {"explain", no_argument, NULL, 'X'},
 	    {"explain-html", required_argument, NULL, 'H'},
@@ -302,6 +352,7 @@ void cli_release(struct cli *cli)
 	for (size_t i = 0; i < cli->ncontexts; i++)
 		ctx_named_release(&cli->contexts[i]);
 	free(cli->contexts);
+	free(cli->platforms);
 	memset(cli, 0, sizeof(*cli));
 }
 

@@ -7,6 +7,7 @@
 
 #include "context/named.h"
 #include "image/image.h"
+#include "image/platform.h"
 #include "util/error.h"
 
 #include <stddef.h>
@@ -33,6 +34,9 @@ struct cli {
 	const char *file;
 	const char *output;
 	const char *context;
+	struct img_platform *platforms; /* --platform, normalised; owned. At most one
+					   for now (cli_parse refuses a list) */
+	size_t nplatforms;
 	char **tags; /* normalized, NULL-terminated; owned */
 	size_t ntags;
 	int quiet;

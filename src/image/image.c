@@ -41,6 +41,7 @@ void img_release(struct image *img)
 	sb_strv_free(img->tags);
 	free(img->architecture);
 	free(img->os);
+	free(img->variant);
 	memset(img, 0, sizeof(*img));
 }
 

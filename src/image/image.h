@@ -140,6 +140,7 @@ struct image {
 	struct img_config config;
 	char **tags;		 /* "name:tag", as they go into RepoTags; owned */
 	char *architecture, *os; /* "amd64", "linux"; owned */
+	char *variant;		 /* "v7", or NULL when the platform has none; owned */
 	/* The build time, as BuildKit takes it from SOURCE_DATE_EPOCH: the
 	 * "created" of the config and of each history entry, and the latest
 	 * modification time any layer entry gets (later ones are clamped to it).

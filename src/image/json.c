@@ -187,6 +187,12 @@ int img_config_json(const struct image *img, char *const *diff_ids, char **out, 
 		jgen_str(&g, diff_ids[i]);
 	jgen_array_close(&g);
 	jgen_map_close(&g);
+	/* BuildKit's keys are sorted: "variant" comes last, and only when the
+	 * platform has one (linux/arm/v7). */
+	if (img->variant) {
+		jgen_str(&g, "variant");
+		jgen_str(&g, img->variant);
+	}
 	jgen_map_close(&g);
 	return jgen_finish(&g, out, len, err);
 }
@@ -392,6 +398,8 @@ int img_v1_json(const struct image *img, size_t i, const char *chain_id, const c
 			snprintf(p, sizeof(p), "sha256:%s", parent);
 			jgen_str(&g, "parent"), jgen_str(&g, p);
 		}
+		if (top && img->variant)
+			jgen_str(&g, "variant"), jgen_str(&g, img->variant);
 	} else {
 		/* The <id>/json file: V1Image's field order. */
 		jgen_str(&g, "id"), jgen_str(&g, id);
@@ -408,6 +416,8 @@ int img_v1_json(const struct image *img, size_t i, const char *chain_id, const c
 				jgen_str(&g, "author"), jgen_str(&g, img->config.author);
 			jgen_str(&g, "config"), container_config(&g, &img->config);
 			jgen_str(&g, "architecture"), jgen_str(&g, img->architecture);
+			if (img->variant)
+				jgen_str(&g, "variant"), jgen_str(&g, img->variant);
 		}
 		jgen_str(&g, "os"), jgen_str(&g, img->os);
 	}

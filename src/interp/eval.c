@@ -14,38 +14,12 @@
 #include "util/mem.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/utsname.h>
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-const char *ev_host_architecture(void)
-{
-	static const struct {
-		const char *uname, *go;
-	} map[] = {
-	    {"x86_64", "amd64"},
-	    {"aarch64", "arm64"},
-	    {"armv7l", "arm"},
-	    {"armv6l", "arm"},
-	    {"i686", "386"},
-	    {"i386", "386"},
-	    {"ppc64le", "ppc64le"},
-	    {"s390x", "s390x"},
-	    {"riscv64", "riscv64"},
-	    {"mips64", "mips64"},
-	    {"loongarch64", "loong64"},
-	};
-	struct utsname u;
-
-	if (uname(&u) == 0)
-		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-			if (!strcmp(u.machine, map[i].uname))
-				return map[i].go;
-	return "amd64";
-}
 
 int ev_oom(struct eval *ev)
 {
@@ -194,13 +168,84 @@ static int from_image(struct eval *ev, const struct df_instr *in, char **image)
 		ev_error_at(ev, in->pos, "FROM takes an image and optionally \"AS name\"");
 		return sb_error_hint(ev->err, "write FROM scratch, or FROM scratch AS name");
 	}
-	if (in->nflags) {
-		ev_error_at(ev, in->flags[0].pos, "FROM --%s is not supported by scratchbuild",
-			    in->flags[0].name);
+	for (size_t i = 0; i < in->nflags; i++) {
+		if (!strcmp(in->flags[i].name, "platform"))
+			continue; /* checked for every stage by check_platforms */
+		ev_error_at(ev, in->flags[i].pos, "FROM --%s is not supported by scratchbuild",
+			    in->flags[i].name);
 		return sb_error_hint(ev->err, "remove the flag; images are built for this "
 					      "machine's platform");
 	}
 	return ev_expand_word(ev, in->args[0].text, in->args[0].pos, image);
+}
+
+/* FROM --platform=P: P expanded with the global ARGs (and the platform ARGs)
+ * must be a platform, in every stage, used or not, as BuildKit parses them all
+ * before it builds any. BuildKit then runs the stage's commands on P; for a
+ * builder that runs nothing it changes nothing: Docker 20.10 gives the image
+ * of FROM --platform=linux/arm64 scratch the target's platform (--platform, or
+ * the build machine's), and the platform ARGs keep their values. */
+static int from_platform(struct eval *ev, const struct df_instr *in)
+{
+	struct img_platform p;
+	char *v = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < in->nflags && rc == 0; i++) {
+		const struct df_flag *fl = &in->flags[i];
+
+		if (strcmp(fl->name, "platform") != 0)
+			continue;
+		if (!fl->value) {
+			ev_error_at(ev, fl->pos, "FROM --platform needs a value");
+			return sb_error_hint(ev->err, "write --platform=linux/arm64, or "
+						      "--platform=$BUILDPLATFORM");
+		}
+		if (!fl->value[0])
+			continue; /* written empty: no platform, as in BuildKit */
+		if (ev_expand_word(ev, fl->value, fl->pos, &v) < 0)
+			return -1;
+		if (!v[0]) {
+			ev_error_at(ev, fl->pos, "FROM --platform=%s: the platform is empty",
+				    fl->value);
+			sb_error_hint(ev->err, "give the ARG a value before the first FROM; "
+					       "the platform ARGs ($BUILDPLATFORM, "
+					       "$TARGETPLATFORM) need no ARG");
+			rc = -1;
+		} else if (img_platform_parse(v, &p, ev->err) < 0) {
+			ev_error_moved(ev, ev->err, fl->pos, "FROM --platform=%s: ", fl->value);
+			sb_error_hint(ev->err, "write os/arch[/variant], e.g. "
+					       "--platform=linux/arm64");
+			rc = -1;
+		}
+		free(v);
+		v = NULL;
+	}
+	return rc;
+}
+
+/* Every stage's FROM --platform, with the global ARGs' scope. */
+static int check_platforms(struct eval *ev)
+{
+	ev->what = "FROM";
+	for (size_t i = 0; i < ev->nstages; i++)
+		if (from_platform(ev, &ev->f->instrs[ev->stages[i].from]) < 0)
+			return -1;
+	return 0;
+}
+
+void ev_target_platform(const struct ev_eval_opts *opts, struct img_platform *out)
+{
+	if (opts->platform) {
+		*out = *opts->platform;
+	} else if (opts->architecture) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->os, sizeof(out->os), "linux");
+		snprintf(out->architecture, sizeof(out->architecture), "%s", opts->architecture);
+		snprintf(out->name, sizeof(out->name), "linux/%s", out->architecture);
+	} else {
+		img_platform_host(out);
+	}
 }
 
 /* The index of the last stage before `before` called name (case-insensitive),
@@ -468,18 +513,21 @@ out:
 static int state_init(struct state *st, const struct ev_eval_opts *opts, struct sb_error *err)
 {
 	struct image *img = &st->img;
+	struct img_platform p;
 
 	memset(st, 0, sizeof(*st));
 	img_init(img);
+	ev_target_platform(opts, &p);
 	st->fs = img_tree_new();
 	img->config.env = calloc(2, sizeof(char *));
-	img->architecture =
-	    sb_strdup(opts->architecture ? opts->architecture : ev_host_architecture());
-	img->os = sb_strdup("linux");
+	img->architecture = sb_strdup(p.architecture);
+	img->os = sb_strdup(p.os);
+	img->variant = p.variant[0] ? sb_strdup(p.variant) : NULL;
 	img->config.workdir = sb_strdup("/");
 	img->tags = strv_dup(opts->tags);
 	if (!st->fs || !img->config.env || !img->architecture || !img->os || !img->config.workdir ||
-	    !img->tags || !(img->config.env[0] = sb_strdup(DEFAULT_PATH)))
+	    !img->tags || (p.variant[0] && !img->variant) ||
+	    !(img->config.env[0] = sb_strdup(DEFAULT_PATH)))
 		return sb_errorf(err, "out of memory");
 	img->epoch = opts->epoch;
 	st->vars = calloc(1, sizeof(*st->vars));
@@ -621,10 +669,12 @@ int ev_eval(const struct df_file *f, struct ctx *c, const struct ev_eval_opts *o
 
 	memset(out, 0, sizeof(*out));
 	memset(&st, 0, sizeof(st));
+	ev_target_platform(opts, &ev.target);
+	img_platform_host(&ev.build);
 	if (src_opener_new(&ev.bytes, c, err) < 0)
 		goto out;
 	src_opener_named(ev.bytes, opts->contexts, opts->ncontexts);
-	if (split_stages(&ev) < 0 || mark_replaced(&ev) < 0)
+	if (split_stages(&ev) < 0 || mark_replaced(&ev) < 0 || check_platforms(&ev) < 0)
 		goto out;
 	target = ev.nstages - 1;
 	if (opts->target) {

@@ -11,6 +11,7 @@
 #include "context/context.h"
 #include "context/named.h"
 #include "image/image.h"
+#include "image/platform.h"
 #include "interp/parse.h"
 
 #include <stdint.h>
@@ -34,6 +35,8 @@ struct ev_plan {
 struct ev_eval_opts {
 	char **tags;		  /* normalized references (img_reference_normalize); copied */
 	const char *architecture; /* e.g. "amd64"; NULL for the build machine's */
+	const struct img_platform *platform; /* --platform: the target, which wins over
+						architecture; NULL for none */
 	int64_t epoch;		  /* SOURCE_DATE_EPOCH, or 0 */
 	char **build_args;	  /* --build-arg values as "K=V" (NULL-terminated), or NULL */
 	const char *target;	  /* --target: the stage to write, or NULL for the last */
@@ -50,8 +53,5 @@ int ev_eval(const struct df_file *f, struct ctx *c, const struct ev_eval_opts *o
 	    struct ev_plan *out, struct sb_error *err);
 
 void ev_plan_release(struct ev_plan *p);
-
-/* The GOARCH name of the machine we run on ("amd64", "arm64", ...). Static. */
-const char *ev_host_architecture(void);
 
 #endif

@@ -63,6 +63,9 @@ struct eval {
 	struct stage_info *stages;
 	size_t nstages;
 	struct sb_error *err;
+	/* What TARGETPLATFORM and BUILDPLATFORM (and their parts) say: the
+	 * target is the config's platform too. */
+	struct img_platform target, build;
 };
 
 /* What the flags of one COPY ask for. */
@@ -132,6 +135,9 @@ int ev_refuse_nul(struct eval *ev, const char *text, size_t len, struct sb_pos p
 int ev_add_step(struct eval *ev, const struct df_instr *in, long layer, uint64_t payload);
 /* Records a history entry of an instruction that makes no layer, and its step. */
 int ev_meta_done(struct eval *ev, const struct df_instr *in, const char *created_by);
+/* The platform images are built for: opts->platform, else linux/architecture,
+ * else the build machine's. */
+void ev_target_platform(const struct ev_eval_opts *opts, struct img_platform *out);
 /* The index of the last stage before `before` called name (case-insensitive),
  * or -1: of two stages with one name, the last wins. */
 long ev_find_stage(const struct eval *ev, const char *name, size_t before);

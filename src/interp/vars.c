@@ -24,33 +24,52 @@ static const char *build_arg(const struct eval *ev, const char *name, int *given
 	return NULL;
 }
 
-/* The platform arguments BuildKit defines in the global scope. */
+/* The platform arguments BuildKit defines in the global scope: TARGET* for
+ * the target platform (--platform, else the build machine's), BUILD* for the
+ * build machine's. FROM --platform changes neither. NULL for another name. */
 static const char *platform_arg(const struct eval *ev, const char *name)
 {
-	const char *arch = ev->st ? ev->st->img.architecture : NULL;
-	static const char *const os_names[] = {"TARGETOS", "BUILDOS"};
+	static const char *const names[] = {
+	    "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+	    "BUILDPLATFORM",  "BUILDOS",  "BUILDARCH",  "BUILDVARIANT",
+	};
 
-	if (!arch)
-		arch = ev->opts->architecture ? ev->opts->architecture : ev_host_architecture();
-	for (size_t i = 0; i < 2; i++)
-		if (!strcmp(name, os_names[i]))
-			return "linux";
-	if (!strcmp(name, "TARGETARCH") || !strcmp(name, "BUILDARCH"))
-		return arch;
-	if (!strcmp(name, "TARGETVARIANT") || !strcmp(name, "BUILDVARIANT"))
-		return "";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct img_platform *p = i < 4 ? &ev->target : &ev->build;
+
+		if (strcmp(name, names[i]) != 0)
+			continue;
+		switch (i % 4) {
+		case 0:
+			return p->name;
+		case 1:
+			return p->os;
+		case 2:
+			return p->architecture;
+		default:
+			return p->variant;
+		}
+	}
 	return NULL;
 }
 
-/* Variables FROM sees: the ARGs declared before the first FROM. */
+/* Variables FROM sees: the ARGs declared before the first FROM, then the
+ * platform arguments, which need no declaration there. --build-arg replaces
+ * a platform argument's value (BuildKit lets it: TARGETARCH=x gives "x",
+ * though the image stays the target platform's). */
 static const char *meta_lookup(void *ud, const char *name)
 {
 	struct eval *ev = ud;
+	const char *v;
+	int given;
 
 	for (size_t i = ev->nmeta; i-- > 0;)
 		if (!strcmp(ev->meta[i].name, name))
 			return ev->meta[i].value;
-	return NULL;
+	if (!platform_arg(ev, name))
+		return NULL;
+	v = build_arg(ev, name, &given);
+	return given ? v : platform_arg(ev, name);
 }
 
 /* Variables an instruction of a stage sees: ENV and the ARGs that have a

@@ -7,7 +7,8 @@ Any tar with a manifest.json (docker-save legacy layout or scratchbuild's
 manual layout) is accepted. Compared: the layers, entry by entry and in
 order (path, type, mode, uid, gid, size, content SHA-256, link target),
 and the config, field by field, except the top-level `created`, each
-history entry's `created` and `rootfs.diff_ids`. Each image's own diff_ids
+history entry's `created` and `rootfs.diff_ids` (so `architecture`, `os`
+and `variant` are compared: the --platform cases rely on it). Each image's own diff_ids
 must equal the SHA-256 of its uncompressed layer tars, and with --tag its
 RepoTags must be exactly [NAME:TAG].
 

@@ -61,21 +61,30 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Evaluates text against the context; returns 0 or -1 with err set. */
-static int eval(const char *text, struct ev_plan *plan, struct sb_error *err)
+/* Evaluates text against the context with the options o; returns 0 or -1
+ * with err set. */
+static int eval_with(const char *text, const struct ev_eval_opts *o, struct ev_plan *plan,
+		     struct sb_error *err)
 {
 	struct df_file f = {0};
-	struct ev_eval_opts o = {.architecture = "amd64"};
 	struct ctx *c = NULL;
 	int rc = -1;
 
 	if (df_parse(&f, sb_strdup("Dockerfile"), sb_strdup(text), strlen(text), err) < 0)
 		return -1;
 	if (ctx_open(&c, dir, NULL, err) == 0)
-		rc = ev_eval(&f, c, &o, plan, err);
+		rc = ev_eval(&f, c, o, plan, err);
 	ctx_free(c);
 	df_file_release(&f);
 	return rc;
+}
+
+/* Evaluates text for linux/amd64. */
+static int eval(const char *text, struct ev_plan *plan, struct sb_error *err)
+{
+	struct ev_eval_opts o = {.architecture = "amd64"};
+
+	return eval_with(text, &o, plan, err);
 }
 
 static int line(void *ud, const struct img_entry *e, struct sb_error *err)
@@ -232,6 +241,90 @@ static void test_errors_point_at_the_word(void **state)
 	sb_error_release(&err);
 }
 
+/* Labels "k=v;" in the config's order. */
+static char *labels(const struct ev_plan *p)
+{
+	struct sb_buf b = {0};
+
+	for (char **l = p->img.config.labels; l && l[0]; l += 2)
+		assert_int_equal(sb_buf_addf(&b, "%s=%s;", l[0], l[1]), 0);
+	return sb_buf_detach(&b);
+}
+
+/* --platform linux/arm/v7: the config's platform, the ARGs in FROM without a
+ * declaration and in a stage after one; FROM --platform changes neither. */
+static void test_platform(void **state)
+{
+	struct img_platform arm;
+	struct ev_eval_opts o = {.architecture = "amd64", .platform = &arm};
+	struct ev_plan p;
+	struct sb_error err = {0};
+	char *got;
+
+	(void)state;
+	assert_int_equal(img_platform_parse("linux/arm", &arm, &err), 0);
+	assert_int_equal(
+	    eval_with("FROM scratch AS b-arm\n"
+		      "FROM --platform=$BUILDPLATFORM b-${TARGETARCH}\n"
+		      "LABEL before=[$TARGETARCH]\n"
+		      "ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT\n"
+		      "LABEL p=$TARGETPLATFORM o=$TARGETOS a=$TARGETARCH v=$TARGETVARIANT\n",
+		      &o, &p, &err),
+	    0);
+	assert_string_equal(p.img.architecture, "arm");
+	assert_string_equal(p.img.os, "linux");
+	assert_string_equal(p.img.variant, "v7");
+	got = labels(&p);
+	assert_string_equal(got, "a=arm;before=[];o=linux;p=linux/arm/v7;v=v7;");
+	free(got);
+	ev_plan_release(&p);
+}
+
+/* --build-arg replaces a platform ARG's value, not the image's platform; a
+ * global ARG's default may use one. */
+static void test_platform_build_arg(void **state)
+{
+	char *args[] = {"TARGETARCH=x", NULL};
+	struct ev_eval_opts o = {.architecture = "amd64", .build_args = args};
+	struct ev_plan p;
+	struct sb_error err = {0};
+	char *got;
+
+	(void)state;
+	assert_int_equal(eval_with("ARG D=dist/$TARGETPLATFORM\n"
+				   "FROM scratch AS b-x\n"
+				   "FROM b-$TARGETARCH\n"
+				   "ARG D TARGETARCH TARGETVARIANT\n"
+				   "LABEL d=$D a=$TARGETARCH v=[$TARGETVARIANT]\n",
+				   &o, &p, &err),
+			 0);
+	assert_string_equal(p.img.architecture, "amd64");
+	assert_null(p.img.variant);
+	got = labels(&p);
+	assert_string_equal(got, "a=x;d=dist/linux/amd64;v=[];");
+	free(got);
+	ev_plan_release(&p);
+}
+
+/* FROM --platform must be a platform in every stage, used or not. */
+static void test_from_platform_errors(void **state)
+{
+	struct ev_plan p;
+	struct sb_error err = {0};
+
+	(void)state;
+	assert_int_equal(eval("FROM --platform=nope scratch AS x\nFROM scratch\n", &p, &err), -1);
+	assert_int_equal(err.line, 1);
+	assert_string_equal(err.msg, "FROM --platform=nope: \"nope\" is neither an operating "
+				     "system nor an architecture");
+	sb_error_release(&err);
+	assert_int_equal(eval("FROM --platform scratch\n", &p, &err), -1);
+	assert_string_equal(err.msg, "FROM --platform needs a value");
+	sb_error_release(&err);
+	assert_int_equal(eval("FROM --platform= scratch\n", &p, &err), 0);
+	ev_plan_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +334,9 @@ int main(void)
 	    cmocka_unit_test(test_config_and_history),
 	    cmocka_unit_test(test_later_stage_replaces_earlier),
 	    cmocka_unit_test(test_errors_point_at_the_word),
+	    cmocka_unit_test(test_platform),
+	    cmocka_unit_test(test_platform_build_arg),
+	    cmocka_unit_test(test_from_platform_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
