@@ -261,11 +261,12 @@ static int add_rest(struct dctx *c, struct node *n, const char *rest, struct sb_
 	return rest[0] ? add_word(c, n, rest, pos) : 0;
 }
 
-/* parseNameVal: ENV and LABEL. */
+/* parseNameVal: ENV and LABEL, as triples key, value, separator ("=" or ""
+ * for the legacy form), the notation of current BuildKit. */
 static int add_namevals(struct dctx *c, struct node *n, const struct df_instr *in)
 {
 	const char *what = df_kind_name(in->kind), *r = in->rest;
-	struct sb_pos sep;
+	struct sb_pos sep, sep_end;
 	struct cur k;
 	size_t i = 0, j;
 
@@ -311,9 +312,17 @@ static int add_namevals(struct dctx *c, struct node *n, const struct df_instr *i
 				return oom(c);
 			return sb_error_hint(c->err, "write each pair as name=value");
 		}
+		/* BuildKit's newKeyValueNode(key, value, "="): the separator comes
+		 * last, with the range of the "=" byte. */
 		cur_init(&k, c, in->args[a].pos.off);
-		if (add_run(c, n, &k, w, (size_t)(eq - w)) < 0 || add_run(c, n, &k, eq, 1) < 0 ||
-		    add_run(c, n, &k, eq + 1, strlen(eq + 1)) < 0)
+		if (add_run(c, n, &k, w, (size_t)(eq - w)) < 0)
+			return -1;
+		cur_norm(&k);
+		sep = pos_of(c, k.p);
+		cur_skip(&k, 1);
+		sep_end = pos_of(c, k.p);
+		if (add_run(c, n, &k, eq + 1, strlen(eq + 1)) < 0 ||
+		    add_val(c, n, sb_strdup("="), sep, sep_end) < 0)
 			return -1;
 	}
 	return 0;
