@@ -251,9 +251,24 @@ static void test_continuations(void **state)
 	       "RUN \"RUN\"@1:1 rest \"abcd \tef\"@1:5 json=0: \"abcd\"@1:5 \"ef\"@3:2\n");
 	/* The keyword itself may be continued. */
 	expect("FR\\\nOM x\n", "FROM \"FROM\"@1:1 rest \"x\"@2:4 json=0: \"x\"@2:4\n");
-	/* An escaped escape at the end of a line still continues it. */
+	/* An escaped escape at the end of a line ends it (BuildKit; Docker
+	 * 20.10 reads `ENV C trailing\\\\backslash\\\\` and the next line as two
+	 * instructions), and so do three: BuildKit looks one byte back only. */
 	expect("ENV a=b\\\\\nUSER x\n",
-	       "ENV \"ENV\"@1:1 rest \"a=b\\USER x\"@1:5 json=0: \"a=b\\USER\"@1:5 \"x\"@2:6\n");
+	       "ENV \"ENV\"@1:1 rest \"a=b\\\\\"@1:5 json=0: \"a=b\\\\\"@1:5\n"
+	       "USER \"USER\"@2:1 rest \"x\"@2:6 json=0: \"x\"@2:6\n");
+	expect("ENV C trailing\\\\backslash\\\\\nENV D text\n",
+	       "ENV \"ENV\"@1:1 rest \"C trailing\\\\backslash\\\\\"@1:5 json=0: \"C\"@1:5 "
+	       "\"trailing\\\\backslash\\\\\"@1:7\n"
+	       "ENV \"ENV\"@2:1 rest \"D text\"@2:5 json=0: \"D\"@2:5 \"text\"@2:7\n");
+	expect("ENV a=b\\\\\\\nUSER x\n",
+	       "ENV \"ENV\"@1:1 rest \"a=b\\\\\\\"@1:5 json=0: \"a=b\\\\\"@1:5\n"
+	       "USER \"USER\"@2:1 rest \"x\"@2:6 json=0: \"x\"@2:6\n");
+	/* With the backtick: the same rule, a backslash is ordinary text. */
+	expect("# escape=`\nENV a=b``\nUSER x\nENV c=d\\`\nUSER y\n",
+	       "ENV \"ENV\"@2:1 rest \"a=b``\"@2:5 json=0: \"a=b``\"@2:5\n"
+	       "USER \"USER\"@3:1 rest \"x\"@3:6 json=0: \"x\"@3:6\n"
+	       "ENV \"ENV\"@4:1 rest \"c=d\\USER y\"@4:5 json=0: \"c=d\\USER\"@4:5 \"y\"@5:6\n");
 	/* A lone escape line followed by end of file: an empty instruction, as
 	 * in BuildKit ("unknown instruction: "). */
 	expect("FROM a\n\\\n", "FROM \"FROM\"@1:1 rest \"a\"@1:6 json=0: \"a\"@1:6\n"
