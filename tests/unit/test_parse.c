@@ -733,6 +733,40 @@ static void test_nul_and_garbage(void **state)
 	free(got);
 }
 
+/* NUL bytes are kept, with lengths, and flagged (parse.h). */
+static void test_nul_kept(void **state)
+{
+	static const char src[] = "FROM a\nCOPY --chown=a\0b f /d\0\nCMD [\"x\\u0000y\"]\nUSER u\n";
+	struct sb_error err = {0};
+	struct df_file f;
+	const struct df_instr *in;
+
+	(void)state;
+	assert_int_equal(
+	    df_parse(&f, sb_strdup("D"), sb_strndup(src, sizeof(src) - 1), sizeof(src) - 1, &err),
+	    0);
+	assert_int_equal(f.ninstrs, 4);
+	assert_false(f.instrs[0].nul);
+	in = &f.instrs[1];
+	assert_true(in->nul);
+	assert_int_equal(in->flags[0].value_len, 3);
+	assert_memory_equal(in->flags[0].value, "a\0b", 4);
+	assert_int_equal(in->nargs, 2);
+	assert_false(df_word_has_nul(&in->args[0]));
+	assert_true(df_word_has_nul(&in->args[1]));
+	assert_int_equal(in->args[1].len, 3);
+	assert_memory_equal(in->args[1].text, "/d\0", 4);
+	assert_int_equal(in->rest_len, 5);
+	in = &f.instrs[2];
+	assert_true(in->nul);
+	assert_true(in->json);
+	assert_int_equal(in->args[0].len, 3);
+	assert_memory_equal(in->args[0].text, "x\0y", 4);
+	assert_false(f.instrs[3].nul);
+	assert_int_equal(f.instrs[3].args[0].len, 1);
+	df_file_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +792,7 @@ int main(void)
 	    cmocka_unit_test(test_regression_deep_heredoc_word),
 	    cmocka_unit_test(test_no_instructions),
 	    cmocka_unit_test(test_nul_and_garbage),
+	    cmocka_unit_test(test_nul_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
