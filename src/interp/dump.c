@@ -20,6 +20,7 @@
 
 struct val {
 	char *text; /* owned */
+	size_t len; /* bytes in text: NUL bytes are data (parse.h) */
 	struct sb_pos start, end;
 };
 
@@ -162,7 +163,7 @@ static int byte_space(int ch)
 	       ch == 0x85 || ch == 0xa0;
 }
 
-static int add_val(struct dctx *c, struct node *n, char *text, struct sb_pos start,
+static int add_val(struct dctx *c, struct node *n, char *text, size_t len, struct sb_pos start,
 		   struct sb_pos end)
 {
 	if (!text)
@@ -171,7 +172,7 @@ static int add_val(struct dctx *c, struct node *n, char *text, struct sb_pos sta
 		free(text);
 		return oom(c);
 	}
-	n->vals[n->nvals++] = (struct val){text, start, end};
+	n->vals[n->nvals++] = (struct val){text, len, start, end};
 	return 0;
 }
 
@@ -183,16 +184,16 @@ static int add_run(struct dctx *c, struct node *n, struct cur *k, const char *te
 	cur_norm(k);
 	start = pos_of(c, k->p);
 	cur_skip(k, len);
-	return add_val(c, n, sb_strndup(text, len), start, pos_of(c, k->p));
+	return add_val(c, n, sb_strndup(text, len), len, start, pos_of(c, k->p));
 }
 
 /* A node for a word as written, starting at pos. */
-static int add_word(struct dctx *c, struct node *n, const char *text, struct sb_pos pos)
+static int add_word(struct dctx *c, struct node *n, const char *text, size_t len, struct sb_pos pos)
 {
 	struct cur k;
 
 	cur_init(&k, c, pos.off);
-	return add_run(c, n, &k, text, strlen(text));
+	return add_run(c, n, &k, text, len);
 }
 
 /* The end of the JSON string whose opening quote is at off. */
@@ -241,8 +242,8 @@ static struct sb_pos flag_end(const struct dctx *c, size_t off)
 static int add_json(struct dctx *c, struct node *n, const struct df_instr *in, size_t from)
 {
 	for (size_t i = from; i < in->nargs; i++)
-		if (add_val(c, n, sb_strdup(in->args[i].text), in->args[i].pos,
-			    json_end(c, in->args[i].pos.off)) < 0)
+		if (add_val(c, n, sb_strndup(in->args[i].text, in->args[i].len), in->args[i].len,
+			    in->args[i].pos, json_end(c, in->args[i].pos.off)) < 0)
 			return -1;
 	return 0;
 }
@@ -250,38 +251,39 @@ static int add_json(struct dctx *c, struct node *n, const struct df_instr *in, s
 static int add_words(struct dctx *c, struct node *n, const struct df_instr *in)
 {
 	for (size_t i = 0; i < in->nargs; i++)
-		if (add_word(c, n, in->args[i].text, in->args[i].pos) < 0)
+		if (add_word(c, n, in->args[i].text, in->args[i].len, in->args[i].pos) < 0)
 			return -1;
 	return 0;
 }
 
 /* parseMaybeJSON: the rest of the line as one node, when there is one. */
-static int add_rest(struct dctx *c, struct node *n, const char *rest, struct sb_pos pos)
+static int add_rest(struct dctx *c, struct node *n, const struct df_instr *in)
 {
-	return rest[0] ? add_word(c, n, rest, pos) : 0;
+	return in->rest_len ? add_word(c, n, in->rest, in->rest_len, in->rest_pos) : 0;
 }
 
-/* parseNameVal: ENV and LABEL. */
+/* parseNameVal: ENV and LABEL, as triples key, value, separator ("=" or ""
+ * for the legacy form), the notation of current BuildKit. */
 static int add_namevals(struct dctx *c, struct node *n, const struct df_instr *in)
 {
 	const char *what = df_kind_name(in->kind), *r = in->rest;
-	struct sb_pos sep;
+	struct sb_pos sep, sep_end;
 	struct cur k;
 	size_t i = 0, j;
 
 	if (in->nargs == 0)
 		return 0;
-	if (!strchr(in->args[0].text, '=')) {
+	if (!memchr(in->args[0].text, '=', in->args[0].len)) {
 		/* The legacy form: name, then the rest of the line after the first
 		 * run of [\t\v\f\r ]. */
-		while (r[i] && !lx_is_blank(r[i]))
+		while (i < in->rest_len && !lx_is_blank(r[i]))
 			i++;
-		if (!r[i]) {
+		if (i == in->rest_len) {
 			sb_error_at(c->err, &c->f->src, in->pos, "%s must have two arguments",
 				    what);
 			return sb_error_hint(c->err, "write %s name=value", what);
 		}
-		for (j = i; lx_is_blank(r[j]); j++)
+		for (j = i; j < in->rest_len && lx_is_blank(r[j]); j++)
 			;
 		cur_init(&k, c, in->rest_pos.off);
 		if (add_run(c, n, &k, r, i) < 0)
@@ -289,17 +291,17 @@ static int add_namevals(struct dctx *c, struct node *n, const struct df_instr *i
 		/* The separator "" has an empty range where the name ends. */
 		sep = pos_of(c, k.p);
 		cur_skip(&k, j - i);
-		if (add_run(c, n, &k, r + j, strlen(r + j)) < 0 ||
-		    add_val(c, n, sb_strdup(""), sep, sep) < 0)
+		if (add_run(c, n, &k, r + j, in->rest_len - j) < 0 ||
+		    add_val(c, n, sb_strdup(""), 0, sep, sep) < 0)
 			return -1;
 		return 0;
 	}
 	for (size_t a = 0; a < in->nargs; a++) {
-		const char *w = in->args[a].text, *eq = strchr(w, '=');
+		const char *w = in->args[a].text, *eq = memchr(w, '=', in->args[a].len);
 
 		if (!eq) {
 			struct sb_buf q = {0};
-			int rc = sb_utf8_quote(&q, w);
+			int rc = sb_utf8_quote_n(&q, w, in->args[a].len);
 
 			if (rc == 0)
 				sb_error_at(c->err, &c->f->src, in->args[a].pos,
@@ -311,9 +313,17 @@ static int add_namevals(struct dctx *c, struct node *n, const struct df_instr *i
 				return oom(c);
 			return sb_error_hint(c->err, "write each pair as name=value");
 		}
+		/* BuildKit's newKeyValueNode(key, value, "="): the separator comes
+		 * last, with the range of the "=" byte. */
 		cur_init(&k, c, in->args[a].pos.off);
-		if (add_run(c, n, &k, w, (size_t)(eq - w)) < 0 || add_run(c, n, &k, eq, 1) < 0 ||
-		    add_run(c, n, &k, eq + 1, strlen(eq + 1)) < 0)
+		if (add_run(c, n, &k, w, (size_t)(eq - w)) < 0)
+			return -1;
+		cur_norm(&k);
+		sep = pos_of(c, k.p);
+		cur_skip(&k, 1);
+		sep_end = pos_of(c, k.p);
+		if (add_run(c, n, &k, eq + 1, in->args[a].len - (size_t)(eq + 1 - w)) < 0 ||
+		    add_val(c, n, sb_strdup("="), 1, sep, sep_end) < 0)
 			return -1;
 	}
 	return 0;
@@ -328,7 +338,7 @@ static int add_health(struct dctx *c, struct node *n, const struct df_instr *in)
 
 	if (in->nargs == 0)
 		return 0;
-	if (add_word(c, n, in->args[0].text, in->args[0].pos) < 0)
+	if (add_word(c, n, in->args[0].text, in->args[0].len, in->args[0].pos) < 0)
 		return -1;
 	if (in->json)
 		return add_json(c, n, in, 1);
@@ -339,7 +349,7 @@ static int add_health(struct dctx *c, struct node *n, const struct df_instr *in)
 		return 0;
 	cur_init(&k, c, in->rest_pos.off);
 	cur_skip(&k, next);
-	return add_run(c, n, &k, r + next, strlen(r + next));
+	return add_run(c, n, &k, r + next, in->rest_len - next);
 }
 
 static void node_release(struct node *n)
@@ -380,8 +390,23 @@ static int build(struct dctx *c, const struct df_instr *in, struct node *n)
 		const struct df_flag *fl = &in->flags[i];
 		struct val *v = &n->flags[n->nflags];
 
-		v->text = sb_printf("--%s%s%s", fl->name, fl->value ? "=" : "",
-				    fl->value ? fl->value : "");
+		v->text = sb_printf("--%s%s", fl->name, fl->value ? "=" : "");
+		if (v->text && fl->value) {
+			/* The value with its NUL bytes, if any. */
+			size_t hl = strlen(v->text);
+			char *t = realloc(v->text, hl + fl->value_len + 1);
+
+			if (!t) {
+				free(v->text);
+				v->text = NULL;
+			} else {
+				memcpy(t + hl, fl->value, fl->value_len + 1);
+				v->text = t;
+			}
+			v->len = hl + fl->value_len;
+		} else if (v->text) {
+			v->len = strlen(v->text);
+		}
 		if (!v->text) {
 			oom(c);
 			goto out;
@@ -403,13 +428,13 @@ static int build(struct dctx *c, const struct df_instr *in, struct node *n)
 	case DF_ENTRYPOINT:
 	case DF_RUN:
 	case DF_SHELL:
-		rc = in->json ? add_json(c, n, in, 0) : add_rest(c, n, in->rest, in->rest_pos);
+		rc = in->json ? add_json(c, n, in, 0) : add_rest(c, n, in);
 		break;
 	case DF_MAINTAINER:
 	case DF_STOPSIGNAL:
 	case DF_USER:
 	case DF_WORKDIR:
-		rc = add_rest(c, n, in->rest, in->rest_pos);
+		rc = add_rest(c, n, in);
 		break;
 	case DF_ENV:
 	case DF_LABEL:
@@ -429,7 +454,7 @@ static int build(struct dctx *c, const struct df_instr *in, struct node *n)
 		}
 		break;
 	case DF_UNKNOWN:
-		rc = add_val(c, n, sb_strdup(""), in->rest_pos, in->rest_pos);
+		rc = add_val(c, n, sb_strdup(""), 0, in->rest_pos, in->rest_pos);
 		break;
 	}
 	if (rc < 0)
@@ -438,7 +463,7 @@ static int build(struct dctx *c, const struct df_instr *in, struct node *n)
 	/* The instruction ends where its last word does. */
 	if (in->rest[0]) {
 		cur_init(&k, c, in->rest_pos.off);
-		cur_skip(&k, strlen(in->rest));
+		cur_skip(&k, in->rest_len);
 		n->end = pos_of(c, k.p);
 	} else if (n->nflags) {
 		n->end = n->flags[n->nflags - 1].end;
@@ -517,13 +542,14 @@ static int text_node(struct sb_buf *b, const struct node *n)
 			return -1;
 		for (size_t i = 0; i < n->nflags; i++)
 			if ((i > 0 && sb_buf_addc(b, ' ') < 0) ||
-			    sb_utf8_quote(b, n->flags[i].text) < 0)
+			    sb_utf8_quote_n(b, n->flags[i].text, n->flags[i].len) < 0)
 				return -1;
 		if (sb_buf_addc(b, ']') < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < n->nvals; i++)
-		if (sb_buf_addc(b, ' ') < 0 || sb_utf8_quote(b, n->vals[i].text) < 0)
+		if (sb_buf_addc(b, ' ') < 0 ||
+		    sb_utf8_quote_n(b, n->vals[i].text, n->vals[i].len) < 0)
 			return -1;
 	if (n->sub &&
 	    (sb_buf_adds(b, " (") < 0 || text_node(b, n->sub) < 0 || sb_buf_addc(b, ')') < 0))
@@ -589,7 +615,7 @@ static void json_vals(struct jgen *g, const char *key, const struct val *v, size
 	for (size_t i = 0; i < n; i++) {
 		jgen_map_open(g);
 		jgen_str(g, "value");
-		jgen_str(g, v[i].text);
+		jgen_strn(g, v[i].text, v[i].len);
 		json_range(g, v[i].start, v[i].end);
 		jgen_map_close(g);
 	}

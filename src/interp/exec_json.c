@@ -13,7 +13,8 @@ struct jctx {
 	int nonstring; /* an element of the top-level array is not a string */
 	int nomem;
 	char **strs;
-	size_t n, cap;
+	size_t *lens;
+	size_t n, cap, lcap;
 };
 
 static int j_value(void *ud)
@@ -45,11 +46,12 @@ static int j_string(void *ud, const unsigned char *s, size_t n)
 	if (j->depth != 1)
 		return 1;
 	if (sb_grow(&j->strs, &j->cap, j->n + 1, sizeof(*j->strs)) < 0 ||
+	    sb_grow(&j->lens, &j->lcap, j->n + 1, sizeof(*j->lens)) < 0 ||
 	    !(j->strs[j->n] = sb_strndup((const char *)s, n))) {
 		j->nomem = 1;
 		return 0;
 	}
-	j->n++;
+	j->lens[j->n++] = n;
 	return 1;
 }
 
@@ -196,9 +198,11 @@ int exec_json_parse(const struct sb_src *src, const struct logical *l, size_t i,
 	for (size_t k = n; k < j.n; k++)
 		offs[k] = i;
 	out->strs = j.strs;
+	out->lens = j.lens;
 	out->offs = offs;
 	out->n = j.n;
 	j.strs = NULL;
+	j.lens = NULL;
 	j.n = 0;
 	offs = NULL;
 	rc = 1;
@@ -206,6 +210,7 @@ out:
 	for (size_t k = 0; k < j.n; k++)
 		free(j.strs[k]);
 	free(j.strs);
+	free(j.lens);
 	free(offs);
 	if (h)
 		yajl_free(h);
@@ -217,6 +222,7 @@ void exec_json_release(struct exec_json *j)
 	for (size_t k = 0; k < j->n; k++)
 		free(j->strs[k]);
 	free(j->strs);
+	free(j->lens);
 	free(j->offs);
 	memset(j, 0, sizeof(*j));
 }

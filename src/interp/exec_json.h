@@ -17,6 +17,8 @@
 struct exec_json {
 	char **strs;  /* the decoded strings, in order; each owned (take one by
 		       * setting its slot to NULL) */
+	size_t *lens; /* bytes in each string: more than its strlen when the
+		       * JSON held "\u0000" */
 	size_t *offs; /* where each string starts in the logical line */
 	size_t n;
 };

@@ -67,7 +67,8 @@ static int oom(struct ictx *c)
 	return sb_errorf(c->err, "out of memory");
 }
 
-static int add_arg(struct ictx *c, char *text, size_t at)
+/* Adds the argument text (len bytes, which may include NUL bytes; owned). */
+static int add_arg(struct ictx *c, char *text, size_t len, size_t at)
 {
 	struct df_instr *in = c->in;
 
@@ -78,6 +79,7 @@ static int add_arg(struct ictx *c, char *text, size_t at)
 		return oom(c);
 	}
 	in->args[in->nargs].text = text;
+	in->args[in->nargs].len = len;
 	in->args[in->nargs].pos = logical_pos(c->l, at);
 	in->nargs++;
 	return 0;
@@ -93,9 +95,10 @@ static int add_flag(struct ictx *c, const struct sb_buf *word, size_t at)
 	if (sb_grow(&in->flags, &c->cap_flags, in->nflags + 1, sizeof(*in->flags)) < 0)
 		return oom(c);
 	fl = &in->flags[in->nflags];
-	eq = strchr(w, '=');
-	fl->name = eq ? sb_strndup(w, (size_t)(eq - w)) : sb_strdup(w);
-	fl->value = eq ? sb_strdup(eq + 1) : NULL;
+	eq = memchr(w, '=', word->len - 2);
+	fl->name = sb_strndup(w, eq ? (size_t)(eq - w) : word->len - 2);
+	fl->value = eq ? sb_strndup(eq + 1, word->len - 2 - (size_t)(eq + 1 - w)) : NULL;
+	fl->value_len = eq ? word->len - 2 - (size_t)(eq + 1 - w) : 0;
 	fl->pos = logical_pos(c->l, at);
 	if (!fl->name || (eq && !fl->value)) {
 		free(fl->name);
@@ -206,6 +209,14 @@ out:
 	return rc;
 }
 
+/* Adds the word collected in w (emptied). */
+static int add_word(struct ictx *c, struct sb_buf *w, size_t at)
+{
+	size_t len = w->len;
+
+	return add_arg(c, sb_buf_detach(w), len, at);
+}
+
 /* args = word { [\t\v\f\r ]+ word }   (BuildKit's parseStringsWhitespaceDelimited;
  * quotes mean nothing here) */
 static int split_blank(struct ictx *c, size_t i, size_t end)
@@ -215,7 +226,7 @@ static int split_blank(struct ictx *c, size_t i, size_t end)
 
 		while (j < end && !lx_is_blank(c->t[j]))
 			j++;
-		if (j > i && add_arg(c, sb_strndup(c->t + i, j - i), i) < 0)
+		if (j > i && add_arg(c, sb_strndup(c->t + i, j - i), j - i, i) < 0)
 			return -1;
 		while (j < end && lx_is_blank(c->t[j]))
 			j++;
@@ -254,15 +265,14 @@ static int split_words(struct ictx *c, size_t i, size_t end)
 			wstart = pos;
 		}
 		if (pos == end) {
-			if ((blank_ok || w.len > 0) && add_arg(c, sb_buf_detach(&w), wstart) < 0)
+			if ((blank_ok || w.len > 0) && add_word(c, &w, wstart) < 0)
 				goto out;
 			break;
 		}
 		if (phase == WORD) {
 			if (sp) {
 				phase = SPACES;
-				if ((blank_ok || w.len > 0) &&
-				    add_arg(c, sb_buf_detach(&w), wstart) < 0)
+				if ((blank_ok || w.len > 0) && add_word(c, &w, wstart) < 0)
 					goto out;
 				sb_buf_release(&w);
 				blank_ok = 0;
@@ -328,7 +338,7 @@ static int maybe_json(struct ictx *c, size_t i, size_t end)
 		char *s = j.strs[k];
 
 		j.strs[k] = NULL;
-		if (add_arg(c, s, j.offs[k]) < 0)
+		if (add_arg(c, s, j.lens[k], j.offs[k]) < 0)
 			rc = -1;
 	}
 	if (rc == 1)
@@ -348,7 +358,7 @@ static int parse_health(struct ictx *c, size_t i, size_t end)
 		sep++;
 	if (sep == i)
 		return 0;
-	if (add_arg(c, sb_strndup(c->t + i, sep - i), i) < 0)
+	if (add_arg(c, sb_strndup(c->t + i, sep - i), sep - i, i) < 0)
 		return -1;
 	next = sep;
 	while (next < end && flag_space((unsigned char)c->t[next]))
@@ -444,6 +454,8 @@ static int parse_instr(struct df_file *f, const struct logical *l, size_t from, 
 		goto out;
 	rs = (size_t)(lx_skip_space(t + r, t + b) - t);
 	in->rest = sb_strndup(t + rs, b - rs);
+	in->rest_len = b - rs;
+	in->nul = memchr(t + a, '\0', b - a) != NULL;
 	if (!in->rest) {
 		oom(&c);
 		goto out;
@@ -482,6 +494,9 @@ static int parse_instr(struct df_file *f, const struct logical *l, size_t from, 
 		rc = split_words(&c, rs, b);
 		break;
 	}
+	/* A JSON "\u0000" makes a NUL the source does not hold. */
+	for (size_t q = 0; q < in->nargs && !in->nul; q++)
+		in->nul = strlen(in->args[q].text) != in->args[q].len;
 	rc = rc < 0 ? -1 : 0;
 out:
 	return rc;

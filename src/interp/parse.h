@@ -10,6 +10,7 @@
 #include "util/error.h"
 
 #include <stddef.h>
+#include <string.h>
 
 enum df_kind {
 	DF_UNKNOWN, /* not an instruction Docker knows; the evaluator refuses it */
@@ -41,16 +42,32 @@ enum df_kind {
 /* The instruction name in upper case ("COPY"), or "UNKNOWN". Static storage. */
 const char *df_kind_name(enum df_kind kind);
 
+/* NUL bytes. A Dockerfile may hold NUL bytes, and a JSON string may hold
+ * "\u0000". The parser keeps them: every string it hands on is NUL-terminated
+ * *and* has a length, and a NUL byte inside it is data. A consumer that
+ * treats text as a C string must check first, or it silently cuts the text
+ * at the NUL (a path, a name or a value that reaches a file system or the
+ * image config): df_word_has_nul(), or df_instr.nul for the whole
+ * instruction, tells. BuildKit keeps them too (Go strings), and Docker then
+ * fails on a NUL in a path. */
 struct df_word {
-	char *text;	   /* owned */
+	char *text;	   /* owned; text[len] == '\0' */
+	size_t len;	   /* bytes in text; strlen(text) < len when it holds a NUL */
 	struct sb_pos pos; /* where the word starts in the source */
 };
+
+/* Nonzero when w holds a NUL byte (its strlen is shorter than its length). */
+static inline int df_word_has_nul(const struct df_word *w)
+{
+	return w->text && w->len != strlen(w->text);
+}
 
 /* Flags are unquoted as BuildKit's extractBuilderFlags does: quotes removed, a
  * backslash escapes the next byte (whatever the escape directive says). */
 struct df_flag {
 	char *name;	   /* without the leading "--", e.g. "chown"; owned */
 	char *value;	   /* text after '=', or NULL when written without '='; owned */
+	size_t value_len;  /* bytes in value (0 when NULL); NUL bytes as in df_word */
 	struct sb_pos pos; /* position of the leading "--" */
 };
 
@@ -120,7 +137,13 @@ struct df_instr {
 	 * leading and trailing whitespace trimmed, otherwise exactly as written.
 	 * This is the shell-form command line. Owned. */
 	char *rest;
+	size_t rest_len;	/* bytes in rest; NUL bytes as in df_word */
 	struct sb_pos rest_pos; /* where rest starts */
+
+	/* Nonzero when the instruction's text (keyword, flags, arguments,
+	 * continuation lines) holds a NUL byte, or a JSON string of it decodes
+	 * to one. Its heredoc bodies are not counted (df_heredoc.len). */
+	int nul;
 
 	/* The here-documents of the instruction, in the order of their <<words;
 	 * for ONBUILD, those of its trigger (BuildKit attaches them to the

@@ -2,17 +2,19 @@
  *
  *   word     = { escape char | "'" { char } "'" | '"' dquoted '"' | dollar | char }
  *   dquoted  = { escape ( '"' | '$' | escape ) | dollar | char }
- *   dollar   = "$" name | "${" name [ mod word ] "}"
- *   mod      = ":-" | "-" | ":+" | "+" | ":?" | "?"
+ *   dollar   = "$" name | "${" name [ mod word | "/" [ "/" ] word "/" word ] "}"
+ *   mod      = ":-" | "-" | ":+" | "+" | ":?" | "?" | "#" | "##" | "%" | "%%"
  *   name     = digit { digit } | special | ( letter | "_" ) { letter | digit | "_" }
  *
  * The word is scanned byte by byte: every character with a meaning here is
  * ASCII, and multi-byte white space is measured with lx_space().
  *
- * Not supported (BuildKit 0.13+ only; the Docker 20.10 engine refuses them
- * too): ${v#pat}, ${v##pat}, ${v%pat}, ${v%%pat}, ${v/pat/repl}.
+ * The pattern forms (#, ##, %, %%, / and //) are BuildKit 0.13's; the
+ * Docker 20.10 engine refuses them ("missing ':' in substitution"). Their
+ * patterns are matched by shpattern.c.
  */
 #include "interp/shlex.h"
+#include "interp/shpattern.h"
 #include "lexer/lexer.h"
 #include "util/mem.h"
 
@@ -193,6 +195,65 @@ static int process_double_quote(struct sw *s, struct sb_buf *out)
 	}
 }
 
+/* "#" word | "##" word | "%" word | "%%" word, word already processed with
+ * its escapes kept (shpattern.c matches the pattern). */
+static int trim(struct sw *s, char mod, const char *val, const char *word, struct sb_buf *out)
+{
+	int greedy = word[0] == mod;
+
+	if (greedy)
+		word++;
+	if (mod == '%')
+		return shpat_trim_suffix(word, val, greedy, out, s->err);
+	return shpat_trim_prefix(word, val, greedy, out, s->err);
+}
+
+/* "${" name "/" [ "/" ] pattern "/" replacement "}", the "${" name "/" read.
+ * Both parts keep their escapes; "\/" in the pattern is a "/". */
+static int process_replace(struct sw *s, const char *name, struct sb_buf *out)
+{
+	struct sb_buf pat = {0}, repl = {0};
+	const char *val;
+	int all = 0, rc = -1;
+
+	if (s->p < s->end && *s->p == '/') {
+		all = 1;
+		s->p++;
+	}
+	if (sb_buf_add(&pat, "", 0) < 0 || sb_buf_add(&repl, "", 0) < 0) {
+		nomem(s);
+		goto out;
+	}
+	if (s->depth >= SHLEX_MAX_DEPTH) {
+		sb_errorf(s->err, "syntax error: ${...} nested more than %d deep", SHLEX_MAX_DEPTH);
+		goto out;
+	}
+	s->depth++;
+	if (process_stop_on(s, '/', 1, &pat, NULL) < 0) {
+		if (s->p >= s->end)
+			sb_errorf(s->err, "syntax error: missing '/' in ${}");
+	} else if (process_stop_on(s, '}', 1, &repl, NULL) < 0) {
+		if (s->p >= s->end)
+			sb_errorf(s->err, "syntax error: missing '}'");
+	} else {
+		rc = 0;
+	}
+	s->depth--;
+	if (rc < 0)
+		goto out;
+	val = getenv_(s, name);
+	if (!val && s->skip_unset) {
+		/* BuildKit writes one "/" back, for ${v//p/r} too. */
+		rc = sb_buf_addf(out, "${%s/%s/%s}", name, pat.buf, repl.buf) < 0 ? nomem(s) : 0;
+		goto out;
+	}
+	rc = shpat_replace(pat.buf, val ? val : "", repl.buf, all, out, s->err);
+out:
+	sb_buf_release(&pat);
+	sb_buf_release(&repl);
+	return rc;
+}
+
 /* dollar = "$" name | "${" name [ mod word ] "}" */
 static int process_dollar(struct sw *s, struct sb_buf *out)
 {
@@ -236,6 +297,10 @@ static int process_dollar(struct sw *s, struct sb_buf *out)
 		goto out;
 	}
 	mod[0] = *s->p++;
+	if (mod[0] == '/') {
+		rc = process_replace(s, name, out);
+		goto out;
+	}
 	if (mod[0] == '}') {
 		if ((val = getenv_(s, name))) {
 			if (sb_buf_adds(out, val) < 0)
@@ -254,7 +319,8 @@ static int process_dollar(struct sw *s, struct sb_buf *out)
 		}
 		mod[1] = *s->p++;
 	}
-	if (!null_is_unset && !strchr("+-?#%", mod[0])) {
+	if ((!null_is_unset && !strchr("+-?#%", mod[0])) ||
+	    (null_is_unset && (mod[1] == '#' || mod[1] == '%'))) {
 		sb_errorf(s->err, "unsupported modifier (%s) in substitution", mod);
 		goto out;
 	}
@@ -281,11 +347,16 @@ static int process_dollar(struct sw *s, struct sb_buf *out)
 		rc = 0;
 		goto out;
 	}
-	if (!strchr("+-?", mod[null_is_unset])) {
+	if (!strchr("+-?#%", mod[null_is_unset])) {
 		sb_errorf(s->err, "unsupported modifier (%s) in substitution", mod);
 		goto out;
 	}
 	switch (mod[null_is_unset]) {
+	case '#':
+	case '%':
+		/* # and % trim the shortest match, ## and %% the longest. */
+		rc = trim(s, mod[0], val ? val : "", word.buf, out);
+		goto out;
 	case '-':
 		if (!val || (null_is_unset && !*val))
 			val = word.buf;

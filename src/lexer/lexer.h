@@ -67,8 +67,9 @@ struct lx_directive {
 int lx_directive(const char *p, const char *end, struct lx_directive *d);
 
 /* When [p, end) ends with the escape character followed only by spaces and
- * tabs (a line continuation), returns a pointer to that escape character;
- * otherwise NULL. */
+ * tabs, and that escape character is not itself preceded by one (a line
+ * continuation), returns a pointer to that escape character; otherwise NULL.
+ * `a\\` and `a\\\` end the line, `a\` and a lone `\` continue it. */
 const char *lx_continuation(const char *p, const char *end, char escape);
 
 #endif

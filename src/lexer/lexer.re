@@ -156,9 +156,13 @@ value:
 
 const char *lx_continuation(const char *p, const char *end, char escape)
 {
+	/* BuildKit's `([^E])E[ \t]*$|^E[ \t]*$` for the escape E: an escape
+	 * that is itself escaped ends the line ("a\\" is complete). Go's regexp
+	 * has no look-behind, so BuildKit looks at one byte only: three escapes
+	 * at the end are not a continuation either (Docker 20.10 agrees). */
 	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	if (end > p && end[-1] == escape)
+	if (end > p && end[-1] == escape && (end - 1 == p || end[-2] != escape))
 		return end - 1;
 	return NULL;
 }

@@ -105,8 +105,12 @@ void sb_utf8_put_shown(FILE *f, const char *s)
 
 int sb_utf8_quote(struct sb_buf *b, const char *s)
 {
+	return sb_utf8_quote_n(b, s, strlen(s));
+}
+
+int sb_utf8_quote_n(struct sb_buf *b, const char *s, size_t n)
+{
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
 	int rc = sb_buf_addc(b, '"');
 
 	while (n > 0 && rc == 0) {

@@ -27,6 +27,9 @@ int sb_utf8_needs_quote(const char *s);
  * Returns 0 or -1 (out of memory). */
 int sb_utf8_quote(struct sb_buf *b, const char *s);
 
+/* sb_utf8_quote for s[0..n), which may hold NUL bytes (written \x00). */
+int sb_utf8_quote_n(struct sb_buf *b, const char *s, size_t n);
+
 /* Appends s as it is, or quoted when sb_utf8_needs_quote(s): for names and
  * strings from images and contexts on their way to a terminal, so that none
  * can move the cursor, clear the screen or pass for two lines. 0 or -1. */

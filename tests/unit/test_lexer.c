@@ -131,8 +131,24 @@ static void test_continuation(void **state)
 	assert_ptr_equal(lx_continuation(s, s + strlen(s), '\\'), s + 6);
 	s = "RUN a \\ \t ";
 	assert_ptr_equal(lx_continuation(s, s + strlen(s), '\\'), s + 6);
+	/* An escaped escape ends the line (BuildKit's `([^\\])\\[ \t]*$`):
+	 * Docker reads `ENV C a\\\\` then `ENV D b` as two instructions. */
 	s = "RUN a \\\\";
-	assert_ptr_equal(lx_continuation(s, s + strlen(s), '\\'), s + 7);
+	assert_null(lx_continuation(s, s + strlen(s), '\\'));
+	s = "ENV C trailing\\\\backslash\\\\ ";
+	assert_null(lx_continuation(s, s + strlen(s), '\\'));
+	/* Three: BuildKit looks at one byte before the last escape only. */
+	s = "RUN a \\\\\\";
+	assert_null(lx_continuation(s, s + strlen(s), '\\'));
+	s = "RUN a\\\\b \\";
+	assert_ptr_equal(lx_continuation(s, s + strlen(s), '\\'), s + 9);
+	s = "RUN a ``";
+	assert_null(lx_continuation(s, s + strlen(s), '`'));
+	assert_null(lx_continuation(s, s + strlen(s), '\\'));
+	s = "RUN a \\`";
+	assert_ptr_equal(lx_continuation(s, s + strlen(s), '`'), s + 7);
+	s = "\\\\";
+	assert_null(lx_continuation(s, s + 2, '\\'));
 	s = "RUN a \\x";
 	assert_null(lx_continuation(s, s + strlen(s), '\\'));
 	s = "RUN a \\\r"; /* only spaces and tabs may follow */

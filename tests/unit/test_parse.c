@@ -251,9 +251,24 @@ static void test_continuations(void **state)
 	       "RUN \"RUN\"@1:1 rest \"abcd \tef\"@1:5 json=0: \"abcd\"@1:5 \"ef\"@3:2\n");
 	/* The keyword itself may be continued. */
 	expect("FR\\\nOM x\n", "FROM \"FROM\"@1:1 rest \"x\"@2:4 json=0: \"x\"@2:4\n");
-	/* An escaped escape at the end of a line still continues it. */
+	/* An escaped escape at the end of a line ends it (BuildKit; Docker
+	 * 20.10 reads `ENV C trailing\\\\backslash\\\\` and the next line as two
+	 * instructions), and so do three: BuildKit looks one byte back only. */
 	expect("ENV a=b\\\\\nUSER x\n",
-	       "ENV \"ENV\"@1:1 rest \"a=b\\USER x\"@1:5 json=0: \"a=b\\USER\"@1:5 \"x\"@2:6\n");
+	       "ENV \"ENV\"@1:1 rest \"a=b\\\\\"@1:5 json=0: \"a=b\\\\\"@1:5\n"
+	       "USER \"USER\"@2:1 rest \"x\"@2:6 json=0: \"x\"@2:6\n");
+	expect("ENV C trailing\\\\backslash\\\\\nENV D text\n",
+	       "ENV \"ENV\"@1:1 rest \"C trailing\\\\backslash\\\\\"@1:5 json=0: \"C\"@1:5 "
+	       "\"trailing\\\\backslash\\\\\"@1:7\n"
+	       "ENV \"ENV\"@2:1 rest \"D text\"@2:5 json=0: \"D\"@2:5 \"text\"@2:7\n");
+	expect("ENV a=b\\\\\\\nUSER x\n",
+	       "ENV \"ENV\"@1:1 rest \"a=b\\\\\\\"@1:5 json=0: \"a=b\\\\\"@1:5\n"
+	       "USER \"USER\"@2:1 rest \"x\"@2:6 json=0: \"x\"@2:6\n");
+	/* With the backtick: the same rule, a backslash is ordinary text. */
+	expect("# escape=`\nENV a=b``\nUSER x\nENV c=d\\`\nUSER y\n",
+	       "ENV \"ENV\"@2:1 rest \"a=b``\"@2:5 json=0: \"a=b``\"@2:5\n"
+	       "USER \"USER\"@3:1 rest \"x\"@3:6 json=0: \"x\"@3:6\n"
+	       "ENV \"ENV\"@4:1 rest \"c=d\\USER y\"@4:5 json=0: \"c=d\\USER\"@4:5 \"y\"@5:6\n");
 	/* A lone escape line followed by end of file: an empty instruction, as
 	 * in BuildKit ("unknown instruction: "). */
 	expect("FROM a\n\\\n", "FROM \"FROM\"@1:1 rest \"a\"@1:6 json=0: \"a\"@1:6\n"
@@ -718,6 +733,40 @@ static void test_nul_and_garbage(void **state)
 	free(got);
 }
 
+/* NUL bytes are kept, with lengths, and flagged (parse.h). */
+static void test_nul_kept(void **state)
+{
+	static const char src[] = "FROM a\nCOPY --chown=a\0b f /d\0\nCMD [\"x\\u0000y\"]\nUSER u\n";
+	struct sb_error err = {0};
+	struct df_file f;
+	const struct df_instr *in;
+
+	(void)state;
+	assert_int_equal(
+	    df_parse(&f, sb_strdup("D"), sb_strndup(src, sizeof(src) - 1), sizeof(src) - 1, &err),
+	    0);
+	assert_int_equal(f.ninstrs, 4);
+	assert_false(f.instrs[0].nul);
+	in = &f.instrs[1];
+	assert_true(in->nul);
+	assert_int_equal(in->flags[0].value_len, 3);
+	assert_memory_equal(in->flags[0].value, "a\0b", 4);
+	assert_int_equal(in->nargs, 2);
+	assert_false(df_word_has_nul(&in->args[0]));
+	assert_true(df_word_has_nul(&in->args[1]));
+	assert_int_equal(in->args[1].len, 3);
+	assert_memory_equal(in->args[1].text, "/d\0", 4);
+	assert_int_equal(in->rest_len, 5);
+	in = &f.instrs[2];
+	assert_true(in->nul);
+	assert_true(in->json);
+	assert_int_equal(in->args[0].len, 3);
+	assert_memory_equal(in->args[0].text, "x\0y", 4);
+	assert_false(f.instrs[3].nul);
+	assert_int_equal(f.instrs[3].args[0].len, 1);
+	df_file_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +792,7 @@ int main(void)
 	    cmocka_unit_test(test_regression_deep_heredoc_word),
 	    cmocka_unit_test(test_no_instructions),
 	    cmocka_unit_test(test_nul_and_garbage),
+	    cmocka_unit_test(test_nul_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,10 +178,10 @@ static void test_variable_errors(void **state)
 		 "failed to process \"${HOME:x}\": unsupported modifier (:x) in substitution");
 	word_err("${HOME x}", '\\',
 		 "failed to process \"${HOME x}\": unsupported modifier ( ) in substitution");
-	word_err("${HOME#x}", '\\',
-		 "failed to process \"${HOME#x}\": unsupported modifier (#) in substitution");
-	word_err("${HOME/a/b}", '\\',
-		 "failed to process \"${HOME/a/b}\": unsupported modifier (/) in substitution");
+	word_err("${HOME:#x}", '\\',
+		 "failed to process \"${HOME:#x}\": unsupported modifier (:#) in substitution");
+	word_err("${HOME=x}", '\\',
+		 "failed to process \"${HOME=x}\": unsupported modifier (=) in substitution");
 	word_err("a\tb\n\"", '\\',
 		 "failed to process \"a\\tb\\n\\\"\": unexpected end of statement while looking "
 		 "for matching double-quote");
@@ -295,6 +295,146 @@ static void test_deep_nesting(void **state)
 	sb_buf_release(&in);
 }
 
+/* A lookup in "NAME=value" strings (ud: a NULL-terminated array). */
+static const char *lookup_in(void *ud, const char *name)
+{
+	const char *const *e = ud;
+	size_t n = strlen(name);
+
+	for (; *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+struct mod_case {
+	const char *in;
+	const char *env[4];
+	const char *want; /* NULL: an error */
+};
+
+/* The pattern modifiers. Inputs and results from BuildKit's own table,
+ * TestProcessWithMatches in frontend/dockerfile/shell/lex_test.go (moby/buildkit,
+ * Apache-2.0), then cases of ours. */
+static const struct mod_case mod_cases[] = {
+    {"${FOO#()[]{\\}^$.\\*\\?|\\\\}", {"FOO=()[]{}^$.*?|\\x"}, "x"},
+    {"${FOO%%\\**}", {"FOO=xx**"}, "xx"},
+    {"${FOO#*x*y}", {"FOO=xxyy"}, "y"},
+    {"${FOO#*}", {"FOO=xxyy"}, "xxyy"},
+    {"${FOO#$BAR}", {"FOO=xxyy", "BAR=x"}, "xyy"},
+    {"${FOO#$BAR}", {"FOO=xxyy", "BAR="}, "xxyy"},
+    {"${FOO#}", {"FOO=xxyy"}, "xxyy"},
+    {"${FOO##*x}", {"FOO=xxyy"}, "yy"},
+    {"${FOO##}", {"FOO=xxyy"}, "xxyy"},
+    {"${FOO#?\\?}", {"FOO=???y"}, "?y"},
+    {"${ABC:-.}${FOO%x}${ABC:-.}", {"FOO=xxyy"}, ".xxyy."},
+    {"${FOO%%\\**\\*}", {"FOO=a***yy*"}, "a"},
+    {"${FOO%}", {"FOO=xxyy"}, "xxyy"},
+    {"${FOO%%$BAR}", {"FOO=xxyy", "BAR="}, "xxyy"},
+    {"${FOO:#}", {NULL}, NULL},
+    {"${FOO:##}", {NULL}, NULL},
+    {"${FOO:%}", {NULL}, NULL},
+    {"${FOO:%%}", {NULL}, NULL},
+    {"${FOO/$NEEDLE/.} - ${FOO//$NEEDLE/.}",
+     {"FOO=/foo*/*/*.txt", "NEEDLE=\\*/"},
+     "/foo.*/*.txt - /foo..*.txt"},
+    {"${FOO/$NEEDLE/} - ${FOO//$NEEDLE/}",
+     {"FOO=/tmp/tmp/bar.txt", "NEEDLE=/tmp"},
+     "/tmp/bar.txt - /bar.txt"},
+    {"${FOO/$NEEDLE/$REPLACEMENT} - ${FOO//$NEEDLE/$REPLACEMENT}",
+     {"FOO=/a/foo/b/c.txt", "NEEDLE=/?/", "REPLACEMENT=/"},
+     "/foo/b/c.txt - /foo/c.txt"},
+    {"${FOO/$NEEDLE/$REPLACEMENT}",
+     {"FOO=http://google.de", "NEEDLE=http://", "REPLACEMENT=https://"},
+     "https://google.de"},
+    {"${FOO//\\//\\/}", {"FOO=/tmp/foo.txt"}, "\\/tmp\\/foo.txt"},
+    {"${FOO/$BAR/ww}", {"FOO=xxyy", "BAR="}, "wwxxyy"},
+    {"${FOO//ww}", {"FOO=xxyy"}, NULL},
+    {"${FOO//}", {"FOO=xxyy"}, NULL},
+    {"${FOO///}", {"FOO=xxyy"}, "xxyy"},
+    {"${FOO///}", {NULL}, ""},
+    {"${FOO=aaa}", {"FOO=xxx"}, NULL},
+    {"${FOO=}", {NULL}, NULL},
+    /* Ours: file names, shortest and longest, unset variables. */
+    {"${V#*.} ${V##*.} ${V%.*} ${V%%.*}", {"V=app.tar.gz"}, "tar.gz gz app.tar app"},
+    {"${V#*/}|${V##*/}|${V%/*}|${V%%/*}", {"V=usr/local/bin"}, "local/bin|bin|usr/local|usr"},
+    {"${V/a/A}|${V//a/A}|${V/a*/X}|${V//?/.}", {"V=banana"}, "bAnana|bAnAnA|bX|......"},
+    {"[${U#x}${U%x}${U/x/y}${U//x/y}]", {NULL}, "[]"},
+    {"${U/*/y}", {NULL}, "y"},
+    {"${V%\\}}", {"V=a}}"}, "a}"},
+    {"${V//\\}/)}", {"V=}a}"}, ")a)"},
+    /* ? and * take whole UTF-8 characters, and never a newline. */
+    {"${V#?}|${V%?}", {"V=\xc3\xa9t\xc3\xa9"}, "t\xc3\xa9|\xc3\xa9t"},
+    {"${V#*}|${V##*}|${V%%*}", {"V=a\nb"}, "a\nb|\nb|a\n"},
+    /* %: the value goes through Go's []rune, invalid bytes become U+FFFD. */
+    {"${V%b}", {"V=\xff-b"}, "\xef\xbf\xbd-"},
+    {"${V#b}", {"V=\xff-b"}, "\xff-b"},
+    /* //: an empty match right after a match is not replaced; $0 is the match. */
+    {"${V//*/x}", {"V=abc"}, "x"},
+    {"${V//b*/[$0]}", {"V=abc"}, "a[]"}, /* $0 is a variable here */
+    {"${V//b/'[$0]'}", {"V=abc"}, "a[b]c"},
+    {"${V//b/'$$'}", {"V=abc"}, "a$c"},
+    {"${V/b/'$0'}", {"V=abc"}, "a$0c"},
+    /* Escapes BuildKit refuses in patterns. */
+    {"${V#\\x}", {"V=abc"}, NULL},
+    {"${V%\\}", {"V=abc"}, NULL},
+    {"${V/a", {"V=abc"}, NULL},
+    {"${V/a/b", {"V=abc"}, NULL},
+};
+
+static void test_modifiers(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(mod_cases) / sizeof(mod_cases[0]); i++) {
+		const struct mod_case *c = &mod_cases[i];
+		struct sb_error err = {0};
+		char *out = NULL;
+		int rc = shlex_word(c->in, '\\', lookup_in, (void *)c->env, &out, &err);
+
+		if (!c->want) {
+			if (rc == 0)
+				fail_msg("%s: got [%s], want an error", c->in, out);
+			assert_non_null(err.msg);
+			sb_error_release(&err);
+			continue;
+		}
+		if (rc < 0)
+			fail_msg("%s: unexpected error: %s", c->in, err.msg);
+		if (strcmp(out, c->want) != 0)
+			fail_msg("%s: got [%s], want [%s]", c->in, out, c->want);
+		free(out);
+	}
+}
+
+static void test_modifier_messages(void **state)
+{
+	(void)state;
+	word_err("${HOME#\\x}", '\\',
+		 "failed to process \"${HOME#\\\\x}\": invalid pattern (\\x) in substitution: "
+		 "invalid escape '\\x'");
+	word_err("${HOME/a", '\\',
+		 "failed to process \"${HOME/a\": syntax error: missing '/' in ${}");
+	word_err("${HOME/a/b", '\\', "failed to process \"${HOME/a/b\": syntax error: missing '}'");
+	word_err("${HOME:%x}", '\\',
+		 "failed to process \"${HOME:%x}\": unsupported modifier (:%) in substitution");
+}
+
+static void test_modifiers_skip_unset(void **state)
+{
+	static const struct shlex_opts o = {.skip_unset = 1};
+	static const char *const e[] = {"V=a.b", NULL};
+	struct sb_error err = {0};
+	char *out;
+
+	(void)state;
+	/* BuildKit writes an unset variable's form back, with one "/" for //. */
+	assert_int_equal(shlex_word_opts("${U#*.}|${U//a/b}|${V%.*}", '\\', &o, lookup_in,
+					 (void *)e, &out, &err),
+			 0);
+	assert_string_equal(out, "${U#*.}|${U/a/b}|a");
+	free(out);
+}
+
 static void test_lookup(void **state)
 {
 	struct sb_error err = {0};
@@ -324,6 +464,9 @@ int main(void)
 	    cmocka_unit_test(test_words_opts),
 	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_lookup),
+	    cmocka_unit_test(test_modifiers),
+	    cmocka_unit_test(test_modifier_messages),
+	    cmocka_unit_test(test_modifiers_skip_unset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
