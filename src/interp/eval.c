@@ -314,19 +314,6 @@ int ev_refuse_nul(struct eval *ev, const char *text, size_t len, struct sb_pos p
 	return sb_error_hint(ev->err, "remove it: no path or name can hold a NUL byte");
 }
 
-/* The length of a word's text. The words hold no NUL byte today (the parser
- * cuts them), so this is strlen; where struct df_word and df_instr.rest come
- * to carry their length, these two return it and the check below sees NULs. */
-static size_t word_len(const struct df_word *w)
-{
-	return strlen(w->text);
-}
-
-static size_t rest_len(const struct df_instr *in)
-{
-	return in->rest ? strlen(in->rest) : 0;
-}
-
 /* The words of the instructions whose words reach a file system (paths,
  * --chown names, a USER looked up for WORKDIR) are refused when one holds a
  * NUL byte, as Docker refuses `COPY f /dir\0`: cut at the NUL, the word would
@@ -345,14 +332,13 @@ static int refuse_nul_words(struct eval *ev, const struct df_instr *in)
 	}
 	for (size_t i = 0; i < in->nflags; i++)
 		if (in->flags[i].value &&
-		    ev_refuse_nul(ev, in->flags[i].value, strlen(in->flags[i].value),
+		    ev_refuse_nul(ev, in->flags[i].value, in->flags[i].value_len,
 				  in->flags[i].pos) < 0)
 			return -1;
 	for (size_t i = 0; i < in->nargs; i++)
-		if (ev_refuse_nul(ev, in->args[i].text, word_len(&in->args[i]), in->args[i].pos) <
-		    0)
+		if (ev_refuse_nul(ev, in->args[i].text, in->args[i].len, in->args[i].pos) < 0)
 			return -1;
-	return in->rest ? ev_refuse_nul(ev, in->rest, rest_len(in), in->rest_pos) : 0;
+	return in->rest ? ev_refuse_nul(ev, in->rest, in->rest_len, in->rest_pos) : 0;
 }
 
 /* ---- instructions ---------------------------------------------------------- */
