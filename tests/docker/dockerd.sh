@@ -1,5 +1,5 @@
-# Sourced by scripts/test and .ci/run (bash): start a Docker engine when
-# none answers, and stop it again, by its pid, only if we started it.
+# Sourced by scripts/test (bash): start a Docker engine when none answers,
+# and stop it again, by its pid, only if we started it.
 #
 #   ensure_dockerd LOGFILE   returns 0 when an engine answers (already
 #                            running or started here), 1 when it could not
@@ -7,6 +7,7 @@
 #   stop_dockerd             stops the engine started by ensure_dockerd
 
 DOCKER=/usr/bin/docker
+DOCKERD=/usr/sbin/dockerd
 DOCKERD_PID=
 
 ensure_dockerd() {
@@ -14,13 +15,24 @@ ensure_dockerd() {
 	if "$DOCKER" info >/dev/null 2>&1; then
 		return 0
 	fi
-	if ! command -v dockerd >/dev/null; then
-		echo "!!! no Docker engine answers and dockerd is not installed" >&2
+	if [ -S /var/run/docker.sock ] && [ ! -w /var/run/docker.sock ]; then
+		echo "!!! $(id -un) may not use the Docker engine's socket /var/run/docker.sock:" \
+			"run as root, or join the group docker (sudo usermod -aG docker $(id -un))" \
+			"and log in again" >&2
+		return 1
+	fi
+	if [ ! -x "$DOCKERD" ]; then
+		echo "!!! no Docker engine answers and $DOCKERD is not installed (apt-get install docker.io)" >&2
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "!!! no Docker engine answers, and only root can start one:" \
+			"sudo systemctl start docker (and join the group docker), or run as root" >&2
 		return 1
 	fi
 	mkdir -p "$(dirname "$log")"
 	echo "== no Docker engine answers: starting dockerd (log: $log)"
-	dockerd --iptables=false --ip6tables=false --bridge=none </dev/null >"$log" 2>&1 &
+	"$DOCKERD" --iptables=false --ip6tables=false --bridge=none </dev/null >"$log" 2>&1 &
 	DOCKERD_PID=$!
 	for waited in $(seq 1 60); do
 		if "$DOCKER" info >/dev/null 2>&1; then
