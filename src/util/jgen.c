@@ -2,6 +2,7 @@
 #include "util/mem.h"
 #include "util/utf8.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,25 +102,30 @@ void jgen_array_close(struct jgen *j)
 	JGEN_CALL(j, yajl_gen_array_close(j->g));
 }
 
+/* The document generated so far, or -1 with err set after a failure. */
+static int jgen_buf(struct jgen *j, const unsigned char **buf, size_t *n, struct sb_error *err)
+{
+	if (j->st == yajl_gen_status_ok)
+		j->st = yajl_gen_get_buf(j->g, buf, n);
+	if (j->st != yajl_gen_status_ok)
+		return sb_errorf(err, "internal error: JSON generation failed (yajl status %d)",
+				 (int)j->st);
+	return 0;
+}
+
 int jgen_finish(struct jgen *j, char **out, size_t *len, struct sb_error *err)
 {
 	const unsigned char *buf;
 	size_t n;
 	int rc = -1;
 
-	if (j->st == yajl_gen_status_ok)
-		j->st = yajl_gen_get_buf(j->g, &buf, &n);
-	if (j->st != yajl_gen_status_ok) {
-		sb_errorf(err, "internal error: JSON generation failed (yajl status %d)",
-			  (int)j->st);
+	if (jgen_buf(j, &buf, &n, err) < 0)
 		goto out;
-	}
 	*out = sb_strndup((const char *)buf, n);
 	*len = n;
 	rc = *out ? 0 : sb_errorf(err, "out of memory");
 out:
-	yajl_gen_free(j->g);
-	j->g = NULL;
+	jgen_release(j);
 	return rc;
 }
 
@@ -129,14 +135,12 @@ int jgen_fwrite(struct jgen *j, FILE *f, struct sb_error *err)
 	size_t n;
 	int rc = -1;
 
-	if (j->st == yajl_gen_status_ok)
-		j->st = yajl_gen_get_buf(j->g, &buf, &n);
-	if (j->st != yajl_gen_status_ok) {
-		sb_errorf(err, "internal error: JSON generation failed (yajl status %d)",
-			  (int)j->st);
+	if (jgen_buf(j, &buf, &n, err) < 0)
+		goto out;
+	if (fwrite(buf, 1, n, f) != n) {
+		sb_errorf(err, "cannot write the JSON: %s", strerror(errno));
 		goto out;
 	}
-	fwrite(buf, 1, n, f);
 	rc = 0;
 out:
 	jgen_release(j);
