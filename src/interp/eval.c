@@ -468,11 +468,15 @@ static int eval_stage(struct eval *ev, size_t i)
 			} else {
 				ev_error_at(
 				    ev, from->args[0].pos,
-				    "FROM %s: scratchbuild builds from scratch or an earlier "
-				    "stage only, and \"%s\" would be a base image to pull",
+				    "FROM %s: scratchbuild builds from scratch, an earlier "
+				    "stage or a named build context only, and \"%s\" would be "
+				    "a base image to pull",
 				    image, image);
-				sb_error_hint(ev->err, "start from FROM scratch and COPY a static "
-						       "binary and its files in");
+				sb_error_hint(ev->err,
+					      "hand the image's files in with --build-context "
+					      "%s=DIR, or start from FROM scratch and COPY a "
+					      "static binary and its files in",
+					      image);
 			}
 			goto out;
 		} else {
