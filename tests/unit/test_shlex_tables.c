@@ -1,8 +1,9 @@
-/* Table tests of BuildKit-style word processing (src/interp/shlex.c): the
- * cases from moby/moby builder/dockerfile/shell/envVarTest and wordsTest
- * (the test tables of BuildKit's lexer before it moved to
- * frontend/dockerfile/shell), run with the environment moby's lex_test.go
- * gives them. Windows-only ("W") rows are left out.
+/* Table tests of BuildKit-style word processing (src/interp/shlex.c).
+ * Cases from moby/moby builder/dockerfile/shell/envVarTest and wordsTest
+ * (the latter stored as builder/dockerfile/wordsTest): the test tables of
+ * BuildKit's lexer before it moved to frontend/dockerfile/shell, run with the
+ * environment moby's lex_test.go gives them. Windows-only ("W") rows are left
+ * out.
  */
 #include <setjmp.h>
 #include <stdarg.h>
