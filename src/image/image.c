@@ -26,17 +26,25 @@ void img_config_release(struct img_config *c)
 	sb_strv_free(c->onbuild);
 	sb_strv_free(c->shell);
 	free(c->author);
-	for (size_t i = 0; i < c->nhistory; i++)
+	for (size_t i = 0; i < c->nhistory; i++) {
 		free(c->history[i].created_by);
+		free(c->history[i].created);
+		free(c->history[i].author);
+		free(c->history[i].comment);
+	}
 	free(c->history);
 	memset(c, 0, sizeof(*c));
 }
 
 void img_release(struct image *img)
 {
-	for (size_t i = 0; i < img->nlayers; i++)
+	for (size_t i = 0; i < img->nlayers; i++) {
 		img_tree_free(img->layers[i]);
+		if (img->layer_src)
+			free(img->layer_src[i].base_name);
+	}
 	free(img->layers);
+	free(img->layer_src);
 	img_config_release(&img->config);
 	sb_strv_free(img->tags);
 	free(img->architecture);

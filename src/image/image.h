@@ -31,6 +31,10 @@ struct img_entry {
 	uint32_t origin;     /* IMG_REG: which input of the source opener `source`
 				belongs to: 0 the build context, k the k-th named
 				context (--build-context) */
+	uint32_t layer;	     /* IMG_REG of a base image (the named context `origin`
+				is an image): the base's layer that holds the bytes;
+				`member` is then the entry's 1-based position in that
+				layer's tar, and `source` its path there */
 	int64_t mtime;	     /* modification time on the build host; IMG_MTIME_NOW for
 				what the build itself creates. Written clamped to the
 				image's epoch. */
@@ -99,10 +103,18 @@ int img_tree_glob(const struct img_tree *t, const char *pattern, char ***out, si
  * and hard links to it. Call once, when the layer is complete. */
 int img_tree_link_groups(struct img_tree *t, struct sb_error *err);
 
-/* One history entry of the config: one per Dockerfile instruction. */
+/* One history entry of the config: one per Dockerfile instruction, or one
+ * inherited from a base image (FROM an image keeps the base's history). */
 struct img_history {
 	char *created_by; /* owned */
 	int empty_layer;  /* the instruction made no layer */
+	/* An entry inherited from a base image keeps what the base wrote, each
+	 * NULL when the base left it out; for the build's own entries all are
+	 * NULL and the writer puts the build's time and BuildKit's comment. */
+	int inherited;
+	char *created; /* RFC 3339 text as the base has it; owned */
+	char *author;  /* owned */
+	char *comment; /* owned */
 };
 
 /* The runtime config and history. Every char ** is NULL-terminated and owned. */
@@ -134,9 +146,25 @@ struct img_config {
 	size_t nhistory;
 };
 
+struct img_base;
+
+/* Where layer i of an image comes from when it is not made by the build:
+ * a layer of a base image (FROM an image), copied from there byte for byte,
+ * its digests verified while it is copied, never re-built. */
+struct img_layer_src {
+	struct img_base *base; /* borrowed (it outlives the image); NULL: the build
+				  makes the layer from its tree */
+	size_t index;	       /* the layer of the base */
+	char *base_name;       /* the base as the Dockerfile names it ("FROM
+				  NAME"), for explanations; owned */
+};
+
 struct image {
-	struct img_tree **layers; /* owned */
+	struct img_tree **layers; /* owned; a layer from a base holds the entries of
+				     its tar (metadata only) */
 	size_t nlayers;
+	struct img_layer_src *layer_src; /* per layer (nlayers of them), or NULL when
+					    no layer comes from a base; owned */
 	struct img_config config;
 	char **tags;		 /* "name:tag", as they go into RepoTags; owned */
 	char *architecture, *os; /* "amd64", "linux"; owned */

@@ -23,8 +23,8 @@ static void seed_image(struct image *img, struct img_history *h)
 	img->config.entrypoint = entry;
 	img->config.ports = ports;
 	img->config.workdir = "/";
-	h[0] = (struct img_history){"COPY ./serve /server/ # buildkit", 0};
-	h[1] = (struct img_history){"EXPOSE map[53/udp:{} 8080/tcp:{}]", 1};
+	h[0] = (struct img_history){.created_by = "COPY ./serve /server/ # buildkit"};
+	h[1] = (struct img_history){.created_by = "EXPOSE map[53/udp:{} 8080/tcp:{}]", .empty_layer = 1};
 	img->config.history = h;
 	img->config.nhistory = 2;
 	img->nlayers = 1;
