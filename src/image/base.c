@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rewrites the error the reader recorded as "WHAT: FILE: MSG" (the file is
- * part of the message, so that the caller can put the error where the
- * Dockerfile names the base), with hint unless it has one. */
-static int fail(struct sb_error *err, const char *what, const char *hint)
+int base_fail(struct sb_error *err, const char *what, const char *hint)
 {
 	char *msg;
 
@@ -446,7 +443,7 @@ int img_base_open(struct img_base **out, const char *path, const struct img_base
 	rc = 0;
 	goto out;
 fail:
-	fail(err, sel->what ? sel->what : path, hint_file);
+	base_fail(err, sel->what ? sel->what : path, hint_file);
 out:
 	img_base_free(b);
 	return rc;

@@ -43,6 +43,11 @@ int base_config_parse(yajl_val config, struct img_config *c, struct img_platform
 /* The platform a config gives (os, architecture, variant), normalised. */
 int base_platform_of(yajl_val config, struct img_platform *p, struct sb_error *err);
 
+/* Rewrites the error recorded as "WHAT: FILE: MSG" (the file is part of the
+ * message, so that the caller can put the error where the Dockerfile names
+ * the base), with hint unless it has one (hint may be NULL). Returns -1. */
+int base_fail(struct sb_error *err, const char *what, const char *hint);
+
 /* Frees the cursors (base_fs.c). */
 void base_cursors_free(struct img_base *b);
 

@@ -142,6 +142,20 @@ typedef int (*rd_entry_fn)(void *ud, const struct rd_entry *x, uint64_t pos,
 int rd_scan_layer(struct rd_archive *a, size_t i, size_t k, uint64_t *meta, rd_entry_fn fn,
 		  void *ud, struct sb_error *err);
 
+/* A place in layer k of image i, kept open (its chain of readers) to read
+ * the contents of its entries in tar order; going back starts the layer
+ * again. Nothing is hashed. */
+struct rd_cursor;
+int rd_cursor_open(struct rd_archive *a, size_t i, size_t k, struct rd_cursor **out,
+		   struct sb_error *err);
+/* Moves to the pos-th header (1-based, as rd_scan_layer counts) and fills x
+ * (released first: x is the caller's, zeroed before the first call) from
+ * it; x->path is NULL for the root. */
+int rd_cursor_seek(struct rd_cursor *c, uint64_t pos, struct rd_entry *x, struct sb_error *err);
+/* Reads the content of the entry moved to; *got == 0 at its end. */
+int rd_cursor_read(struct rd_cursor *c, void *buf, size_t n, size_t *got, struct sb_error *err);
+void rd_cursor_free(struct rd_cursor *c);
+
 void rd_close(struct rd_archive *a);
 
 #endif

@@ -575,3 +575,133 @@ out:
 	}
 	return rc;
 }
+
+/* ---- a cursor in one layer ---- */
+
+struct rd_cursor {
+	struct rd_archive *ar;
+	struct rd_layer *l;
+	const struct member *m;
+	struct lstream *s;
+	uint64_t pos; /* headers read */
+	uint64_t meta;
+};
+
+static void cursor_close(struct rd_cursor *c)
+{
+	if (c->s) {
+		if (c->s->t)
+			archive_read_free(c->s->t);
+		if (c->s->r)
+			archive_read_free(c->s->r);
+		if (c->s->o)
+			archive_read_free(c->s->o);
+		free(c->s);
+		c->s = NULL;
+	}
+	c->pos = 0;
+}
+
+int rd_cursor_open(struct rd_archive *ar, size_t i, size_t k, struct rd_cursor **out,
+		   struct sb_error *err)
+{
+	struct rd_cursor *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return sb_errorf(err, "out of memory");
+	c->ar = ar;
+	c->l = &ar->images[i].layers[k];
+	if (rd_lookup(ar, c->l->member, &c->m, err) < 0) {
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+static int cursor_start(struct rd_cursor *c, struct sb_error *err)
+{
+	struct lstream *s;
+	char comp[sizeof(c->l->compression)];
+
+	cursor_close(c);
+	if (!(s = c->s = calloc(1, sizeof(*s))))
+		return sb_errorf(err, "out of memory");
+	s->err = err;
+	s->path = c->ar->path;
+	s->name = c->l->member;
+	s->max = c->ar->priv->lim.max_layer;
+	memcpy(comp, c->l->compression, sizeof(comp));
+	if (open_streams(c->ar, c->l, c->m, s, err) < 0)
+		return -1;
+	if (comp[0] && strcmp(comp, c->l->compression))
+		return sb_error_file(err, c->ar->path, "layer %s: was %s, is now %s: it changed",
+				     c->l->member, comp, c->l->compression);
+	return 0;
+}
+
+int rd_cursor_seek(struct rd_cursor *c, uint64_t pos, struct rd_entry *x, struct sb_error *err)
+{
+	struct archive_entry *e = NULL;
+
+	free(x->path);
+	free(x->link);
+	memset(x, 0, sizeof(*x));
+	if (pos == 0)
+		return sb_errorf(err, "layer %s: no entry 0", c->l->member);
+	if ((!c->s || c->pos >= pos) && cursor_start(c, err) < 0)
+		goto fail;
+	c->s->err = err;
+	while (c->pos < pos) {
+		int r = archive_read_next_header(c->s->t, &e);
+
+		if (r == ARCHIVE_EOF || r < ARCHIVE_WARN) {
+			if (!c->s->failed)
+				sb_error_file(err, c->ar->path, "layer %s: entry %" PRIu64 ": %s",
+					      c->l->member, pos,
+					      r == ARCHIVE_EOF ? "not there: the layer changed"
+							       : rd_aerr(c->s->t));
+			goto fail;
+		}
+		c->pos++;
+	}
+	if (!e) /* the header at pos was read before, its data partly: start again */
+		return rd_cursor_seek(c, pos, x, err);
+	if (fill_entry(c->ar, c->l, (size_t)pos, &c->meta, e, x, err) < 0)
+		goto fail;
+	if (x->type == RD_FILE)
+		x->size = archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
+	return 0;
+fail:
+	cursor_close(c);
+	return -1;
+}
+
+int rd_cursor_read(struct rd_cursor *c, void *buf, size_t n, size_t *got, struct sb_error *err)
+{
+	la_ssize_t r;
+
+	*got = 0;
+	if (!c->s)
+		return sb_errorf(err, "layer %s: read after an error", c->l->member);
+	c->s->err = err;
+	r = archive_read_data(c->s->t, buf, n);
+	if (r < 0) {
+		if (!c->s->failed)
+			sb_error_file(err, c->ar->path, "layer %s: %s", c->l->member,
+				      rd_aerr(c->s->t));
+		cursor_close(c);
+		return -1;
+	}
+	*got = (size_t)r;
+	return 0;
+}
+
+void rd_cursor_free(struct rd_cursor *c)
+{
+	if (!c)
+		return;
+	cursor_close(c);
+	free(c);
+}

@@ -455,6 +455,83 @@ static void test_legacy_choose(void **state)
 	    "image for linux/amd64\n");
 }
 
+/* The content of path in fs, read through img_base_read. */
+static char *read_entry(struct img_base *b, const struct img_tree *fs, const char *path)
+{
+	const struct img_entry *e = img_tree_get(fs, path);
+	struct sb_error err = {0};
+	struct img_reader r;
+	struct sb_buf buf = {0};
+	char chunk[3];
+
+	assert_non_null(e);
+	if (img_base_read(b, e, &r, &err) < 0)
+		fail_msg("%s", msg_of(&err));
+	for (;;) {
+		size_t got;
+
+		assert_int_equal(r.read(r.self, chunk, sizeof(chunk), &got, &err), 0);
+		if (got == 0)
+			break;
+		assert_int_equal(sb_buf_add(&buf, chunk, got), 0);
+	}
+	assert_true(*r.at_end);
+	r.close(r.self);
+	return sb_buf_detach(&buf);
+}
+
+static void test_fs(void **state)
+{
+	struct img_base *b;
+	struct img_tree *fs;
+	struct sb_error err = {0};
+	char *s;
+
+	(void)state;
+	make_legacy("fs.tar", 0);
+	b = open_ok("fs.tar", NULL, NULL);
+	assert_int_equal(img_base_fs(b, 3, &fs, &err), 0);
+	s = list(fs);
+	assert_string_equal(s, "l bin 777 65532 0 usr/bin m10 L0\n"
+			       "d etc 755 0 0 - m1 L0\n"
+			       "f etc/group 644 65532 27 - m3 L0\n"
+			       "f etc/passwd 644 65532 74 - m2 L0\n"
+			       "d etc/ssl 755 0 0 - m0 L0\n"
+			       "d etc/ssl/certs 755 0 0 - m0 L0\n"
+			       "f etc/ssl/certs/ca.pem 644 65532 4 - m8 L1\n"
+			       "f etc/ssl/certs/link.pem 644 65532 4 - m8 L1\n"
+			       "d home 755 0 0 - m0 L0\n"
+			       "d home/nonroot 700 0 0 - m4 L0\n"
+			       "d tmp 1777 0 0 - m5 L0\n"
+			       "d usr 755 0 0 - m3 L0\n"
+			       "d usr/share 755 0 0 - m4 L0\n"
+			       "d usr/share/old 750 0 0 - m5 L0\n"
+			       "f usr/share/old/new 644 65532 3 - m7 L1\n");
+	free(s);
+	assert_int_equal(img_tree_get(fs, "etc/passwd")->origin, 3);
+	assert_true(img_tree_get(fs, "etc/ssl/certs/ca.pem")->link_group != 0);
+	assert_true(img_tree_get(fs, "etc/ssl/certs/ca.pem")->link_group ==
+		    img_tree_get(fs, "etc/ssl/certs/link.pem")->link_group);
+	s = read_entry(b, fs, "etc/passwd");
+	assert_string_equal(s, "root:x:0:0:root:/root:/sbin/nologin\n"
+			       "nonroot:x:65532:65532::/home/nonroot:\n");
+	free(s);
+	s = read_entry(b, fs, "etc/group");
+	assert_string_equal(s, "root:x:0:\nnonroot:x:65532:\n");
+	free(s);
+	s = read_entry(b, fs, "etc/passwd"); /* back: the layer again */
+	assert_int_equal(strlen(s), 74);
+	free(s);
+	s = read_entry(b, fs, "usr/share/old/new");
+	assert_string_equal(s, "new");
+	free(s);
+	s = read_entry(b, fs, "etc/ssl/certs/link.pem");
+	assert_string_equal(s, "CERT");
+	free(s);
+	img_tree_free(fs);
+	img_base_free(b);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -479,6 +556,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_legacy),
 	    cmocka_unit_test(test_legacy_choose),
+	    cmocka_unit_test(test_fs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
