@@ -270,6 +270,67 @@ static void make_legacy(const char *name, int two)
 	free(cname2);
 }
 
+/* A blob in DIR/blobs/sha256; its descriptor ({"mediaType",...) into desc. */
+static void blob(const char *dirname, struct out o, const char *mt, const char *extra, char **desc)
+{
+	char d[72], *name;
+
+	sha(o.buf, o.len, d);
+	name = sb_printf("%s/blobs/sha256/%s", dirname, d + 7);
+	save(name, o.buf, o.len);
+	*desc = sb_printf("{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu%s}", mt, d, o.len,
+			  extra ? extra : "");
+	free(name);
+	free(o.buf);
+}
+
+/* oci/: an OCI image layout, an index tagged nonroot holding two images
+ * (linux/amd64 and linux/arm64) whose layers are gzip and zstd. */
+static void make_oci_dir(void)
+{
+	struct out l1 = make_tar(layer1, sizeof(layer1) / sizeof(layer1[0]), 0);
+	struct out l2 = make_tar(layer2, sizeof(layer2) / sizeof(layer2[0]), 0);
+	char d1[72], d2[72], *dl1, *dl2, *dc[2], *dm[2], *di, *idx;
+	const char *arch[2] = {"amd64", "arm64"};
+
+	sha(l1.buf, l1.len, d1);
+	sha(l2.buf, l2.len, d2);
+	free(l1.buf);
+	free(l2.buf);
+	blob("oci", make_tar(layer1, sizeof(layer1) / sizeof(layer1[0]), 'g'),
+	     "application/vnd.oci.image.layer.v1.tar+gzip", NULL, &dl1);
+	blob("oci", make_tar(layer2, sizeof(layer2) / sizeof(layer2[0]), 'z'),
+	     "application/vnd.oci.image.layer.v1.tar+zstd", NULL, &dl2);
+	for (int i = 0; i < 2; i++) {
+		char *plat =
+		    sb_printf(",\"platform\":{\"architecture\":\"%s\",\"os\":\"linux\"}", arch[i]);
+
+		blob("oci", str(config_json(arch[i], d1, d2)),
+		     "application/vnd.oci.image.config.v1+json", NULL, &dc[i]);
+		blob("oci",
+		     str(sb_printf(
+			 "{\"schemaVersion\":2,\"mediaType\":\"application/"
+			 "vnd.oci.image.manifest.v1+json\",\"config\":%s,\"layers\":[%s,%s]}",
+			 dc[i], dl1, dl2)),
+		     "application/vnd.oci.image.manifest.v1+json", plat, &dm[i]);
+		free(plat);
+	}
+	blob("oci", str(sb_printf("{\"schemaVersion\":2,\"manifests\":[%s,%s]}", dm[0], dm[1])),
+	     "application/vnd.oci.image.index.v1+json",
+	     ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"nonroot\"}", &di);
+	idx = sb_printf("{\"schemaVersion\":2,\"manifests\":[%s]}", di);
+	save("oci/index.json", idx, strlen(idx));
+	save("oci/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
+	free(idx);
+	free(di);
+	free(dl1);
+	free(dl2);
+	for (int i = 0; i < 2; i++) {
+		free(dc[i]);
+		free(dm[i]);
+	}
+}
+
 /* ---- helpers ---- */
 
 static const char *msg_of(struct sb_error *e)
@@ -532,6 +593,58 @@ static void test_fs(void **state)
 	img_base_free(b);
 }
 
+static void test_oci_dir(void **state)
+{
+	struct img_base *b;
+	struct img_tree *fs;
+	struct sb_error err = {0};
+	char *s;
+
+	(void)state;
+	make_oci_dir();
+	b = open_ok("oci", "nonroot", "linux/arm64");
+	assert_string_equal(img_base_platform(b)->name, "linux/arm64");
+	assert_int_equal(b->compression[0], IMG_COMPRESS_GZIP);
+	assert_int_equal(b->compression[1], IMG_COMPRESS_ZSTD);
+	assert_string_equal(base_rd_layer(b, 0)->media_type,
+			    "application/vnd.oci.image.layer.v1.tar+gzip");
+	assert_true(base_rd_layer(b, 0)->tar_size > base_rd_layer(b, 0)->stored_size);
+	assert_int_equal(img_base_fs(b, 1, &fs, &err), 0);
+	s = read_entry(b, fs, "etc/ssl/certs/ca.pem");
+	assert_string_equal(s, "CERT");
+	free(s);
+	s = read_entry(b, fs, "etc/group");
+	assert_string_equal(s, "root:x:0:\nnonroot:x:65532:\n");
+	free(s);
+	img_tree_free(fs);
+	img_base_free(b);
+	b = open_ok("oci", NULL, "linux/amd64");
+	assert_string_equal(img_base_platform(b)->name, "linux/amd64");
+	img_base_free(b);
+	assert_string_equal(open_err("oci", "nonroot", "linux/s390x"),
+			    "--build-context b=x: D/oci: no image for linux/s390x; it has nonroot "
+			    "(linux/amd64), nonroot (linux/arm64)\n"
+			    "hint: build for one of those with --platform, or give an image that "
+			    "has linux/s390x\n");
+	assert_string_equal(open_err("oci", "latest", NULL),
+			    "--build-context b=x: D/oci: no image tagged latest; it holds nonroot, "
+			    "nonroot\n"
+			    "hint: name one of the images it holds\n");
+	/* A symlink out of the layout. */
+	s = tmp("oci/blobs/sha256/escape");
+	assert_int_equal(symlink("../../../../etc/passwd", s), 0);
+	free(s);
+	save("oci2/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
+	s = tmp("oci2/index.json");
+	assert_int_equal(symlink("../../../etc/hostname", s), 0);
+	free(s);
+	assert_string_equal(open_err("oci2", NULL, NULL),
+			    "--build-context b=x: D/oci2: \"index.json\": symlink index.json -> "
+			    "../../../etc/hostname points outside the archive\n"
+			    "hint: check that the file is a whole image: `docker save -o FILE "
+			    "IMAGE`, or `skopeo copy docker-daemon:IMAGE oci:DIR:TAG`\n");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -557,6 +670,7 @@ int main(void)
 	    cmocka_unit_test(test_legacy),
 	    cmocka_unit_test(test_legacy_choose),
 	    cmocka_unit_test(test_fs),
+	    cmocka_unit_test(test_oci_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
