@@ -268,8 +268,7 @@ static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t 
 /* libarchive's raw format (one entry, its bytes as they are) through the gzip
  * or zstd filter. gzip without a timestamp, so that the same layer compresses
  * to the same bytes every time. */
-struct archive *layer_compressor(enum img_compression c, struct layer_sink *s,
-				 struct sb_error *err)
+struct archive *layer_compressor(enum img_compression c, struct layer_sink *s, struct sb_error *err)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
@@ -439,18 +438,17 @@ out:
 	return rc;
 }
 
-int layer_make(struct layer_writer *w, const struct image *img, size_t i,
-	       enum img_compression comp, struct layer_sink *sink, uint64_t expected_tar,
-	       struct layer_out *lo, struct sb_error *err)
+int layer_make(struct layer_writer *w, const struct image *img, size_t i, enum img_compression comp,
+	       struct layer_sink *sink, uint64_t expected_tar, struct layer_out *lo,
+	       struct sb_error *err)
 {
 	if (img->layer_src && img->layer_src[i].base)
 		return base_layer_run(&img->layer_src[i], comp, sink, lo, err);
 	return layer_run(w, img->layers[i], comp, sink, expected_tar, lo, err);
 }
 
-int layer_hash(struct layer_writer *w, const struct image *img, size_t i,
-	       enum img_compression comp, uint64_t expected_tar, struct layer_out *lo,
-	       struct sb_error *err)
+int layer_hash(struct layer_writer *w, const struct image *img, size_t i, enum img_compression comp,
+	       uint64_t expected_tar, struct layer_out *lo, struct sb_error *err)
 {
 	struct layer_sink sink = {.fd = -1};
 

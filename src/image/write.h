@@ -119,14 +119,13 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 
 /* Layer i of img through sink: made from its tree (layer_run), or copied
  * from its base (base_layer_run). */
-int layer_make(struct layer_writer *w, const struct image *img, size_t i,
-	       enum img_compression comp, struct layer_sink *sink, uint64_t expected_tar,
-	       struct layer_out *lo, struct sb_error *err);
+int layer_make(struct layer_writer *w, const struct image *img, size_t i, enum img_compression comp,
+	       struct layer_sink *sink, uint64_t expected_tar, struct layer_out *lo,
+	       struct sb_error *err);
 
 /* layer_make into the hashes only: nothing is written. */
-int layer_hash(struct layer_writer *w, const struct image *img, size_t i,
-	       enum img_compression comp, uint64_t expected_tar, struct layer_out *lo,
-	       struct sb_error *err);
+int layer_hash(struct layer_writer *w, const struct image *img, size_t i, enum img_compression comp,
+	       uint64_t expected_tar, struct layer_out *lo, struct sb_error *err);
 
 /* Sends n bytes of the layer's blob (the compressor's output, or the tar
  * itself) where the sink goes, counting them. */

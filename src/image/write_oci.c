@@ -167,8 +167,7 @@ int write_oci(struct write_job *job, struct target *t, struct sb_error *err)
 		for (size_t j = 0; j < i; j++)
 			repeat |= !strcmp(blobs[j], blobs[i]);
 		/* The same blob twice: one file holds it. */
-		if (!repeat &&
-		    target_layer(t, &job->lw, img, i, comp, paths[i], &lo[i], err) < 0)
+		if (!repeat && target_layer(t, &job->lw, img, i, comp, paths[i], &lo[i], err) < 0)
 			goto out;
 		if (opts->progress)
 			opts->progress(opts->progress_ud, i);
