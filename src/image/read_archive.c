@@ -262,6 +262,10 @@ int rd_index_outer(struct rd_archive *ar, struct sb_error *err)
 	struct stat st;
 	int rc = -1;
 
+	if (stat(ar->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		p->dir = 1;
+		return rd_index_dir(ar, err);
+	}
 	if (stat(ar->path, &st) == 0 && S_ISREG(st.st_mode))
 		file_size = st.st_size;
 	if (open_outer(ar->path, &a, err) < 0)
@@ -374,6 +378,8 @@ int rd_seek_member(struct rd_archive *ar, const struct member *m, struct archive
 	struct archive_entry *e;
 	int rc = -1;
 
+	if (ar->priv->dir)
+		return rd_open_dir_member(ar, m, out, err);
 	if (open_outer(ar->path, &a, err) < 0)
 		goto out;
 	for (size_t i = 0; i <= m->ordinal; i++) {

@@ -26,7 +26,19 @@ struct rd_priv {
 	struct rd_limits lim;
 	struct member *m; /* sorted by name */
 	size_t nm;
+	int dir; /* the image is a directory (an OCI image layout): its files are
+		    the members, each read by opening it */
 };
+
+/* Indexes the directory at ar->path (read_dir.c) as rd_index_outer does a
+ * tar: its regular files, directories and symlinks, under their relative
+ * names. */
+int rd_index_dir(struct rd_archive *ar, struct sb_error *err);
+
+/* Opens member m of a directory (read_dir.c) as an archive whose one entry
+ * is its bytes, positioned at them. */
+int rd_open_dir_member(struct rd_archive *ar, const struct member *m, struct archive **out,
+		       struct sb_error *err);
 
 /* Indexes the outer tar at ar->path into ar->priv: every member cleaned and
  * checked (no absolute names, no "..", no duplicates, no size the file
