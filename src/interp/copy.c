@@ -465,7 +465,9 @@ static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
 		goto out;
 	}
 	if (n == 0 && cp->from_named) {
-		ev_error_at(ev, pos, "COPY --from=%s: \"/%s\" not found in the image (--build-context %s)",
+		ev_error_at(ev, pos,
+			    "COPY --from=%s: \"/%s\" not found in the image (--build-context "
+			    "%s)",
 			    cp->fl.from, clean, cp->from_named->arg);
 		sb_error_hint(ev->err, "check the path in the image: scratchbuild inspect lists "
 				       "its layers");
