@@ -10,6 +10,13 @@
       the second layer removes a file (.wh.gone), a file in a directory
       (data/.wh.old) and makes a directory opaque (opq/.wh..wh..opq), which
       Docker cannot make without RUN.
+  base-tools.py hostile IN.tar OUT.tar KIND
+      IN (a docker save tar) made bad, for the error tests (run-base-errors):
+      KIND dotdot, absolute or hardlink-out adds a layer whose one entry
+      escapes the root ("../escaped", "/abs", a hard link to
+      "../../etc/shadow"); wrong-diffid changes a byte of a file in the first
+      layer (the tar stays valid, its DiffID no longer matches); not-json
+      makes the config a JSON text cut short.
 """
 
 import hashlib
@@ -165,8 +172,88 @@ def make_whiteout(out, tag):
             tar.addfile(info, io.BytesIO(data))
 
 
+def read_save(path):
+    """A docker save tar's members, in order: [(TarInfo, bytes)]."""
+    members = []
+    with tarfile.open(path, mode="r:") as tar:
+        for m in tar:
+            data = tar.extractfile(m).read() if m.isfile() else None
+            members.append((m, data))
+    return members
+
+
+def write_save(path, members):
+    with tarfile.open(path, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for m, data in members:
+            if data is not None:
+                m.size = len(data)
+            tar.addfile(m, io.BytesIO(data) if data is not None else None)
+
+
+def hostile_layer(kind):
+    """A layer tar whose one entry escapes the root."""
+    name, link = {"dotdot": ("../escaped", None), "absolute": ("/abs", None),
+                  "hardlink-out": ("etc/shadow-link", "../../etc/shadow")}[kind]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo(name)
+        info.mtime = MTIME
+        info.mode = 0o644
+        if link:
+            info.type = tarfile.LNKTYPE
+            info.linkname = link
+            tar.addfile(info)
+        else:
+            data = b"out of the root\n"
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def make_hostile(src, out, kind):
+    members = read_save(src)
+    by_name = {m.name: i for i, (m, _) in enumerate(members)}
+    manifest = json.loads(members[by_name["manifest.json"]][1])
+    image = manifest[0]
+    old_config = members[by_name[image["Config"]]][1]
+    config_data = old_config
+    config = json.loads(config_data)
+    if kind in ("dotdot", "absolute", "hardlink-out"):
+        data = hostile_layer(kind)
+        layer_name = "hostile-%s/layer.tar" % kind
+        info = tarfile.TarInfo(layer_name)
+        info.mode = 0o644
+        info.mtime = MTIME
+        members.insert(by_name["manifest.json"], (info, data))
+        by_name = {m.name: i for i, (m, _) in enumerate(members)}
+        image["Layers"].append(layer_name)
+        config["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(data).hexdigest())
+        config["history"].append({"created": "2024-01-01T00:00:00Z",
+                                  "created_by": "base-tools.py hostile " + kind})
+        config_data = json.dumps(config, separators=(",", ":")).encode()
+    elif kind == "wrong-diffid":
+        i = by_name[image["Layers"][0]]
+        layer_data = members[i][1]
+        pos = layer_data.index(b"root:x:0:0:")
+        members[i] = (members[i][0], layer_data[:pos] + b"ROOT" + layer_data[pos + 4:])
+    elif kind == "not-json":
+        config_data = config_data[:len(config_data) // 2]
+    else:
+        sys.exit("base-tools.py: unknown kind %s" % kind)
+    if config_data is not old_config:
+        i = by_name[image["Config"]]
+        image["Config"] = hashlib.sha256(config_data).hexdigest() + ".json"
+        members[i][0].name = image["Config"]
+        members[i] = (members[i][0], config_data)
+    i = by_name["manifest.json"]
+    members[i] = (members[i][0], json.dumps(manifest, separators=(",", ":")).encode())
+    write_save(out, members)
+
+
 def main():
-    if len(sys.argv) >= 5 and sys.argv[1] == "index":
+    if len(sys.argv) == 5 and sys.argv[1] == "hostile":
+        make_hostile(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) >= 5 and sys.argv[1] == "index":
         make_index(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif len(sys.argv) == 4 and sys.argv[1] == "whiteout":
         make_whiteout(sys.argv[2], sys.argv[3])
