@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare two image tars: one from `docker save`, one from scratchbuild.
 
-Usage: compare.py [--tag NAME:TAG] DOCKER_TAR SCRATCHBUILD_TAR
+Usage: compare.py [--tag NAME:TAG] [--base BASE_TAR] DOCKER_TAR SCRATCHBUILD_TAR
 
 Any tar with a manifest.json (docker-save legacy layout or scratchbuild's
 manual layout) is accepted. Compared: the layers, entry by entry and in
@@ -196,11 +196,13 @@ def compare_layer(title, a, b, out):
             break
 
 
-def strip_config(config):
-    """The config without the fields that legitimately differ."""
+def strip_config(config, inherited=0):
+    """The config without the fields that legitimately differ: the
+    history's own `created` times, but not those of the first `inherited`
+    entries, which come from the base."""
     config = json.loads(json.dumps(config))
     config.pop("created", None)
-    for h in config.get("history") or []:
+    for h in (config.get("history") or [])[inherited:]:
         if isinstance(h, dict):
             h.pop("created", None)
     rootfs = config.get("rootfs")
@@ -252,15 +254,32 @@ def check_self(img, tag, out):
             img.label, show(img.manifest.get("RepoTags")), show(tag)))
 
 
+def check_base(img, base, out):
+    """img starts with base's layers and history, unchanged."""
+    want = (base.config.get("rootfs") or {}).get("diff_ids") or []
+    got = (img.config.get("rootfs") or {}).get("diff_ids") or []
+    if got[:len(want)] != want:
+        out.append("%s: its first %d DiffIDs are not the base's: %s != %s" % (
+            img.label, len(want), show(got[:len(want)]), show(want)))
+    want = base.config.get("history") or []
+    got = img.config.get("history") or []
+    for i, h in enumerate(want):
+        if i >= len(got) or got[i] != h:
+            out.append("%s: history[%d] %s != the base's %s" % (
+                img.label, i, show(got[i]) if i < len(got) else "absent", show(h)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tag", help="the NAME:TAG both images must carry")
+    parser.add_argument("--base", help="the base image tar both images start from")
     parser.add_argument("docker_tar")
     parser.add_argument("scratchbuild_tar")
     args = parser.parse_args()
     try:
         a = Image(NAMES[0], args.docker_tar)
         b = Image(NAMES[1], args.scratchbuild_tar)
+        base = Image("base", args.base) if args.base else None
     except CompareError as e:
         print("compare.py: error: %s" % e, file=sys.stderr)
         return 2
@@ -268,12 +287,17 @@ def main():
     out = []
     check_self(a, args.tag, out)
     check_self(b, args.tag, out)
+    inherited = 0
+    if base is not None:
+        check_base(a, base, out)
+        check_base(b, base, out)
+        inherited = len(base.config.get("history") or [])
     if len(a.layers) != len(b.layers):
         out.append("layers: %d (%s) != %d (%s)" % (len(a.layers), NAMES[0], len(b.layers), NAMES[1]))
     titles = layer_titles(a.config, len(a.layers))
     for title, la, lb in zip(titles, a.layers, b.layers):
         compare_layer(title, la, lb, out)
-    compare_json("", strip_config(a.config), strip_config(b.config), out)
+    compare_json("", strip_config(a.config, inherited), strip_config(b.config, inherited), out)
 
     if out:
         print("DIFFERENT: %s vs %s" % (args.docker_tar, args.scratchbuild_tar))
