@@ -65,6 +65,9 @@ int img_add_history(struct image *img, const char *created_by, int empty_layer,
 		free(s);
 		return sb_errorf(err, "out of memory");
 	}
+	/* sb_grow leaves the new entry as realloc made it: the build's own
+	 * entry has no inherited fields. */
+	memset(&c->history[c->nhistory], 0, sizeof(*c->history));
 	c->history[c->nhistory].created_by = s;
 	c->history[c->nhistory].empty_layer = empty_layer;
 	c->nhistory++;
