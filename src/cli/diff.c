@@ -387,6 +387,16 @@ static void compare_layers(struct report *r, const struct rd_image *a, const str
 		only_in(r, b, k, "B");
 }
 
+/* The first images of a and b compared; say: name the shared layers. */
+static void compare_images(struct report *r, const struct rd_archive *a, const struct rd_archive *b,
+			   int mtime, int say, size_t *entries)
+{
+	if (a->nimages != b->nimages)
+		add(r, "images: %zu (A) != %zu (B); comparing the first", a->nimages, b->nimages);
+	compare_layers(r, &a->images[0], &b->images[0], mtime, say, entries);
+	compare_json(r, "", a->images[0].config, b->images[0].config);
+}
+
 static int load(const char *path, struct rd_archive **ar, struct sb_error *err)
 {
 	if (rd_open(ar, path, NULL, err) < 0)
@@ -431,21 +441,14 @@ int sb_cmd_diff(int argc, char **argv)
 		sb_print_error("scratchbuild diff", SB_WHO_ALWAYS, &err);
 		goto out;
 	}
-	if (a->nimages != b->nimages)
-		add(&r, "images: %zu (A) != %zu (B); comparing the first", a->nimages, b->nimages);
-	compare_layers(&r, &a->images[0], &b->images[0], mtime, 0, &entries);
-	compare_json(&r, "", a->images[0].config, b->images[0].config);
+	compare_images(&r, a, b, mtime, 0, &entries);
 	/* Shared layers are named only when something else differs: equal
 	 * images get the one EQUAL line. */
-	if (r.n && shared_layers(&a->images[0], &b->images[0])) {
+	if (r.n && !r.oom && shared_layers(&a->images[0], &b->images[0])) {
 		sb_buf_release(&r.out);
 		memset(&r, 0, sizeof(r));
 		entries = 0;
-		if (a->nimages != b->nimages)
-			add(&r, "images: %zu (A) != %zu (B); comparing the first", a->nimages,
-			    b->nimages);
-		compare_layers(&r, &a->images[0], &b->images[0], mtime, 1, &entries);
-		compare_json(&r, "", a->images[0].config, b->images[0].config);
+		compare_images(&r, a, b, mtime, 1, &entries);
 	}
 	if (r.oom) {
 		fputs("scratchbuild diff: out of memory\n", stderr);
