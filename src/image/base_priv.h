@@ -1,6 +1,7 @@
 /* What the base image's files share, inside src/image only:
  *
  *   base.c       img_base_open: the image chosen, its config, its layers indexed
+ *   base_config.c  the config JSON read as BuildKit inherits it
  *   base_fs.c    the layers applied into one file system (whiteouts); entry reads
  *   base_blob.c  a layer's bytes for the writer, verified as they stream
  *
@@ -32,6 +33,20 @@ static inline struct rd_layer *base_rd_layer(const struct img_base *b, size_t i)
 {
 	return &b->ar->images[b->image].layers[i];
 }
+
+/* Reads config (the parsed config JSON) into *c (all of it owned, every
+ * history entry `inherited`) and its platform into *p. On failure *c is
+ * empty and err says what is wrong, without naming the file. */
+int base_config_parse(yajl_val config, struct img_config *c, struct img_platform *p,
+		      struct sb_error *err);
+
+/* The platform a config gives (os, architecture, variant), normalised. */
+int base_platform_of(yajl_val config, struct img_platform *p, struct sb_error *err);
+
+/* Rewrites the error recorded as "WHAT: FILE: MSG" (the file is part of the
+ * message, so that the caller can put the error where the Dockerfile names
+ * the base), with hint unless it has one (hint may be NULL). Returns -1. */
+int base_fail(struct sb_error *err, const char *what, const char *hint);
 
 /* Frees the cursors (base_fs.c). */
 void base_cursors_free(struct img_base *b);

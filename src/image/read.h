@@ -83,6 +83,8 @@ struct rd_image {
 	char want_config_digest[72]; /* OCI: the config descriptor's, or "" */
 	uint64_t want_config_size;
 	int has_want_config_size;
+	char platform[100]; /* OCI: the platform its index descriptor gives,
+			       "os/architecture[/variant]" as written, or "" */
 	/* Filled in by rd_load_config(): */
 	char *config_raw; /* the config's exact bytes, NUL-terminated; owned */
 	size_t config_len;
@@ -120,6 +122,39 @@ int rd_load_config(struct rd_archive *a, size_t i, struct sb_error *err);
  * fills each rd_layer's entries and digests and checks them against the
  * config's rootfs.diff_ids, the member's name and the descriptor. */
 int rd_load_layers(struct rd_archive *a, size_t i, struct sb_error *err);
+
+/* Called for each entry of a layer that rd_scan_layer reads, in tar order:
+ * x as its header says (x->size a file's claimed size, x->sha256 ""), pos
+ * the 1-based position of its header in the tar (the root "./" counted,
+ * though not reported). x is the scanner's: copy what you keep. */
+typedef int (*rd_entry_fn)(void *ud, const struct rd_entry *x, uint64_t pos,
+			   struct sb_error *err);
+
+/* Reads layer k of image i once for its headers, the contents skipped and
+ * nothing hashed (rd_load_config first, done when needed), and calls fn for
+ * each entry. Fills the layer's resolved, compression, stored_size and
+ * tar_size; diff_id from the config's rootfs.diff_ids; blob_digest from its
+ * descriptor or its name, else the DiffID when it is uncompressed, else
+ * hashed while it passes. Nothing is verified against those digests:
+ * verified and blob_named stay 0 (the bytes are checked when they are
+ * copied). *meta counts the bytes of names, as rd_load_layers does for the
+ * image. */
+int rd_scan_layer(struct rd_archive *a, size_t i, size_t k, uint64_t *meta, rd_entry_fn fn,
+		  void *ud, struct sb_error *err);
+
+/* A place in layer k of image i, kept open (its chain of readers) to read
+ * the contents of its entries in tar order; going back starts the layer
+ * again. Nothing is hashed. */
+struct rd_cursor;
+int rd_cursor_open(struct rd_archive *a, size_t i, size_t k, struct rd_cursor **out,
+		   struct sb_error *err);
+/* Moves to the pos-th header (1-based, as rd_scan_layer counts) and fills x
+ * (released first: x is the caller's, zeroed before the first call) from
+ * it; x->path is NULL for the root. */
+int rd_cursor_seek(struct rd_cursor *c, uint64_t pos, struct rd_entry *x, struct sb_error *err);
+/* Reads the content of the entry moved to; *got == 0 at its end. */
+int rd_cursor_read(struct rd_cursor *c, void *buf, size_t n, size_t *got, struct sb_error *err);
+void rd_cursor_free(struct rd_cursor *c);
 
 void rd_close(struct rd_archive *a);
 

@@ -21,6 +21,7 @@ struct lstream {
 	struct sb_error *err;
 	const char *path, *name;
 	int failed;
+	int hash_blob, hash_diff; /* what passes through is hashed (rd_scan_layer: not) */
 	char obuf[BUFSZ], rbuf[BUFSZ], dbuf[BUFSZ];
 };
 
@@ -35,7 +36,8 @@ static la_ssize_t raw_cb(struct archive *a, void *ud, const void **out)
 		sb_error_file(s->err, s->path, "layer %s: %s", s->name, rd_aerr(s->o));
 		return -1;
 	}
-	sb_sha256_update(&s->blob, (unsigned char *)s->obuf, (size_t)n);
+	if (s->hash_blob)
+		sb_sha256_update(&s->blob, (unsigned char *)s->obuf, (size_t)n);
 	s->stored += (uint64_t)n;
 	*out = s->obuf;
 	return n;
@@ -66,7 +68,8 @@ static la_ssize_t tar_cb(struct archive *a, void *ud, const void **out)
 		sb_error_hint(s->err, "the limit is rd_limits.max_layer");
 		return -1;
 	}
-	sb_sha256_update(&s->diff, (unsigned char *)s->rbuf, (size_t)n);
+	if (s->hash_diff)
+		sb_sha256_update(&s->diff, (unsigned char *)s->rbuf, (size_t)n);
 	*out = s->rbuf;
 	return n;
 }
@@ -158,18 +161,20 @@ static int hash_content(struct rd_archive *ar, struct rd_layer *l, struct rd_ent
 	return 0;
 }
 
-static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uint64_t *meta,
-		     struct archive_entry *e, struct lstream *s, struct sb_error *err)
+/* Fills x (zeroed) from header e, the nth entry of layer l: its name and
+ * link target cleaned and checked, *meta counting their bytes. x->path is
+ * left NULL for the layer's root ("./"), which holds nothing to record. */
+static int fill_entry(struct rd_archive *ar, struct rd_layer *l, size_t n, uint64_t *meta,
+		      struct archive_entry *e, struct rd_entry *x, struct sb_error *err)
 {
 	const struct rd_limits *lim = &ar->priv->lim;
 	const char *raw = rd_entry_name(e), *why, *lk;
-	struct rd_entry *x;
 	int hard = archive_entry_hardlink(e) != NULL || archive_entry_hardlink_utf8(e);
 	char *path;
 
 	if (!raw || strlen(raw) > lim->max_path)
 		return sb_error_file(err, ar->path, "layer %s: entry %zu: no name, or one too long",
-				     l->member, l->nentries + 1);
+				     l->member, n);
 	path = rd_clean_name(raw, &why);
 	if (!path)
 		return sb_error_file(err, ar->path, "layer %s: entry \"%s\" %s", l->member, raw,
@@ -178,14 +183,6 @@ static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uin
 		free(path);
 		return 0;
 	}
-	if (l->nentries >= lim->max_entries ||
-	    sb_grow(&l->entries, cap, l->nentries + 1, sizeof(*l->entries)) < 0) {
-		free(path);
-		return sb_error_file(err, ar->path, "layer %s: more than %zu entries", l->member,
-				     lim->max_entries);
-	}
-	x = &l->entries[l->nentries++];
-	memset(x, 0, sizeof(*x));
 	x->path = path;
 	x->mode = (uint32_t)archive_entry_perm(e) & 07777;
 	x->uid = archive_entry_uid(e);
@@ -212,9 +209,33 @@ static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uin
 		return sb_error_file(err, ar->path,
 				     "layer %s: more than %" PRIu64 " bytes of names in the image",
 				     l->member, lim->max_meta);
-	if (x->type != RD_FILE)
+	return 0;
+}
+
+static int add_entry(struct rd_archive *ar, struct rd_layer *l, size_t *cap, uint64_t *meta,
+		     struct archive_entry *e, struct lstream *s, struct sb_error *err)
+{
+	const struct rd_limits *lim = &ar->priv->lim;
+	struct rd_entry x = {0};
+
+	if (fill_entry(ar, l, l->nentries + 1, meta, e, &x, err) < 0)
+		goto fail;
+	if (!x.path) /* the layer's root */
 		return 0;
-	return hash_content(ar, l, x, e, s, err);
+	if (l->nentries >= lim->max_entries ||
+	    sb_grow(&l->entries, cap, l->nentries + 1, sizeof(*l->entries)) < 0) {
+		sb_error_file(err, ar->path, "layer %s: more than %zu entries", l->member,
+			      lim->max_entries);
+		goto fail;
+	}
+	l->entries[l->nentries++] = x;
+	if (x.type != RD_FILE)
+		return 0;
+	return hash_content(ar, l, &l->entries[l->nentries - 1], e, s, err);
+fail:
+	free(x.path);
+	free(x.link);
+	return -1;
 }
 
 static int cmp_entry_idx(const void *x, const void *y, void *ud)
@@ -332,6 +353,7 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 	s->path = ar->path;
 	s->name = l->member;
 	s->max = ar->priv->lim.max_layer;
+	s->hash_blob = s->hash_diff = 1;
 	sb_sha256_init(&s->blob);
 	sb_sha256_init(&s->diff);
 	if (open_streams(ar, l, m, s, err) < 0)
@@ -412,4 +434,274 @@ int rd_load_layers(struct rd_archive *ar, size_t i, struct sb_error *err)
 	}
 	img->layers_loaded = 1;
 	return 0;
+}
+
+/* ---- headers only ---- */
+
+/* Takes layer l's DiffID from the config's rootfs.diff_ids[k], and its blob
+ * digest from what names the member m: the descriptor, the member's name, or
+ * (nothing names it) the DiffID when the layer turns out uncompressed. */
+static int scan_digests(struct rd_archive *ar, struct rd_image *img, size_t k,
+			const struct member *m, struct sb_error *err)
+{
+	struct rd_layer *l = &img->layers[k];
+	yajl_val ids = jt_get(jt_get(img->config, "rootfs"), "diff_ids"), id;
+
+	if (!YAJL_IS_ARRAY(ids) || ids->u.array.len != img->nlayers)
+		return sb_error_file(
+		    err, ar->path, "config %s: rootfs.diff_ids lists %zu layers, the manifest %zu",
+		    img->config_member, YAJL_IS_ARRAY(ids) ? ids->u.array.len : 0, img->nlayers);
+	id = ids->u.array.values[k];
+	if (!YAJL_IS_STRING(id) || strncmp(id->u.string, "sha256:", 7) ||
+	    !dg_is_hex64(id->u.string + 7, strlen(id->u.string + 7)))
+		return sb_error_file(err, ar->path,
+				     "config %s: rootfs.diff_ids[%zu] is not a sha256 digest",
+				     img->config_member, k);
+	snprintf(l->diff_id, sizeof(l->diff_id), "%s", id->u.string);
+	if (l->want_digest[0]) {
+		if (l->has_want_size && l->want_size != m->size)
+			return sb_error_file(err, ar->path,
+					     "layer %s: the manifest says %" PRIu64
+					     " bytes; it is %" PRIu64 " bytes",
+					     l->member, l->want_size, m->size);
+		memcpy(l->blob_digest, l->want_digest, sizeof(l->blob_digest));
+	} else if (!rd_name_digest(m->name, l->blob_digest)) {
+		l->blob_digest[0] = '\0';
+	}
+	return 0;
+}
+
+int rd_scan_layer(struct rd_archive *ar, size_t i, size_t k, uint64_t *meta, rd_entry_fn fn,
+		  void *ud, struct sb_error *err)
+{
+	struct rd_image *img = &ar->images[i];
+	struct rd_layer *l = &img->layers[k];
+	const struct member *m;
+	struct lstream *s = NULL;
+	struct archive_entry *e;
+	struct rd_entry x;
+	const void *p;
+	unsigned char h[32];
+	uint64_t pos = 0;
+	int r, rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	if (rd_load_config(ar, i, err) < 0 || rd_lookup(ar, l->member, &m, err) < 0 ||
+	    scan_digests(ar, img, k, m, err) < 0)
+		goto out;
+	free(l->resolved);
+	if (!(l->resolved = sb_strdup(m->name)) || !(s = calloc(1, sizeof(*s)))) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	s->err = err;
+	s->path = ar->path;
+	s->name = l->member;
+	s->max = ar->priv->lim.max_layer;
+	s->hash_blob = !l->blob_digest[0];
+	sb_sha256_init(&s->blob);
+	if (open_streams(ar, l, m, s, err) < 0)
+		goto out;
+	if (!strcmp(l->compression, "none")) /* the blob is the tar: its digest the DiffID */
+		s->hash_blob = 0;
+	for (;; pos++) {
+		r = archive_read_next_header(s->t, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			if (!s->failed)
+				sb_error_file(err, ar->path, "layer %s: %s%s%s", l->member,
+					      rd_aerr(s->t), x.path ? " after entry " : "",
+					      x.path ? x.path : "");
+			goto out;
+		}
+		free(x.path);
+		free(x.link);
+		memset(&x, 0, sizeof(x));
+		if (fill_entry(ar, l, (size_t)pos + 1, meta, e, &x, err) < 0)
+			goto out;
+		if (x.type == RD_FILE)
+			x.size = archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
+		if (x.size > ar->priv->lim.max_layer) {
+			sb_error_file(err, ar->path,
+				      "layer %s: %s claims %" PRIu64
+				      " bytes, more than the %" PRIu64 " a layer may hold",
+				      l->member, x.path, x.size, ar->priv->lim.max_layer);
+			goto out;
+		}
+		if (x.path && fn(ud, &x, pos + 1, err) < 0)
+			goto out;
+		if (archive_read_data_skip(s->t) < ARCHIVE_WARN) {
+			if (!s->failed)
+				sb_error_file(err, ar->path, "layer %s: %s: %s", l->member,
+					      x.path ? x.path : ".", rd_aerr(s->t));
+			goto out;
+		}
+	}
+	/* What follows the end-of-archive blocks belongs to the tar too. */
+	while ((r = (int)tar_cb(NULL, s, &p)) > 0)
+		;
+	if (r < 0)
+		goto out;
+	while ((r = (int)raw_cb(NULL, s, &p)) > 0)
+		;
+	if (r < 0)
+		goto out;
+	l->stored_size = s->stored;
+	l->tar_size = s->tar_bytes;
+	if (l->stored_size != m->size) {
+		sb_error_file(err, ar->path, "layer %s: %" PRIu64 " bytes read of %" PRIu64,
+			      l->member, l->stored_size, m->size);
+		goto out;
+	}
+	if (!l->blob_digest[0] && s->hash_blob) {
+		sb_sha256_final(&s->blob, h);
+		dg_string(h, l->blob_digest);
+	} else if (!l->blob_digest[0]) {
+		memcpy(l->blob_digest, l->diff_id, sizeof(l->blob_digest));
+	}
+	rc = 0;
+out:
+	free(x.path);
+	free(x.link);
+	if (s) {
+		if (s->t)
+			archive_read_free(s->t);
+		if (s->r)
+			archive_read_free(s->r);
+		if (s->o)
+			archive_read_free(s->o);
+		free(s);
+	}
+	return rc;
+}
+
+/* ---- a cursor in one layer ---- */
+
+struct rd_cursor {
+	struct rd_archive *ar;
+	struct rd_layer *l;
+	const struct member *m;
+	struct lstream *s;
+	uint64_t pos; /* headers read */
+	uint64_t meta;
+};
+
+static void cursor_close(struct rd_cursor *c)
+{
+	if (c->s) {
+		if (c->s->t)
+			archive_read_free(c->s->t);
+		if (c->s->r)
+			archive_read_free(c->s->r);
+		if (c->s->o)
+			archive_read_free(c->s->o);
+		free(c->s);
+		c->s = NULL;
+	}
+	c->pos = 0;
+}
+
+int rd_cursor_open(struct rd_archive *ar, size_t i, size_t k, struct rd_cursor **out,
+		   struct sb_error *err)
+{
+	struct rd_cursor *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return sb_errorf(err, "out of memory");
+	c->ar = ar;
+	c->l = &ar->images[i].layers[k];
+	if (rd_lookup(ar, c->l->member, &c->m, err) < 0) {
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+static int cursor_start(struct rd_cursor *c, struct sb_error *err)
+{
+	struct lstream *s;
+	char comp[sizeof(c->l->compression)];
+
+	cursor_close(c);
+	if (!(s = c->s = calloc(1, sizeof(*s))))
+		return sb_errorf(err, "out of memory");
+	s->err = err;
+	s->path = c->ar->path;
+	s->name = c->l->member;
+	s->max = c->ar->priv->lim.max_layer;
+	memcpy(comp, c->l->compression, sizeof(comp));
+	if (open_streams(c->ar, c->l, c->m, s, err) < 0)
+		return -1;
+	if (comp[0] && strcmp(comp, c->l->compression))
+		return sb_error_file(err, c->ar->path, "layer %s: was %s, is now %s: it changed",
+				     c->l->member, comp, c->l->compression);
+	return 0;
+}
+
+int rd_cursor_seek(struct rd_cursor *c, uint64_t pos, struct rd_entry *x, struct sb_error *err)
+{
+	struct archive_entry *e = NULL;
+
+	free(x->path);
+	free(x->link);
+	memset(x, 0, sizeof(*x));
+	if (pos == 0)
+		return sb_errorf(err, "layer %s: no entry 0", c->l->member);
+	if ((!c->s || c->pos >= pos) && cursor_start(c, err) < 0)
+		goto fail;
+	c->s->err = err;
+	while (c->pos < pos) {
+		int r = archive_read_next_header(c->s->t, &e);
+
+		if (r == ARCHIVE_EOF || r < ARCHIVE_WARN) {
+			if (!c->s->failed)
+				sb_error_file(err, c->ar->path, "layer %s: entry %" PRIu64 ": %s",
+					      c->l->member, pos,
+					      r == ARCHIVE_EOF ? "not there: the layer changed"
+							       : rd_aerr(c->s->t));
+			goto fail;
+		}
+		c->pos++;
+	}
+	if (!e) /* the header at pos was read before, its data partly: start again */
+		return rd_cursor_seek(c, pos, x, err);
+	if (fill_entry(c->ar, c->l, (size_t)pos, &c->meta, e, x, err) < 0)
+		goto fail;
+	if (x->type == RD_FILE)
+		x->size = archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
+	return 0;
+fail:
+	cursor_close(c);
+	return -1;
+}
+
+int rd_cursor_read(struct rd_cursor *c, void *buf, size_t n, size_t *got, struct sb_error *err)
+{
+	la_ssize_t r;
+
+	*got = 0;
+	if (!c->s)
+		return sb_errorf(err, "layer %s: read after an error", c->l->member);
+	c->s->err = err;
+	r = archive_read_data(c->s->t, buf, n);
+	if (r < 0) {
+		if (!c->s->failed)
+			sb_error_file(err, c->ar->path, "layer %s: %s", c->l->member,
+				      rd_aerr(c->s->t));
+		cursor_close(c);
+		return -1;
+	}
+	*got = (size_t)r;
+	return 0;
+}
+
+void rd_cursor_free(struct rd_cursor *c)
+{
+	if (!c)
+		return;
+	cursor_close(c);
+	free(c);
 }

@@ -211,8 +211,21 @@ static int is_index_type(const char *mt)
 		      !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
 }
 
-static int read_index(struct rd_archive *ar, yajl_val idx, const char *where, int depth,
-		      size_t *icap, struct sb_error *err);
+static int read_index(struct rd_archive *ar, yajl_val idx, const char *where, const char *tag,
+		      int depth, size_t *icap, struct sb_error *err);
+
+/* The platform a descriptor gives, "os/architecture[/variant]", or "". */
+static void desc_platform(yajl_val desc, char out[100])
+{
+	yajl_val p = jt_get(desc, "platform");
+	const char *os = jt_str(p, "os"), *arch = jt_str(p, "architecture"),
+		   *variant = jt_str(p, "variant");
+
+	out[0] = '\0';
+	if (os && arch)
+		snprintf(out, 100, "%s/%s%s%s", os, arch, variant && *variant ? "/" : "",
+			 variant && *variant ? variant : "");
+}
 
 static int read_oci_manifest(struct rd_archive *ar, yajl_val desc, const char *where,
 			     const char *tag, size_t *icap, struct sb_error *err)
@@ -245,6 +258,7 @@ static int read_oci_manifest(struct rd_archive *ar, yajl_val desc, const char *w
 		goto out;
 	img->has_want_config_size = 1;
 	img->config_member = cpath;
+	desc_platform(desc, img->platform);
 	if (set_tags(img, NULL, tag, err) < 0)
 		goto out;
 	for (size_t i = 0; layers && YAJL_IS_ARRAY(layers) && i < layers->u.array.len; i++) {
@@ -278,9 +292,13 @@ out:
 	return rc;
 }
 
-static int read_index(struct rd_archive *ar, yajl_val idx, const char *where, int depth,
-		      size_t *icap, struct sb_error *err)
+/* Reads the index idx (named `where`); tag is the name the descriptor that
+ * led to it gives (a nested index's images take it when they have none). */
+static int read_index(struct rd_archive *ar, yajl_val idx, const char *where, const char *tag,
+		      int depth, size_t *icap, struct sb_error *err)
 {
+	const char *outer = tag;
+
 	yajl_val ms = jt_get(idx, "manifests");
 
 	if (depth > 4)
@@ -290,11 +308,13 @@ static int read_index(struct rd_archive *ar, yajl_val idx, const char *where, in
 	for (size_t i = 0; i < ms->u.array.len; i++) {
 		yajl_val d = ms->u.array.values[i], ann = jt_get(d, "annotations");
 		const char *mt = jt_str(d, "mediaType");
-		const char *tag = jt_str(ann, "io.containerd.image.name");
 		const char *rt = jt_str(ann, "vnd.docker.reference.type");
 
+		tag = jt_str(ann, "io.containerd.image.name");
 		if (!tag)
 			tag = jt_str(ann, "org.opencontainers.image.ref.name");
+		if (!tag)
+			tag = outer;
 		if (rt && !strcmp(rt, "attestation-manifest"))
 			continue;
 		if (is_index_type(mt)) {
@@ -307,7 +327,7 @@ static int read_index(struct rd_archive *ar, yajl_val idx, const char *where, in
 			if (rc == 0)
 				rc = read_blob_json(ar, path, digest, size, &sub, err);
 			if (rc == 0)
-				rc = read_index(ar, sub, path, depth + 1, icap, err);
+				rc = read_index(ar, sub, path, tag, depth + 1, icap, err);
 			free(path);
 			yajl_tree_free(sub);
 			if (rc < 0)
@@ -331,7 +351,7 @@ int rd_read_oci(struct rd_archive *ar, struct sb_error *err)
 	yajl_tree_free(v);
 	v = NULL;
 	if (read_json(ar, "index.json", NULL, NULL, h, &v, NULL, err) < 0 ||
-	    read_index(ar, v, "index.json", 0, &icap, err) < 0)
+	    read_index(ar, v, "index.json", NULL, 0, &icap, err) < 0)
 		goto out;
 	if (ar->nimages == 0) {
 		sb_error_file(err, ar->path, "index.json lists no image");
