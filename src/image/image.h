@@ -298,6 +298,13 @@ int img_repositories_json(const struct image *img, const char *top_id, char **ou
 int img_oci_manifest_json(const struct image *img, const char *config_digest, uint64_t config_size,
 			  char *const *layer_digests, const uint64_t *layer_sizes,
 			  const char *layer_media, char **out, size_t *len, struct sb_error *err);
+/* The same, with medias[i] (when medias and it are not NULL) the media type
+ * of layer i instead of layer_media: a layer kept as a base stored it. */
+int img_oci_manifest_json_media(const struct image *img, const char *config_digest,
+				uint64_t config_size, char *const *layer_digests,
+				const uint64_t *layer_sizes, const char *layer_media,
+				const char *const *medias, char **out, size_t *len,
+				struct sb_error *err);
 int img_oci_index_json(const struct image *img, const char *manifest_digest, uint64_t manifest_size,
 		       char **out, size_t *len, struct sb_error *err);
 

@@ -136,6 +136,40 @@ static void config_fields(struct jgen *g, const struct img_config *c)
 	jgen_map_close(g);
 }
 
+/* One history entry, as BuildKit marshals OCI's History: created,
+ * created_by, author, comment, empty_layer, each left out when empty. The
+ * build's own entries get the build's time and BuildKit's comment; one
+ * inherited from a base keeps what the base wrote. Where the base wrote no
+ * time, BuildKit puts one all the same (the time its store unpacked the
+ * layer, or a neighbour's), which no build can reproduce: the build's time
+ * stands in for it. */
+static void history_entry(struct jgen *g, const struct image *img, const struct img_history *h)
+{
+	jgen_map_open(g);
+	jgen_str(g, "created");
+	if (h->inherited && h->created)
+		jgen_str(g, h->created);
+	else
+		timestamp(g, img->epoch);
+	if (h->created_by && (!h->inherited || h->created_by[0])) {
+		jgen_str(g, "created_by");
+		jgen_str(g, h->created_by);
+	}
+	if (h->inherited && h->author && h->author[0]) {
+		jgen_str(g, "author");
+		jgen_str(g, h->author);
+	}
+	if (!h->inherited || (h->comment && h->comment[0])) {
+		jgen_str(g, "comment");
+		jgen_str(g, h->inherited ? h->comment : "buildkit.dockerfile.v0");
+	}
+	if (h->empty_layer) {
+		jgen_str(g, "empty_layer");
+		jgen_bool(g, 1);
+	}
+	jgen_map_close(g);
+}
+
 int img_config_json(const struct image *img, char *const *diff_ids, char **out, size_t *len,
 		    struct sb_error *err)
 {
@@ -159,20 +193,8 @@ int img_config_json(const struct image *img, char *const *diff_ids, char **out, 
 	timestamp(&g, img->epoch);
 	jgen_str(&g, "history");
 	jgen_array_open(&g);
-	for (size_t i = 0; i < c->nhistory; i++) {
-		jgen_map_open(&g);
-		jgen_str(&g, "created");
-		timestamp(&g, img->epoch);
-		jgen_str(&g, "created_by");
-		jgen_str(&g, c->history[i].created_by);
-		jgen_str(&g, "comment");
-		jgen_str(&g, "buildkit.dockerfile.v0");
-		if (c->history[i].empty_layer) {
-			jgen_str(&g, "empty_layer");
-			jgen_bool(&g, 1);
-		}
-		jgen_map_close(&g);
-	}
+	for (size_t i = 0; i < c->nhistory; i++)
+		history_entry(&g, img, &c->history[i]);
 	jgen_array_close(&g);
 
 	jgen_str(&g, "os");
@@ -504,6 +526,16 @@ int img_oci_manifest_json(const struct image *img, const char *config_digest, ui
 			  char *const *layer_digests, const uint64_t *layer_sizes,
 			  const char *layer_media, char **out, size_t *len, struct sb_error *err)
 {
+	return img_oci_manifest_json_media(img, config_digest, config_size, layer_digests,
+					   layer_sizes, layer_media, NULL, out, len, err);
+}
+
+int img_oci_manifest_json_media(const struct image *img, const char *config_digest,
+				uint64_t config_size, char *const *layer_digests,
+				const uint64_t *layer_sizes, const char *layer_media,
+				const char *const *medias, char **out, size_t *len,
+				struct sb_error *err)
+{
 	struct jgen g;
 
 	if (jgen_start(&g, 0, err) < 0)
@@ -517,7 +549,8 @@ int img_oci_manifest_json(const struct image *img, const char *config_digest, ui
 	jgen_str(&g, "layers");
 	jgen_array_open(&g);
 	for (size_t i = 0; i < img->nlayers; i++) {
-		descriptor(&g, layer_media, layer_digests[i], layer_sizes[i]);
+		descriptor(&g, medias && medias[i] ? medias[i] : layer_media, layer_digests[i],
+			   layer_sizes[i]);
 		jgen_map_close(&g);
 	}
 	jgen_array_close(&g);

@@ -13,6 +13,7 @@
  *   source fd --read--> hash ring --inner archive--> layer_sink: hash pipe +
  *                                          outer archive --> out_sink --> fd
  */
+#include "image/base.h"
 #include "image/digest.h"
 #include "image/write.h"
 #include "util/io.h"
@@ -181,6 +182,17 @@ int img_layer_tar_size(const struct image *img, const struct img_tree *t, uint64
 	struct measure m = {0};
 	int rc = -1;
 
+	/* A layer copied from a base is as long as the base's tar. */
+	for (size_t i = 0; img->layer_src && i < img->nlayers; i++) {
+		if (img->layers[i] == t && img->layer_src[i].base) {
+			struct img_base_layer_info info;
+
+			img_base_layer_info(img->layer_src[i].base, img->layer_src[i].index, &info);
+			*size = info.tar_size;
+			return 0;
+		}
+	}
+
 	m.mtime = layer_mtime(img);
 	m.a = tar_writer(err);
 	m.ae = archive_entry_new();
@@ -210,7 +222,7 @@ out:
 
 /* ---- writing one layer ---------------------------------------------------- */
 
-static int blob_out(struct layer_sink *s, const void *buf, size_t n)
+int layer_blob_out(struct layer_sink *s, const void *buf, size_t n)
 {
 	s->blob_bytes += n;
 	if (s->outer) {
@@ -231,7 +243,7 @@ static la_ssize_t zip_cb(struct archive *a, void *ud, const void *buf, size_t n)
 	if (s->dead)
 		return -1;
 	sb_sha256_update(&s->blob, buf, n);
-	return blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
+	return layer_blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
 }
 
 static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t n)
@@ -250,14 +262,14 @@ static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t 
 
 		return w < 0 || (size_t)w != n ? -1 : (la_ssize_t)n;
 	}
-	return blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
+	return layer_blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
 }
 
-/* A compressor: libarchive's raw format (one entry, its bytes as they are)
- * through the gzip or zstd filter. gzip without a timestamp, so that the same
- * layer compresses to the same bytes every time. */
-static struct archive *compressor(enum img_compression c, struct layer_sink *s,
-				  struct sb_error *err)
+/* libarchive's raw format (one entry, its bytes as they are) through the gzip
+ * or zstd filter. gzip without a timestamp, so that the same layer compresses
+ * to the same bytes every time. */
+struct archive *layer_compressor(enum img_compression c, struct layer_sink *s,
+				 struct sb_error *err)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
@@ -381,7 +393,7 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 	sink->err = err;
 	sink->diff = w->hash;
 	sb_sha256_init(&sink->blob);
-	if (comp != IMG_COMPRESS_NONE && !(sink->zip = compressor(comp, sink, err)))
+	if (comp != IMG_COMPRESS_NONE && !(sink->zip = layer_compressor(comp, sink, err)))
 		return -1;
 	w->inner = tar_writer(err);
 	if (!w->inner)
@@ -427,12 +439,22 @@ out:
 	return rc;
 }
 
-int layer_hash(struct layer_writer *w, const struct img_tree *t, enum img_compression comp,
-	       uint64_t expected_tar, struct layer_out *lo, struct sb_error *err)
+int layer_make(struct layer_writer *w, const struct image *img, size_t i,
+	       enum img_compression comp, struct layer_sink *sink, uint64_t expected_tar,
+	       struct layer_out *lo, struct sb_error *err)
+{
+	if (img->layer_src && img->layer_src[i].base)
+		return base_layer_run(&img->layer_src[i], comp, sink, lo, err);
+	return layer_run(w, img->layers[i], comp, sink, expected_tar, lo, err);
+}
+
+int layer_hash(struct layer_writer *w, const struct image *img, size_t i,
+	       enum img_compression comp, uint64_t expected_tar, struct layer_out *lo,
+	       struct sb_error *err)
 {
 	struct layer_sink sink = {.fd = -1};
 
-	return layer_run(w, t, comp, &sink, expected_tar, lo, err);
+	return layer_make(w, img, i, comp, &sink, expected_tar, lo, err);
 }
 
 int layer_same(const struct layer_out *a, const struct layer_out *b, struct sb_error *err)

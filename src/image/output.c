@@ -242,7 +242,7 @@ out:
 	return rc;
 }
 
-int target_layer(struct target *t, struct layer_writer *w, const struct img_tree *tree,
+int target_layer(struct target *t, struct layer_writer *w, const struct image *img, size_t i,
 		 enum img_compression comp, const char *name, const struct layer_out *planned,
 		 struct sb_error *err)
 {
@@ -266,7 +266,7 @@ int target_layer(struct target *t, struct layer_writer *w, const struct img_tree
 			return -1;
 		}
 	}
-	rc = layer_run(w, tree, comp, &sink, 0, &again, err);
+	rc = layer_make(w, img, i, comp, &sink, 0, &again, err);
 	if (sink.fd >= 0 && close(sink.fd) < 0 && rc == 0)
 		rc = sb_error_file(err, path, "cannot write: %s", strerror(errno));
 	free(path);

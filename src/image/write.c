@@ -59,7 +59,10 @@ int write_hash_pass(struct write_job *job, enum img_compression comp, struct lay
 	const struct image *img = job->img;
 
 	for (size_t i = 0; i < img->nlayers; i++) {
-		if (layer_hash(&job->lw, img->layers[i], comp, 0, &lo[i], err) < 0)
+		/* A base layer whose digests are known is not read here: the
+		 * writing pass reads it once, verifying them. */
+		if (!base_layer_known(img, i, comp, &lo[i]) &&
+		    layer_hash(&job->lw, img, i, comp, 0, &lo[i], err) < 0)
 			return -1;
 		memcpy(job->diff_ids[i], lo[i].diff_id, 72);
 	}
@@ -75,8 +78,8 @@ static int write_nothing(struct write_job *job, struct sb_error *err)
 	for (size_t i = 0; i < img->nlayers; i++) {
 		struct layer_out lo;
 
-		if (layer_hash(&job->lw, img->layers[i], IMG_COMPRESS_NONE, job->tar_sizes[i], &lo,
-			       err) < 0)
+		if (layer_hash(&job->lw, img, i, IMG_COMPRESS_NONE, job->tar_sizes[i], &lo, err) <
+		    0)
 			return -1;
 		memcpy(job->diff_ids[i], lo.diff_id, 72);
 		if (opts->progress)

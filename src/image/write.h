@@ -3,6 +3,7 @@
  *   output.c        the output file (buffered, atomic) and the members of the
  *                   outer archive or of a layout directory
  *   layer.c         one layer tar: its exact length, and making it with its digests
+ *   layer_base.c    a layer copied from a base image, byte for byte
  *   write_manual.c  manifest.json, config.json, layer_N.tar
  *   write_docker.c  what `docker save` writes
  *   write_oci.c     an OCI image layout, in a tar or as a directory (oci-dir)
@@ -116,9 +117,45 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 	      struct layer_sink *sink, uint64_t expected_tar, struct layer_out *lo,
 	      struct sb_error *err);
 
-/* layer_run into the hashes only: nothing is written. */
-int layer_hash(struct layer_writer *w, const struct img_tree *t, enum img_compression comp,
-	       uint64_t expected_tar, struct layer_out *lo, struct sb_error *err);
+/* Layer i of img through sink: made from its tree (layer_run), or copied
+ * from its base (base_layer_run). */
+int layer_make(struct layer_writer *w, const struct image *img, size_t i,
+	       enum img_compression comp, struct layer_sink *sink, uint64_t expected_tar,
+	       struct layer_out *lo, struct sb_error *err);
+
+/* layer_make into the hashes only: nothing is written. */
+int layer_hash(struct layer_writer *w, const struct image *img, size_t i,
+	       enum img_compression comp, uint64_t expected_tar, struct layer_out *lo,
+	       struct sb_error *err);
+
+/* Sends n bytes of the layer's blob (the compressor's output, or the tar
+ * itself) where the sink goes, counting them. */
+int layer_blob_out(struct layer_sink *s, const void *buf, size_t n);
+
+/* A compressor of the layer's tar into the sink's blob (hashed, then
+ * layer_blob_out), as reproducible as scratchbuild's own layers. */
+struct archive *layer_compressor(enum img_compression c, struct layer_sink *s,
+				 struct sb_error *err);
+
+/* ---- layer_base.c: layers copied from a base image ----------------------- */
+
+/* Copies the base layer src names through sink, compressed as comp: its
+ * stored bytes as they are when they are compressed so (raw), else its
+ * tar, compressed again when comp asks. The digests are verified as the
+ * bytes pass. Fills *lo. */
+int base_layer_run(const struct img_layer_src *src, enum img_compression comp,
+		   struct layer_sink *sink, struct layer_out *lo, struct sb_error *err);
+
+/* Fills *lo without reading, and returns 1, when layer i of img comes from
+ * a base whose digests for comp are already known (its stored bytes kept
+ * as they are, or its tar uncompressed); else returns 0. */
+int base_layer_known(const struct image *img, size_t i, enum img_compression comp,
+		     struct layer_out *lo);
+
+/* The OCI media type of layer i of img written with compression comp, when
+ * it is a base layer kept as it is whose descriptor's type is not the one
+ * comp gives (a non-distributable layer); else NULL. Static. */
+const char *base_layer_media(const struct image *img, size_t i, enum img_compression comp);
 
 /* The writing pass of a layer must give what the hashing pass gave. */
 int layer_same(const struct layer_out *a, const struct layer_out *b, struct sb_error *err);
@@ -138,9 +175,10 @@ struct target {
 int target_file(struct target *t, const char *name, const char *data, size_t len,
 		struct sb_error *err);
 
-/* The writing pass of one layer: tree t made again, compressed with comp, into
- * name; it must come out as the hashing pass made it (*planned). */
-int target_layer(struct target *t, struct layer_writer *w, const struct img_tree *tree,
+/* The writing pass of layer i: made again (or copied from its base),
+ * compressed with comp, into name; it must come out as the hashing pass made
+ * it (*planned). */
+int target_layer(struct target *t, struct layer_writer *w, const struct image *img, size_t i,
 		 enum img_compression comp, const char *name, const struct layer_out *planned,
 		 struct sb_error *err);
 

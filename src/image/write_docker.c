@@ -177,8 +177,8 @@ int write_docker(struct write_job *job, struct target *t, struct sb_error *err)
 		if (repeat)
 			r = docker_link(t, paths[i], paths[first], err);
 		else
-			r = target_layer(t, &job->lw, img->layers[i], IMG_COMPRESS_NONE, paths[i],
-					 &lo[i], err);
+			r = target_layer(t, &job->lw, img, i, IMG_COMPRESS_NONE, paths[i], &lo[i],
+					 err);
 		if (r < 0)
 			goto out;
 		if (opts->progress)

@@ -18,8 +18,8 @@ int write_manual(struct write_job *job, struct archive *outer, struct sb_error *
 
 		if (outer_header(outer, lw->ae, job->layer_names[i], job->tar_sizes[i], lw->mtime,
 				 err) < 0 ||
-		    layer_run(lw, img->layers[i], IMG_COMPRESS_NONE, &sink, job->tar_sizes[i], &lo,
-			      err) < 0)
+		    layer_make(lw, img, i, IMG_COMPRESS_NONE, &sink, job->tar_sizes[i], &lo, err) <
+			0)
 			return -1;
 		memcpy(job->diff_ids[i], lo.diff_id, 72);
 		if (archive_write_finish_entry(outer) != ARCHIVE_OK) {

@@ -84,7 +84,8 @@ static int oci_begin(struct target *t, struct sb_error *err)
 /* After the layers: the config blob, the manifest blob, index.json and
  * manifest.json. blobs and sizes: each layer's blob digest and length. */
 static int oci_trailer(struct write_job *job, struct target *t, char *const *blobs,
-		       const uint64_t *sizes, char *const *paths, struct sb_error *err)
+		       const uint64_t *sizes, const char *const *medias, char *const *paths,
+		       struct sb_error *err)
 {
 	const struct image *img = job->img;
 	unsigned char d[SB_SHA256_BYTES];
@@ -97,8 +98,9 @@ static int oci_trailer(struct write_job *job, struct target *t, char *const *blo
 	name = sb_printf("blobs/sha256/%s", cdigest + 7);
 	if (!name || target_file(t, name, job->config, job->config_len, err) < 0)
 		goto out;
-	if (img_oci_manifest_json(img, cdigest, job->config_len, blobs, sizes,
-				  layer_media(job->opts->compression), &doc, &doc_len, err) < 0)
+	if (img_oci_manifest_json_media(img, cdigest, job->config_len, blobs, sizes,
+					layer_media(job->opts->compression), medias, &doc, &doc_len,
+					err) < 0)
 		goto out;
 	sb_sha256((unsigned char *)doc, doc_len, d);
 	dg_string(d, mdigest);
@@ -136,9 +138,10 @@ int write_oci(struct write_job *job, struct target *t, struct sb_error *err)
 	struct layer_out *lo = calloc(n + 1, sizeof(*lo));
 	char **blobs = calloc(n + 1, sizeof(char *)), **paths = calloc(n + 1, sizeof(char *));
 	uint64_t *sizes = calloc(n + 1, sizeof(*sizes));
+	const char **medias = calloc(n + 1, sizeof(*medias));
 	int rc = -1;
 
-	if (!lo || !blobs || !paths || !sizes) {
+	if (!lo || !blobs || !paths || !sizes || !medias) {
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
@@ -148,6 +151,7 @@ int write_oci(struct write_job *job, struct target *t, struct sb_error *err)
 	for (size_t i = 0; i < n; i++) {
 		blobs[i] = lo[i].blob_id;
 		sizes[i] = lo[i].blob_size;
+		medias[i] = base_layer_media(img, i, comp);
 		paths[i] = sb_printf("blobs/sha256/%s", blobs[i] + 7);
 		if (!paths[i]) {
 			sb_errorf(err, "out of memory");
@@ -164,18 +168,19 @@ int write_oci(struct write_job *job, struct target *t, struct sb_error *err)
 			repeat |= !strcmp(blobs[j], blobs[i]);
 		/* The same blob twice: one file holds it. */
 		if (!repeat &&
-		    target_layer(t, &job->lw, img->layers[i], comp, paths[i], &lo[i], err) < 0)
+		    target_layer(t, &job->lw, img, i, comp, paths[i], &lo[i], err) < 0)
 			goto out;
 		if (opts->progress)
 			opts->progress(opts->progress_ud, i);
 	}
-	rc = oci_trailer(job, t, blobs, sizes, paths, err);
+	rc = oci_trailer(job, t, blobs, sizes, medias, paths, err);
 out:
 	for (size_t i = 0; paths && i < n; i++)
 		free(paths[i]);
 	free(paths);
 	free(blobs);
 	free(sizes);
+	free(medias);
 	free(lo);
 	return rc;
 }
