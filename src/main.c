@@ -12,11 +12,13 @@
 #include "cli/print.h"
 #include "context/context.h"
 
+#include "image/base.h"
 #include "image/image.h"
 #include "interp/eval.h"
 #include "interp/parse.h"
 #include "interp/source.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 #include <locale.h>
 #include <signal.h>
@@ -133,13 +135,45 @@ static int open_context(struct build *b)
 	return 0;
 }
 
+/* --build-context NAME=TAR and NAME=oci-layout://DIR: each image opened for
+ * the build's target platform, before the Dockerfile is evaluated. */
+static int open_images(struct build *b)
+{
+	const struct cli *cli = b->cli;
+	struct img_platform target;
+
+	if (cli->nplatforms)
+		target = cli->platforms[0];
+	else
+		img_platform_host(&target);
+	for (size_t i = 0; i < cli->ncontexts; i++) {
+		struct ctx_named *n = &cli->contexts[i];
+		struct img_base_select sel = {.ref = n->ref, .platform = &target};
+		char *what;
+		int rc;
+
+		if (!ctx_named_is_image(n))
+			continue;
+		what = sb_printf("--build-context %s", n->arg);
+		if (!what)
+			return sb_errorf(&b->err, "out of memory");
+		sel.what = what;
+		rc = img_base_open(&n->image, n->path, &sel, &b->err);
+		free(what);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The Dockerfile read and evaluated into the plan of the image; the
  * evaluator's warnings printed. */
 static int plan_image(struct build *b)
 {
 	const struct cli *cli = b->cli;
 
-	if (sb_load_dockerfile(b->dockerfile, &b->df, &b->err) < 0 || open_context(b) < 0)
+	if (sb_load_dockerfile(b->dockerfile, &b->df, &b->err) < 0 || open_context(b) < 0 ||
+	    open_images(b) < 0)
 		return -1;
 	b->eopts.tags = cli->tags;
 	b->eopts.build_args = cli->build_args;

@@ -34,10 +34,12 @@ const char cli_usage_text[] =
     "                      a value for ARG K; a bare K takes its value from the\n"
     "                      environment (repeatable)\n"
     "      --target NAME   write the stage NAME instead of the last one\n"
-    "      --build-context NAME=DIR\n"
+    "      --build-context NAME=DIR|TAR|oci-layout://DIR[:TAG|@DIGEST]\n"
     "                      the directory DIR stands for the stage NAME (which is\n"
     "                      then never built) or the image NAME (COPY --from=NAME,\n"
-    "                      FROM NAME), as with docker buildx; repeatable\n"
+    "                      FROM NAME), as with docker buildx; an image tar\n"
+    "                      (docker save, an OCI archive) or an OCI layout is\n"
+    "                      that image itself, its layers kept; repeatable\n"
     "      --platform OS/ARCH[/VARIANT]\n"
     "                      the platform the image is for (default: this\n"
     "                      machine's), e.g. linux/arm64 or linux/arm/v7: the\n"
@@ -125,7 +127,8 @@ static enum cli_ask take_build_arg(struct cli *cli, const char *arg, struct sb_e
 	return CLI_BUILD;
 }
 
-/* --build-context NAME=VALUE: VALUE a directory (images come later), NAME
+/* --build-context NAME=VALUE: VALUE a directory, an image tar or an OCI
+ * layout (told apart and opened when the build starts), NAME
  * kept under the key BuildKit looks it up by ("alpine" for
  * docker.io/library/alpine:latest). Given twice, the last one wins, as in
  * buildx. */
@@ -139,7 +142,20 @@ static enum cli_ask take_build_context(struct cli *cli, const char *arg, struct 
 		ctx_named_release(&n);
 		return err->hint ? CLI_REFUSED : CLI_FAILED;
 	}
-	if (n.kind != CTX_NAMED_DIR) {
+	if (n.kind == CTX_NAMED_IMAGE) {
+		sb_errorf(err,
+			  "--build-context %s: docker-image:// names an image in a registry, and "
+			  "scratchbuild pulls nothing",
+			  arg);
+		sb_error_hint(err,
+			      "save the image to a file and give that: docker save -o base.tar "
+			      "%s, then --build-context %s=base.tar (or an OCI layout: "
+			      "--build-context %s=oci-layout://DIR:TAG)",
+			      n.value, n.name, n.name);
+		ctx_named_release(&n);
+		return CLI_REFUSED;
+	}
+	if (n.kind != CTX_NAMED_DIR && n.kind != CTX_NAMED_OCI_LAYOUT) {
 		sb_errorf(err, "--build-context %s: %s as a named context is not supported yet",
 			  arg, ctx_named_kind_text(n.kind));
 		sb_error_hint(err,

@@ -5,8 +5,12 @@
  * BuildKit (buildx's ParseContextNames, dockerui's NamedContext) knows these
  * VALUEs: a local directory, `docker-image://REF`, `oci-layout://DIR[:TAG]`,
  * `target:NAME` (a bake target) and remote contexts (http(s) and git URLs).
- * scratchbuild builds from directories; the other kinds are recognised and
- * refused with a word saying so, so that images can slot in later.
+ * scratchbuild builds from directories and from local images: an OCI layout
+ * (`oci-layout://DIR[:TAG|@sha256:HEX]`, split as buildx splits it) and an
+ * image tar (a plain PATH that is a regular file, which buildx does not
+ * know). The image itself is opened by the caller (img_base_open) and handed
+ * over in `image`. The other kinds are recognised and refused with a word
+ * saying so.
  */
 #ifndef SB_CONTEXT_NAMED_H
 #define SB_CONTEXT_NAMED_H
@@ -14,12 +18,16 @@
 #include "context/context.h"
 #include "util/error.h"
 
+struct img_base;
+
 enum ctx_named_kind {
 	CTX_NAMED_DIR,	      /* a local directory (a plain path) */
 	CTX_NAMED_IMAGE,      /* docker-image://REF */
 	CTX_NAMED_OCI_LAYOUT, /* oci-layout://DIR[:TAG|@DIGEST] */
 	CTX_NAMED_TARGET,     /* target:NAME, a bake target */
 	CTX_NAMED_URL,	      /* http://, https://, git@, git://: a remote context */
+	CTX_NAMED_IMAGE_TAR,  /* PATH[:TAG|@DIGEST], PATH a regular file: an image tar
+				 (docker save, an OCI archive); found by ctx_named_open */
 };
 
 struct ctx_named {
@@ -32,6 +40,11 @@ struct ctx_named {
 			      docker-image://alpine:3.20; the path of a directory);
 			      points into arg */
 	struct ctx *ctx;   /* CTX_NAMED_DIR, once ctx_named_open ran; owned */
+	char *path;	   /* CTX_NAMED_OCI_LAYOUT, CTX_NAMED_IMAGE_TAR: the layout's
+			      directory or the tar; owned */
+	char *ref;	   /* their tag or "sha256:<hex>" digest, or NULL; owned */
+	struct img_base *image; /* the image of an OCI layout or a tar, once the
+				   caller opened it (img_base_open); owned */
 };
 
 /* Splits arg ("NAME=VALUE") into *out (zeroed first) and says what VALUE
@@ -45,10 +58,17 @@ const char *ctx_named_kind_text(enum ctx_named_kind k);
 /* Opens the directory of n (CTX_NAMED_DIR) into n->ctx with ctx_open: the
  * same fence and symlink rules as the main context, and its own
  * .dockerignore applied, as BuildKit applies it to a local named context.
- * Errors name the flag: "--build-context build=./out: no such directory". */
+ * A plain PATH that is a regular file (or PATH:TAG, PATH@DIGEST whose PATH
+ * is one) becomes CTX_NAMED_IMAGE_TAR, with path and ref set: the caller
+ * opens the image. Errors name the flag: "--build-context build=./out: no
+ * such directory". */
 int ctx_named_open(struct ctx_named *n, struct sb_error *err);
 
-/* Frees what n owns (its context closed) and zeroes it. */
+/* Whether n is an image the caller opens into n->image (an OCI layout or a
+ * tar, once ctx_named_open ran). */
+int ctx_named_is_image(const struct ctx_named *n);
+
+/* Frees what n owns (its context closed, its image freed) and zeroes it. */
 void ctx_named_release(struct ctx_named *n);
 
 #endif

@@ -358,11 +358,13 @@ out:
 }
 
 /* COPY --from=NAME with a named context: its files are read from its
- * directory, as from the build context. */
-static void from_context(struct eval *ev, struct copy *cp, size_t k)
+ * directory, as from the build context, or from its image's file system as
+ * from a stage's. */
+static int from_context(struct eval *ev, struct copy *cp, size_t k)
 {
 	cp->from_named = &ev->opts->contexts[k];
 	cp->from_origin = (uint32_t)k + 1;
+	return cp->from_named->image ? ev_image_fs(ev, k, cp->fl.from_pos, &cp->from_fs) : 0;
 }
 
 /* COPY --from=stage: a stage name (any case) or index, or a named context
@@ -377,10 +379,8 @@ static int from_stage(struct eval *ev, struct copy *cp)
 
 	if (i < 0 && ev_find_context(ev, v, &k) < 0)
 		return -1;
-	if (k >= 0) {
-		from_context(ev, cp, (size_t)k);
-		return 0;
-	}
+	if (k >= 0)
+		return from_context(ev, cp, (size_t)k);
 	if (i < 0 && !strcmp(v, "scratch")) {
 		/* BuildKit reads scratch (lower case only) as the empty image. */
 		cp->scratch_fs = img_tree_new();
@@ -462,6 +462,13 @@ static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
 			    "image",
 			    clean);
 		sb_error_hint(ev->err, "copy from a stage that has it, or from the build context");
+		goto out;
+	}
+	if (n == 0 && cp->from_named) {
+		ev_error_at(ev, pos, "COPY --from=%s: \"/%s\" not found in the image (%s)",
+			    cp->fl.from, clean, cp->from_named->arg);
+		sb_error_hint(ev->err, "check the path in the image: scratchbuild inspect lists "
+				       "its layers");
 		goto out;
 	}
 	if (n == 0) {
@@ -628,6 +635,12 @@ static int push_layer(struct eval *ev, const struct df_instr *in, struct copy *c
 		return -1;
 	if (sb_grow(&img->layers, &cap, img->nlayers + 1, sizeof(*img->layers)) < 0)
 		return ev_oom(ev);
+	cap = img->nlayers;
+	if (img->layer_src) { /* the first layers came from a base image */
+		if (sb_grow(&img->layer_src, &cap, img->nlayers + 1, sizeof(*img->layer_src)) < 0)
+			return ev_oom(ev);
+		memset(&img->layer_src[img->nlayers], 0, sizeof(*img->layer_src));
+	}
 	if (img_add_history(img, created_by, 0, ev->err) < 0)
 		return -1;
 	img->layers[img->nlayers++] = cp->layer;
@@ -721,7 +734,7 @@ int ev_context_layer(struct eval *ev, const struct df_instr *from, size_t k)
 	char *by = NULL;
 	int rc = -1;
 
-	from_context(ev, &cp, k);
+	from_context(ev, &cp, k); /* a directory: nothing to fail */
 	cp.layer = img_tree_new();
 	by = sb_printf("local source for %s", cp.from_named->name);
 	if (!cp.layer || !by) {

@@ -432,7 +432,7 @@ static int eval_stage(struct eval *ev, size_t i)
 	ev->stages[i].busy = 1;
 	if (ev->stages[i].named >= 0) {
 		ev->what = "FROM";
-		rc = ev_context_layer(ev, from, (size_t)ev->stages[i].named);
+		rc = ev_named_base(ev, from, (size_t)ev->stages[i].named);
 		goto out;
 	}
 	/* FROM sees the global ARGs only. */
@@ -450,7 +450,8 @@ static int eval_stage(struct eval *ev, size_t i)
 		if (base < 0 && ev_find_context(ev, image, &named) < 0)
 			goto out;
 		if (named >= 0) {
-			if (ev_context_layer(ev, from, (size_t)named) < 0)
+			/* An image's ONBUILD triggers run, as a stage's do. */
+			if (ev_named_base(ev, from, (size_t)named) < 0 || run_onbuild(ev) < 0)
 				goto out;
 		} else if (base < 0) {
 			int lower = 1;
@@ -699,6 +700,9 @@ out:
 		img_tree_free(ev.stages[i].fs);
 	}
 	free(ev.stages);
+	for (size_t i = 0; ev.image_fs && i < opts->ncontexts; i++)
+		img_tree_free(ev.image_fs[i]);
+	free(ev.image_fs);
 	if (rc < 0)
 		ev_plan_release(out);
 	return rc;

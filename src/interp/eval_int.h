@@ -8,6 +8,7 @@
  *	copy_flags.c  --chown, --chmod and the other flags of COPY and ADD
  *	add.c         ADD: tar archives unpacked
  *	config.c      the instructions that set the image's config
+ *	from_image.c  FROM an image context, COPY --from one
  */
 #ifndef SB_EVAL_INT_H
 #define SB_EVAL_INT_H
@@ -66,6 +67,8 @@ struct eval {
 	/* What TARGETPLATFORM and BUILDPLATFORM (and their parts) say: the
 	 * target is the config's platform too. */
 	struct img_platform target, build;
+	struct img_tree **image_fs; /* per named context that is an image: its file
+				       system for COPY --from, made once; owned */
 };
 
 /* What the flags of one COPY ask for. */
@@ -205,6 +208,17 @@ int ev_mkdir_parent(struct copy *cp, const char *path, struct sb_error *err);
 /* FROM with the named context k (a stage it replaces, or FROM NAME): the
  * stage's first layer, holding the context directory's contents. */
 int ev_context_layer(struct eval *ev, const struct df_instr *from, size_t k);
+
+/* ---- from_image.c ---- */
+
+/* FROM the named context k (a stage it replaces, or FROM NAME): an image
+ * starts the stage from its layers, config and file system (its ONBUILD
+ * triggers left for the caller to run); a directory gives ev_context_layer.
+ * Errors are at from's image word. */
+int ev_named_base(struct eval *ev, const struct df_instr *from, size_t k);
+/* The file system of the image of named context k, for COPY --from (made
+ * once, kept in ev->image_fs); an error is shown at pos. */
+int ev_image_fs(struct eval *ev, size_t k, struct sb_pos pos, const struct img_tree **out);
 
 /* ---- copy_flags.c ---- */
 

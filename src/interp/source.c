@@ -1,5 +1,6 @@
 /* The bytes of the build context as the image needs them: context files (of
- * the build context or a named one, as each entry's origin says) and
+ * the build context or a named one, as each entry's origin says; a file of a
+ * named context that is an image is read from its layer, img_base_read) and
  * the members of the tar archives in it that ADD unpacks, opened for the image
  * writer (src_open) and for the evaluator's own reads (--chown), and archives
  * listed for ADD (src_archive_list).
@@ -10,6 +11,7 @@
  * path cleaning; in image/ the image would open build contexts.
  */
 #include "interp/source.h"
+#include "image/base.h"
 #include "util/mem.h"
 
 #include <archive.h>
@@ -297,6 +299,8 @@ int src_open(void *ud, const struct img_entry *e, struct img_reader *r, struct s
 		r->self = m;
 		return 0;
 	}
+	if (e->origin > 0 && e->origin <= o->nnamed && o->named[e->origin - 1].image)
+		return img_base_read(o->named[e->origin - 1].image, e, r, err);
 	if (e->member == 0) {
 		struct ctx *c = entry_ctx(o, e, err);
 		struct stat st;

@@ -19,7 +19,8 @@ int src_opener_new(struct src_opener **out, struct ctx *c, struct sb_error *err)
 void src_opener_free(struct src_opener *o);
 
 /* The named contexts the opener also reads: an entry with origin k (k >= 1)
- * is a file of named[k - 1].ctx. Borrowed: they must outlive the opener. */
+ * is a file of named[k - 1].ctx, or, when named[k - 1] is an image, a file of
+ * its layer e->layer (img_base_read). Borrowed: they must outlive the opener. */
 void src_opener_named(struct src_opener *o, const struct ctx_named *named, size_t n);
 
 /* An img_open_fn (ud = struct src_opener *): opens the file e->source of the

@@ -70,6 +70,47 @@ static void test_bad(void **state)
 	parse_bad("a=docker-image://", "--build-context a=docker-image://: the value is empty");
 }
 
+static void layout_ok(const char *arg, const char *path, const char *ref)
+{
+	struct sb_error err = {0};
+	struct ctx_named n;
+
+	if (ctx_named_parse(arg, &n, &err) < 0)
+		fail_msg("%s: %s", arg, err.msg);
+	assert_int_equal(n.kind, CTX_NAMED_OCI_LAYOUT);
+	assert_string_equal(n.path, path);
+	if (ref)
+		assert_string_equal(n.ref, ref);
+	else
+		assert_null(n.ref);
+	assert_true(ctx_named_is_image(&n));
+	ctx_named_release(&n);
+	sb_error_release(&err);
+}
+
+/* oci-layout://DIR[:TAG|@DIGEST], split as buildx splits it: the digest
+ * first (it wins over a tag), then the tag. */
+static void test_layout(void **state)
+{
+	static const char d[] =
+	    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char arg[160];
+
+	(void)state;
+	layout_ok("base=oci-layout://./layout", "./layout", NULL);
+	layout_ok("base=oci-layout://./layout:nonroot", "./layout", "nonroot");
+	layout_ok("base=oci-layout:///abs/layout:1.0", "/abs/layout", "1.0");
+	snprintf(arg, sizeof(arg), "base=oci-layout://l@%s", d);
+	layout_ok(arg, "l", d);
+	snprintf(arg, sizeof(arg), "base=oci-layout://l:tag@%s", d);
+	layout_ok(arg, "l", d);
+	parse_bad("base=oci-layout://:tag",
+		  "--build-context base=oci-layout://:tag: no directory before the tag");
+	parse_bad("base=oci-layout://l:", "--build-context base=oci-layout://l:: the tag is empty");
+	parse_bad("base=oci-layout://l@sha256:12",
+		  "--build-context base=oci-layout://l@sha256:12: invalid digest \"sha256:12\"");
+}
+
 static void test_kind_text(void **state)
 {
 	(void)state;
@@ -77,11 +118,12 @@ static void test_kind_text(void **state)
 	assert_string_equal(ctx_named_kind_text(CTX_NAMED_IMAGE), "an image (docker-image://)");
 	assert_string_equal(ctx_named_kind_text(CTX_NAMED_OCI_LAYOUT),
 			    "an OCI layout (oci-layout://)");
+	assert_string_equal(ctx_named_kind_text(CTX_NAMED_IMAGE_TAR), "an image tar");
 }
 
 static void test_open(void **state)
 {
-	char dir[] = "/tmp/sb-named.XXXXXX", file[64], arg[128];
+	char dir[] = "/tmp/sb-named.XXXXXX", file[64], arg[256];
 	struct sb_error err = {0};
 	struct ctx_named n;
 	FILE *f;
@@ -100,14 +142,59 @@ static void test_open(void **state)
 	assert_string_equal(ctx_dir(n.ctx), dir);
 	ctx_named_release(&n);
 
-	snprintf(arg, sizeof(arg), "build=%s", file);
+	/* A regular file is an image tar, opened later by the caller. */
+	snprintf(arg, sizeof(arg), "base=%s", file);
+	assert_int_equal(ctx_named_parse(arg, &n, &err), 0);
+	assert_int_equal(ctx_named_open(&n, &err), 0);
+	assert_null(n.ctx);
+	assert_int_equal(n.kind, CTX_NAMED_IMAGE_TAR);
+	assert_true(ctx_named_is_image(&n));
+	assert_string_equal(n.path, file);
+	assert_null(n.ref);
+	ctx_named_release(&n);
+
+	/* FILE:TAG and FILE@DIGEST when FILE is one */
+	snprintf(arg, sizeof(arg), "base=%s:nonroot", file);
+	assert_int_equal(ctx_named_parse(arg, &n, &err), 0);
+	assert_int_equal(ctx_named_open(&n, &err), 0);
+	assert_int_equal(n.kind, CTX_NAMED_IMAGE_TAR);
+	assert_string_equal(n.path, file);
+	assert_string_equal(n.ref, "nonroot");
+	ctx_named_release(&n);
+	snprintf(arg, sizeof(arg), "base=%s@sha256:%064d", file, 7);
+	assert_int_equal(ctx_named_parse(arg, &n, &err), 0);
+	assert_int_equal(ctx_named_open(&n, &err), 0);
+	assert_string_equal(n.path, file);
+	assert_int_equal(strncmp(n.ref, "sha256:0000", 11), 0);
+	ctx_named_release(&n);
+	snprintf(arg, sizeof(arg), "base=%s@sha256:bad", file);
 	assert_int_equal(ctx_named_parse(arg, &n, &err), 0);
 	assert_int_equal(ctx_named_open(&n, &err), -1);
-	assert_null(n.ctx);
-	assert_non_null(strstr(err.msg, ": not a directory"));
-	assert_int_equal(strncmp(err.msg, "--build-context build=/tmp/", 27), 0);
+	assert_non_null(strstr(err.msg, ": invalid digest \"sha256:bad\""));
 	ctx_named_release(&n);
 	sb_error_release(&err);
+
+	/* neither a directory nor a regular file */
+	assert_int_equal(ctx_named_parse("build=/dev/null", &n, &err), 0);
+	assert_int_equal(ctx_named_open(&n, &err), -1);
+	assert_null(n.ctx);
+	assert_string_equal(
+	    err.msg, "--build-context build=/dev/null: neither a directory nor an image tar");
+	ctx_named_release(&n);
+	sb_error_release(&err);
+
+	/* an OCI layout must be a directory */
+	snprintf(arg, sizeof(arg), "base=oci-layout://%s:1", file);
+	assert_int_equal(ctx_named_parse(arg, &n, &err), 0);
+	assert_int_equal(ctx_named_open(&n, &err), -1);
+	assert_non_null(strstr(err.msg, "/f is not a directory"));
+	ctx_named_release(&n);
+	sb_error_release(&err);
+	snprintf(arg, sizeof(arg), "base=oci-layout://%s", dir);
+	assert_int_equal(ctx_named_parse(arg, &n, &err), 0);
+	assert_int_equal(ctx_named_open(&n, &err), 0);
+	assert_null(n.ctx);
+	ctx_named_release(&n);
 
 	snprintf(arg, sizeof(arg), "build=%s/nope", dir);
 	assert_int_equal(ctx_named_parse(arg, &n, &err), 0);
@@ -123,9 +210,8 @@ static void test_open(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kinds),
-	    cmocka_unit_test(test_bad),
-	    cmocka_unit_test(test_kind_text),
+	    cmocka_unit_test(test_kinds),  cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_layout), cmocka_unit_test(test_kind_text),
 	    cmocka_unit_test(test_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
