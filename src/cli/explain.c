@@ -66,14 +66,63 @@ static int print_entry(void *ud, const struct img_entry *e, struct sb_error *err
 	return 0;
 }
 
-int sb_explain(FILE *out, const char *dockerfile, const struct ev_plan *plan,
+static void print_base_field(void *ud, const char *field, const char *json)
+{
+	FILE *out = ud;
+
+	fprintf(out, "  -> config.%s from the base: ", field);
+	sb_utf8_put_shown(out, json);
+	fputc('\n', out);
+}
+
+/* The FROM of a base image: the base, the config it brings, its layers (each
+ * said with its size and DiffID, not listed: they are the base's bytes),
+ * and its history entries. */
+static int print_base(FILE *out, const char *dockerfile, const struct sb_explain_base *b,
+		      const struct image *img, const struct img_result *res)
+{
+	if (b->from)
+		fprintf(out, "%s:%u  %s\n", dockerfile, b->from->pos.line, b->from_text);
+	else
+		fprintf(out, "%s  FROM\n", dockerfile);
+	fputs("  -> base ", out);
+	sb_utf8_put_shown(out, b->name);
+	fprintf(out, ": %zu layer%s, %zu history entr%s\n", b->nlayers, b->nlayers == 1 ? "" : "s",
+		b->nhistory, b->nhistory == 1 ? "y" : "ies");
+	if (sb_explain_base_config(b, print_base_field, out) < 0)
+		return -1;
+	for (size_t l = 0; l < b->nlayers; l++) {
+		size_t n = img_tree_count(img->layers[l]);
+
+		fprintf(out, "  -> layer %zu from base ", l);
+		sb_utf8_put_shown(out, b->name);
+		fprintf(out, " (its layer %zu of %zu): layer_%zu.tar, %llu bytes, %s\n",
+			img->layer_src[l].index + 1, b->nlayers, l,
+			(unsigned long long)res->layer_sizes[l],
+			res->diff_ids[l] ? res->diff_ids[l] : "");
+		fprintf(out, "       %zu entr%s, copied byte for byte\n", n, n == 1 ? "y" : "ies");
+	}
+	if (b->nhistory == 1)
+		fputs("  -> history[0]: the base's, kept as it wrote it\n", out);
+	else if (b->nhistory)
+		fprintf(out, "  -> history[0]..history[%zu]: the base's, kept as it wrote them\n",
+			b->nhistory - 1);
+	return 0;
+}
+
+int sb_explain(FILE *out, const struct df_file *df, const struct ev_plan *plan,
 	       const struct img_result *res, const char *output, enum img_format fmt)
 {
 	const struct image *img = &plan->img;
+	const char *dockerfile = df->src.name;
+	struct sb_explain_base base;
 	struct sb_error err = {0};
 	char *pretty = NULL;
 	int rc = -1;
 
+	if (sb_explain_base_find(plan, df, &base) < 0 ||
+	    (base.name && print_base(out, dockerfile, &base, img, res) < 0))
+		goto out;
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		const struct ev_step *s = &plan->steps[i];
 		const char *field = sb_explain_field_of(s->text);
@@ -119,6 +168,7 @@ int sb_explain(FILE *out, const char *dockerfile, const struct ev_plan *plan,
 	rc = 0;
 out:
 	free(pretty);
+	sb_explain_base_release(&base);
 	sb_error_release(&err);
 	return rc;
 }
