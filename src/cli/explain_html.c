@@ -270,13 +270,22 @@ static int put_entry_row(void *ud, const struct img_entry *e, struct sb_error *e
 	return 0;
 }
 
+/* Layer l, its entries in a table; a base's layer (base may be NULL) is
+ * named as the base's and folded: its entries are the base's bytes. */
 static int put_layer(struct page *p, const struct image *img, const struct img_result *res,
-		     size_t l, struct sb_error *err)
+		     size_t l, const struct sb_explain_base *base, struct sb_error *err)
 {
-	putf(p,
-	     "<details open class=\"layer\" id=\"layer-%zu\"><summary>layer %zu &middot; "
-	     "layer_%zu.tar &middot; %llu bytes &middot; %zu entr%s</summary>\n",
-	     l, l, l, (unsigned long long)res->layer_sizes[l], img_tree_count(img->layers[l]),
+	int from_base = base && l < base->nlayers;
+
+	putf(p, "<details%s class=\"layer\" id=\"layer-%zu\"><summary>layer %zu",
+	     from_base ? "" : " open", l, l);
+	if (from_base) {
+		put(p, " &middot; from base ");
+		escs(p, base->name);
+		putf(p, " (its layer %zu of %zu)", img->layer_src[l].index + 1, base->nlayers);
+	}
+	putf(p, " &middot; layer_%zu.tar &middot; %llu bytes &middot; %zu entr%s</summary>\n", l,
+	     (unsigned long long)res->layer_sizes[l], img_tree_count(img->layers[l]),
 	     img_tree_count(img->layers[l]) == 1 ? "y" : "ies");
 	put(p, "<div class=\"digest\">DiffID <code>");
 	escs(p, res->diff_ids[l] ? res->diff_ids[l] : "");
@@ -336,7 +345,8 @@ static long *line_steps(const struct df_file *df, const struct ev_plan *plan, co
 	return map;
 }
 
-static void put_source(struct page *p, const struct df_file *df, const struct ev_plan *plan)
+static void put_source(struct page *p, const struct df_file *df, const struct ev_plan *plan,
+		       const struct sb_explain_base *base)
 {
 	const char *buf = df->src.buf;
 	size_t len = df->src.len, nlines = 0, *starts = NULL, cap = 0;
@@ -371,6 +381,17 @@ static void put_source(struct page *p, const struct df_file *df, const struct ev
 		if (line == 1 && end - off >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
 			off += 3; /* the byte order mark */
 		t = buf + off + strspn(buf + off, " \t");
+		if (s < 0 && base->from && base->from->pos.line == line) {
+			putf(p, "<a id=\"L%zu\" href=\"#from-base\" class=\"first\">", line);
+			putf(p,
+			     "<span class=\"ln\">%zu</span><span class=\"to layer\">&rarr; base, "
+			     "%zu "
+			     "layer%s</span>",
+			     line, base->nlayers, base->nlayers == 1 ? "" : "s");
+			esc(p, buf + off, end - off);
+			put(p, "</a>");
+			continue;
+		}
 		if (s >= 0)
 			putf(p, "<a id=\"L%zu\" href=\"#step-%ld\"%s>", line, s,
 			     plan->steps[s].pos.line == line ? " class=\"first\"" : "");
@@ -440,7 +461,7 @@ static int put_step(struct page *p, const struct ev_plan *plan, size_t i,
 	escs(p, s->text);
 	put(p, "</pre>\n");
 	if (s->layer >= 0 && (size_t)s->layer < img->nlayers &&
-	    put_layer(p, img, res, (size_t)s->layer, err) < 0)
+	    put_layer(p, img, res, (size_t)s->layer, NULL, err) < 0)
 		return -1;
 	if (field) {
 		putf(p, "<div>sets <a class=\"ref\" href=\"#cfg-%s\">%s%s</a></div>", field,
@@ -457,13 +478,56 @@ static int put_step(struct page *p, const struct ev_plan *plan, size_t i,
 	return 0;
 }
 
-/* Layers no step of this stage made: those of a base stage. */
+static void put_base_field(void *ud, const char *field, const char *json)
+{
+	struct page *p = ud;
+
+	putf(p,
+	     "<div>brings <a class=\"ref\" href=\"#cfg-%s\">%s%s</a></div><pre class=\"cfgval\">",
+	     field, strcmp(field, "author") ? "config." : "", field);
+	escs(p, json);
+	put(p, "</pre>");
+}
+
+/* The card of the FROM of a base image: the base, the config it brings, its
+ * layers (folded) and its history entries. */
+static int put_from_base(struct page *p, const struct ev_plan *plan, const struct img_result *res,
+			 const struct sb_explain_base *base, struct sb_error *err)
+{
+	put(p, "<section class=\"card step\" id=\"from-base\"><div class=\"where\">"
+	       "<span class=\"badge b-layer\">base</span>");
+	if (base->from)
+		putf(p, "<a href=\"#L%u\">line %u</a>", base->from->pos.line, base->from->pos.line);
+	put(p, "<span>where the image starts</span></div>\n<pre class=\"instr\">");
+	escs(p, base->from_text ? base->from_text : "FROM");
+	put(p, "</pre>\n<p class=\"note\">starts from base <code>");
+	escs(p, base->name);
+	putf(p, "</code>: its %zu layer%s, copied byte for byte, and its config and history.</p>\n",
+	     base->nlayers, base->nlayers == 1 ? "" : "s");
+	if (sb_explain_base_config(base, put_base_field, p) < 0)
+		return -1;
+	for (size_t l = 0; l < base->nlayers; l++)
+		if (put_layer(p, &plan->img, res, l, base, err) < 0)
+			return -1;
+	if (base->nhistory == 1)
+		put(p, "<p class=\"note\">history[0] is the base's, kept as it wrote it.</p>");
+	else if (base->nhistory)
+		putf(p,
+		     "<p class=\"note\">history[0]..history[%zu] are the base's, kept as it wrote "
+		     "them.</p>",
+		     base->nhistory - 1);
+	put(p, "</section>\n");
+	return 0;
+}
+
+/* Layers no step of this stage made: those of a base stage (those of a base
+ * image are in the FROM's card). */
 static int put_base_layers(struct page *p, const struct ev_plan *plan, const struct img_result *res,
-			   struct sb_error *err)
+			   const struct sb_explain_base *base, struct sb_error *err)
 {
 	const struct image *img = &plan->img;
 
-	for (size_t l = 0; l < img->nlayers; l++) {
+	for (size_t l = base->nlayers; l < img->nlayers; l++) {
 		size_t i = 0;
 
 		while (i < plan->nsteps && plan->steps[i].layer != (long)l)
@@ -473,7 +537,7 @@ static int put_base_layers(struct page *p, const struct ev_plan *plan, const str
 		put(p, "<section class=\"card step\"><div class=\"where\">"
 		       "<span class=\"badge b-layer\">layer</span>"
 		       "<span>from the base stage</span></div>\n");
-		if (put_layer(p, img, res, l, err) < 0)
+		if (put_layer(p, img, res, l, NULL, err) < 0)
 			return -1;
 		put(p, "</section>\n");
 	}
@@ -530,24 +594,28 @@ int sb_explain_html(FILE *out, const struct df_file *df, const struct ev_plan *p
 		    const struct img_result *res, const char *output, enum img_format fmt)
 {
 	const char *name = df->src.name ? df->src.name : "Dockerfile";
+	struct sb_explain_base base;
 	struct sb_error err = {0};
 	struct page p = {0};
 	char *config = NULL, *manifest = NULL;
 	int rc = -1;
 
-	if (img_json_pretty(res->config, &config, &err) < 0 ||
+	if (sb_explain_base_find(plan, df, &base) < 0 ||
+	    img_json_pretty(res->config, &config, &err) < 0 ||
 	    img_json_pretty(res->manifest, &manifest, &err) < 0)
 		goto out;
 	put_header(&p, name, plan, res, output);
 	put(&p, "<nav class=\"card df\"><h2>");
 	escs(&p, name);
 	put(&p, "</h2>\n");
-	put_source(&p, df, plan);
+	put_source(&p, df, plan, &base);
 	put(&p, "</nav>\n<div class=\"made\">\n<h2>What each instruction made</h2>\n");
+	if (base.name && put_from_base(&p, plan, res, &base, &err) < 0)
+		goto out;
 	for (size_t i = 0; i < plan->nsteps; i++)
 		if (put_step(&p, plan, i, res, config, &err) < 0)
 			goto out;
-	if (put_base_layers(&p, plan, res, &err) < 0)
+	if (put_base_layers(&p, plan, res, &base, &err) < 0)
 		goto out;
 	put_documents(&p, res, manifest, config);
 	put_output(&p, &plan->img, res, output, fmt);
@@ -559,6 +627,7 @@ int sb_explain_html(FILE *out, const struct df_file *df, const struct ev_plan *p
 out:
 	free(config);
 	free(manifest);
+	sb_explain_base_release(&base);
 	sb_buf_release(&p.b);
 	sb_error_release(&err);
 	return rc;
