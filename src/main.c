@@ -221,7 +221,7 @@ static int explain_image(struct build *b)
 		/* On standard output, unless the image itself goes there. */
 		FILE *to = strcmp(b->output, "-") ? stdout : stderr;
 
-		if (sb_explain(to, b->df.src.name, &b->plan, &b->res, written, cli->format) < 0)
+		if (sb_explain(to, &b->df, &b->plan, &b->res, written, cli->format) < 0)
 			return sb_errorf(&b->err, "out of memory");
 	}
 	if (cli->explain_html && sb_explain_html_file(cli->explain_html, &b->df, &b->plan, &b->res,

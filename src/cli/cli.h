@@ -11,7 +11,7 @@ enum { SB_EXIT_FAILED = 1, SB_EXIT_USAGE = 2 };
 /* scratchbuild parse [--json] [-f FILE | FILE | -] */
 int sb_cmd_parse(int argc, char **argv);
 
-/* scratchbuild inspect IMAGE.tar [--json] */
+/* scratchbuild inspect IMAGE.tar [--json] [--base NAME=PATH]... */
 int sb_cmd_inspect(int argc, char **argv);
 
 /* scratchbuild diff A.tar B.tar [--mtime] */

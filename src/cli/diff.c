@@ -1,7 +1,10 @@
 /* scratchbuild diff A.tar B.tar [--mtime]: compares two images by what
  * matters: the layers entry by entry, the config field by field. Fields that
  * depend on the build time (created, history[].created, rootfs.diff_ids) are
- * left out, and modification times unless --mtime asks for them. */
+ * left out, and modification times unless --mtime asks for them. Layers that
+ * both images hold at the bottom, the same DiffIDs in the same places (a base
+ * and an image built FROM it), are said in one line, and the layers only one
+ * image has are listed entry by entry: what the Dockerfile added. */
 #include "cli/cli.h"
 #include "cli/print.h"
 #include "image/read.h"
@@ -21,7 +24,9 @@ static const char diff_usage[] =
     "Compares two image tars: the number of layers; in each layer every path's type,\n"
     "mode, owner, size, content digest and link target (and modification time with\n"
     "--mtime); the config field by field, except created, history[].created and\n"
-    "rootfs.diff_ids. Every digest of both images is checked first.\n"
+    "rootfs.diff_ids. Every digest of both images is checked first. Layers both\n"
+    "images hold at the bottom (a base and an image built FROM it) are named in one\n"
+    "line; the layers only one of them has are listed entry by entry.\n"
     "Exit status: 0 equal, 1 different, 2 usage or an image that cannot be read.\n";
 
 struct report {
@@ -308,6 +313,90 @@ static char *layer_title(const struct rd_image *img, size_t k)
 	return sb_printf("layer %zu (%.*s)", k, (int)len, step);
 }
 
+/* How many layers a and b share from the bottom: the same DiffIDs in the
+ * same places, so the same bytes. */
+static size_t shared_layers(const struct rd_image *a, const struct rd_image *b)
+{
+	size_t n = 0;
+
+	while (n < a->nlayers && n < b->nlayers &&
+	       !strcmp(a->layers[n].diff_id, b->layers[n].diff_id))
+		n++;
+	return n;
+}
+
+/* "layers 0–2: the same (sha256:<12 hex>, ...)": the n shared layers. */
+static void say_shared(struct report *r, const struct rd_image *a, size_t n)
+{
+	struct sb_buf ids = {0};
+
+	for (size_t k = 0; k < n; k++)
+		if (sb_buf_addf(&ids, "%s%.19s", k ? ", " : "", a->layers[k].diff_id) < 0)
+			r->oom = 1;
+	if (n == 1)
+		add(r, "layer 0: the same (%s)", ids.buf ? ids.buf : "");
+	else
+		add(r, "layers 0–%zu: the same (%s)", n - 1, ids.buf ? ids.buf : "");
+	sb_buf_release(&ids);
+}
+
+/* Layer k, which only image `who` ("A" or "B") has: each of its entries. */
+static void only_in(struct report *r, const struct rd_image *img, size_t k, const char *who)
+{
+	const struct rd_layer *l = &img->layers[k];
+	char *title = layer_title(img, k);
+
+	if (!title) {
+		r->oom = 1;
+		return;
+	}
+	add(r, "%s: only in %s, %zu entr%s", title, who, l->nentries,
+	    l->nentries == 1 ? "y" : "ies");
+	for (size_t i = 0; i < l->nentries; i++)
+		add(r, "%s: %s: only in %s", title, l->entries[i].path, who);
+	free(title);
+}
+
+/* The layers of a and b compared: shared ones (in one line when say_shared
+ * is set), then pairs by position, then (when something is shared) the
+ * layers only one image has. *entries counts the entries of A's layers.
+ * Images that share nothing are compared layer by layer as they always were. */
+static void compare_layers(struct report *r, const struct rd_image *a, const struct rd_image *b,
+			   int mtime, int say, size_t *entries)
+{
+	size_t shared = shared_layers(a, b);
+
+	if (a->nlayers != b->nlayers)
+		add(r, "layers: %zu (A) != %zu (B)", a->nlayers, b->nlayers);
+	if (shared && say)
+		say_shared(r, a, shared);
+	for (size_t k = 0; k < a->nlayers && k < b->nlayers; k++) {
+		char *title;
+
+		*entries += a->layers[k].nentries;
+		if (k < shared)
+			continue;
+		title = layer_title(a, k);
+		if (!title || compare_layer(r, title, &a->layers[k], &b->layers[k], mtime) < 0)
+			r->oom = 1;
+		free(title);
+	}
+	for (size_t k = b->nlayers; shared && k < a->nlayers; k++)
+		only_in(r, a, k, "A");
+	for (size_t k = a->nlayers; shared && k < b->nlayers; k++)
+		only_in(r, b, k, "B");
+}
+
+/* The first images of a and b compared; say: name the shared layers. */
+static void compare_images(struct report *r, const struct rd_archive *a, const struct rd_archive *b,
+			   int mtime, int say, size_t *entries)
+{
+	if (a->nimages != b->nimages)
+		add(r, "images: %zu (A) != %zu (B); comparing the first", a->nimages, b->nimages);
+	compare_layers(r, &a->images[0], &b->images[0], mtime, say, entries);
+	compare_json(r, "", a->images[0].config, b->images[0].config);
+}
+
 static int load(const char *path, struct rd_archive **ar, struct sb_error *err)
 {
 	if (rd_open(ar, path, NULL, err) < 0)
@@ -352,20 +441,15 @@ int sb_cmd_diff(int argc, char **argv)
 		sb_print_error("scratchbuild diff", SB_WHO_ALWAYS, &err);
 		goto out;
 	}
-	if (a->nimages != b->nimages)
-		add(&r, "images: %zu (A) != %zu (B); comparing the first", a->nimages, b->nimages);
-	if (a->images[0].nlayers != b->images[0].nlayers)
-		add(&r, "layers: %zu (A) != %zu (B)", a->images[0].nlayers, b->images[0].nlayers);
-	for (size_t k = 0; k < a->images[0].nlayers && k < b->images[0].nlayers; k++) {
-		char *title = layer_title(&a->images[0], k);
-
-		if (!title || compare_layer(&r, title, &a->images[0].layers[k],
-					    &b->images[0].layers[k], mtime) < 0)
-			r.oom = 1;
-		free(title);
-		entries += a->images[0].layers[k].nentries;
+	compare_images(&r, a, b, mtime, 0, &entries);
+	/* Shared layers are named only when something else differs: equal
+	 * images get the one EQUAL line. */
+	if (r.n && !r.oom && shared_layers(&a->images[0], &b->images[0])) {
+		sb_buf_release(&r.out);
+		memset(&r, 0, sizeof(r));
+		entries = 0;
+		compare_images(&r, a, b, mtime, 1, &entries);
 	}
-	compare_json(&r, "", a->images[0].config, b->images[0].config);
 	if (r.oom) {
 		fputs("scratchbuild diff: out of memory\n", stderr);
 		goto out;

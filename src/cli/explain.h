@@ -9,10 +9,12 @@
 
 #include <stdio.h>
 
-/* Prints the explanation of plan, whose image res describes (digests, sizes,
- * JSON), written as `output` in format fmt (NULL output: a dry run). Returns
+/* Prints the explanation of plan, made from the Dockerfile df, whose image
+ * res describes (digests, sizes, JSON), written as `output` in format fmt
+ * (NULL output: a dry run). A build FROM a base image starts with that FROM:
+ * the base, the config it brings, its layers and history entries. Returns
  * 0, or -1 when out of memory. */
-int sb_explain(FILE *out, const char *dockerfile, const struct ev_plan *plan,
+int sb_explain(FILE *out, const struct df_file *df, const struct ev_plan *plan,
 	       const struct img_result *res, const char *output, enum img_format fmt);
 
 /* The same as one self-contained HTML page (inline CSS, no script): the

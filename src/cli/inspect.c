@@ -1,5 +1,7 @@
-/* scratchbuild inspect IMAGE.tar [--json]: what an image tar holds, in plain
- * words or as JSON, every digest checked on the way. */
+/* scratchbuild inspect IMAGE.tar [--json] [--base NAME=PATH]...: what an
+ * image tar holds, in plain words or as JSON, every digest checked on the
+ * way; with --base, which of its layers and history entries are that base's. */
+#include "cli/base_match.h"
 #include "cli/cli.h"
 #include "cli/print.h"
 #include "image/read.h"
@@ -15,11 +17,14 @@
 #include <time.h>
 
 static const char inspect_usage[] =
-    "usage: scratchbuild inspect IMAGE.tar [--json]\n"
+    "usage: scratchbuild inspect IMAGE.tar [--json] [--base NAME=PATH]...\n"
     "\n"
     "Prints the manifest, the config, the history and every layer's files of an\n"
     "image tar (scratchbuild's, docker save's or an OCI layout), checking every\n"
     "digest. --json prints the same as JSON.\n"
+    "--base NAME=PATH (repeatable): the image at PATH is a base; the layers of\n"
+    "IMAGE that are its layers (the same DiffIDs, at the bottom) and the history\n"
+    "entries that are its history are marked as base NAME's.\n"
     "Exit status: 0 ok, 1 the image is broken or hostile, 2 usage.\n";
 
 /* s, a string from the image, as a terminal may show it. */
@@ -213,7 +218,7 @@ static void print_entry(const struct rd_entry *e)
 	printf("\n");
 }
 
-static void print_text(const struct rd_archive *ar)
+static void print_text(const struct rd_archive *ar, const struct sb_bases *bases)
 {
 	printf("%s: %s layout, %zu image%s\n", ar->path, ar->layout, ar->nimages,
 	       ar->nimages == 1 ? "" : "s");
@@ -222,6 +227,9 @@ static void print_text(const struct rd_archive *ar)
 		yajl_val c = img->config, h = jt_get(c, "history");
 		static const char *const top[] = {"architecture", "variant", "os", "created",
 						  "author"};
+		struct sb_base_match base;
+
+		sb_bases_match(bases, img, &base);
 
 		printf("\nimage %zu\n", i);
 		printf("  tags:");
@@ -267,9 +275,15 @@ static void print_text(const struct rd_archive *ar)
 
 				printf("    %zu: ", k);
 				put(by ? by : "(no created_by)");
-				printf("%s\n", YAJL_IS_TRUE(jt_get(e, "empty_layer"))
-						   ? "  (empty layer)"
-						   : "");
+				printf("%s", YAJL_IS_TRUE(jt_get(e, "empty_layer"))
+						 ? "  (empty layer)"
+						 : "");
+				if (k < base.nhistory) {
+					fputs("  (base ", stdout);
+					put(base.name);
+					putchar(')');
+				}
+				putchar('\n');
 			}
 		}
 		printf("  layers: %zu\n", img->nlayers);
@@ -296,7 +310,13 @@ static void print_text(const struct rd_archive *ar)
 				put(l->resolved);
 			}
 			free(what);
-			printf("\n    diff id: %s (verified)\n", l->diff_id);
+			putchar('\n');
+			if (k < base.nlayers) {
+				fputs("    from base ", stdout);
+				put(base.name);
+				printf(" (its layer %zu of %zu)\n", k + 1, base.nlayers);
+			}
+			printf("    diff id: %s (verified)\n", l->diff_id);
 			printf("    stored: %" PRIu64 " bytes, %s, %s%s\n", l->stored_size,
 			       l->compression, l->blob_digest, l->blob_named ? " (verified)" : "");
 			if (l->media_type)
@@ -333,7 +353,9 @@ static void print_json_entry(struct jgen *j, const struct rd_entry *x)
 	jgen_map_close(j);
 }
 
-static void print_json_layer(struct jgen *j, const struct rd_image *img, size_t k)
+/* base: NULL without --base, else what matched img (maybe nothing). */
+static void print_json_layer(struct jgen *j, const struct rd_image *img, size_t k,
+			     const struct sb_base_match *base)
 {
 	const struct rd_layer *l = &img->layers[k];
 
@@ -349,6 +371,18 @@ static void print_json_layer(struct jgen *j, const struct rd_image *img, size_t 
 	jgen_str(j, "tar_size"), jgen_int(j, (long long)l->tar_size);
 	jgen_str(j, "diff_id"), jgen_str(j, l->diff_id);
 	jgen_str(j, "verified"), jgen_bool(j, l->verified);
+	if (base) {
+		jgen_str(j, "from_base");
+		if (k < base->nlayers) {
+			jgen_map_open(j);
+			jgen_str(j, "name"), jgen_str(j, base->name);
+			jgen_str(j, "layer"), jgen_int(j, (long long)k + 1);
+			jgen_str(j, "of"), jgen_int(j, (long long)base->nlayers);
+			jgen_map_close(j);
+		} else {
+			jgen_null(j);
+		}
+	}
 	jgen_str(j, "entries"), jgen_array_open(j);
 	for (size_t e = 0; e < l->nentries; e++)
 		print_json_entry(j, &l->entries[e]);
@@ -356,7 +390,8 @@ static void print_json_layer(struct jgen *j, const struct rd_image *img, size_t 
 	jgen_map_close(j);
 }
 
-static int print_json(const struct rd_archive *ar, struct sb_error *err)
+static int print_json(const struct rd_archive *ar, const struct sb_bases *bases,
+		      struct sb_error *err)
 {
 	struct jgen j;
 	int rc = -1;
@@ -369,7 +404,9 @@ static int print_json(const struct rd_archive *ar, struct sb_error *err)
 	jgen_str(&j, "images"), jgen_array_open(&j);
 	for (size_t i = 0; i < ar->nimages; i++) {
 		const struct rd_image *img = &ar->images[i];
+		struct sb_base_match base;
 
+		sb_bases_match(bases, img, &base);
 		jgen_map_open(&j);
 		jgen_str(&j, "tags"), jgen_array_open(&j);
 		for (char **t = img->tags; t && *t; t++)
@@ -382,9 +419,13 @@ static int print_json(const struct rd_archive *ar, struct sb_error *err)
 		jgen_str(&j, "config");
 		if (j.st == yajl_gen_status_ok && jt_gen(j.g, img->config, 0, err) < 0)
 			goto out;
+		if (bases->n) {
+			jgen_str(&j, "base_history");
+			jgen_int(&j, (long long)base.nhistory);
+		}
 		jgen_str(&j, "layers"), jgen_array_open(&j);
 		for (size_t k = 0; k < img->nlayers; k++)
-			print_json_layer(&j, img, k);
+			print_json_layer(&j, img, k, bases->n ? &base : NULL);
 		jgen_array_close(&j);
 		jgen_map_close(&j);
 	}
@@ -404,30 +445,50 @@ int sb_cmd_inspect(int argc, char **argv)
 {
 	struct sb_error err = {0};
 	struct rd_archive *ar = NULL;
+	struct sb_bases bases = {0};
 	const char *path = NULL;
 	int json = 0, status = 1;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+		const char *base = !strncmp(argv[i], "--base=", 7)		? argv[i] + 7
+				   : !strcmp(argv[i], "--base") && i + 1 < argc ? argv[++i]
+										: NULL;
+		int rc = base ? sb_bases_add(&bases, base, &err) : 0;
+
+		if (rc < 0)
+			goto out;
+		if (rc > 0 || !strcmp(argv[i], "--base")) {
+			fprintf(stderr, "scratchbuild inspect: --base takes NAME=PATH\n%s",
+				inspect_usage);
+			status = 2;
+			goto out;
+		}
+		if (base) {
+			continue;
+		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(inspect_usage, stdout);
-			return 0;
+			status = 0;
+			goto out;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "scratchbuild inspect: unknown option %s\n%s", argv[i],
 				inspect_usage);
-			return 2;
+			status = 2;
+			goto out;
 		} else if (path) {
 			fprintf(stderr, "scratchbuild inspect: one image tar at a time\n%s",
 				inspect_usage);
-			return 2;
+			status = 2;
+			goto out;
 		} else {
 			path = argv[i];
 		}
 	}
 	if (!path) {
 		fprintf(stderr, "scratchbuild inspect: which image tar?\n%s", inspect_usage);
-		return 2;
+		status = 2;
+		goto out;
 	}
 	if (rd_open(&ar, path, NULL, &err) < 0)
 		goto out;
@@ -435,10 +496,10 @@ int sb_cmd_inspect(int argc, char **argv)
 		if (rd_load_layers(ar, i, &err) < 0)
 			goto out;
 	if (json) {
-		if (print_json(ar, &err) < 0)
+		if (print_json(ar, &bases, &err) < 0)
 			goto out;
 	} else {
-		print_text(ar);
+		print_text(ar, &bases);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		sb_errorf(&err, "cannot write the output");
@@ -446,8 +507,9 @@ int sb_cmd_inspect(int argc, char **argv)
 	}
 	status = 0;
 out:
-	if (status)
+	if (status == 1)
 		sb_print_error("scratchbuild inspect", SB_WHO_ALWAYS, &err);
+	sb_bases_release(&bases);
 	rd_close(ar);
 	sb_error_release(&err);
 	return status;
