@@ -43,15 +43,16 @@ struct blob_reader {
 	char obuf[BUFSZ];
 };
 
-/* Records "base.tar: layer 2 (sha256:<blob>): " followed by what, a and b
+/* Records "--build-context NAME=base.tar: base.tar: layer 2 (sha256:<blob>): " followed by what, a and b
  * (each may be NULL): every message about a layer starts so. */
 static int blob_fail(struct blob_reader *s, const char *what, const char *a, const char *b)
 {
 	const struct rd_layer *l = base_rd_layer(s->b, s->i);
 
 	s->failed = 1;
-	sb_error_file(s->err, s->b->ar->path, "layer %zu (%s): %s%s%s", s->i + 1, l->blob_digest,
-		      what, a ? a : "", b ? b : "");
+	sb_errorf(s->err, "%s: %s: layer %zu (%s): %s%s%s",
+		  s->b->what ? s->b->what : "--build-context", s->b->ar->path, s->i + 1,
+		  l->blob_digest, what, a ? a : "", b ? b : "");
 	return -1;
 }
 
@@ -125,8 +126,12 @@ static int blob_check(struct blob_reader *s)
 	sb_sha256_final(&s->blob, d);
 	dg_string(d, got);
 	if (s->stored != l->stored_size || strcmp(got, l->blob_digest)) {
-		blob_fail(s, "its stored bytes do not match their digest ", l->blob_digest,
-			  ": the file changed or is damaged");
+		/* An uncompressed layer's blob digest is its DiffID. */
+		blob_fail(s,
+			  strcmp(l->blob_digest, l->diff_id)
+			      ? "its stored bytes do not match their digest "
+			      : "its content does not match its DiffID ",
+			  l->blob_digest, ": the file changed or is damaged");
 		blob_hint(s);
 		return -1;
 	}

@@ -322,8 +322,14 @@ int rd_lookup(struct rd_archive *ar, const char *name, const struct member **out
 		char *next, *dir, *slash;
 
 		if (!m || !*cur) {
-			sb_error_file(err, ar->path, "\"%s\": no member %s in the archive", name,
-				      cur);
+			if (ar->priv->dir && !strcmp(name, cur))
+				sb_error_file(err, ar->path, "no file %s in the directory", cur);
+			else if (ar->priv->dir)
+				sb_error_file(err, ar->path, "\"%s\": no file %s in the directory",
+					      name, cur);
+			else
+				sb_error_file(err, ar->path, "\"%s\": no member %s in the archive",
+					      name, cur);
 			goto out;
 		}
 		if (m->type == AE_IFREG) {

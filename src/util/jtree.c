@@ -77,7 +77,11 @@ int jt_parse(const char *buf, size_t len, unsigned max_depth, const char *name, 
 	}
 	if (st != yajl_status_ok) {
 		unsigned char *e = yajl_get_error(h, 0, NULL, 0);
+		size_t n = e ? strlen((char *)e) : 0;
 
+		/* yajl ends its message with a newline */
+		while (n > 0 && (e[n - 1] == '\n' || e[n - 1] == ' '))
+			e[--n] = '\0';
 		sb_errorf(err, "%s: not valid JSON: %s", name, e ? (char *)e : "parse error");
 		if (e)
 			yajl_free_error(h, e);
