@@ -64,8 +64,10 @@ const struct img_platform *img_base_platform(const struct img_base *b);
 size_t img_base_nlayers(const struct img_base *b);
 
 /* Layer i's entries as its tar holds them: whiteouts (".wh.NAME",
- * ".wh..wh..opq") are empty regular files there. Each IMG_REG entry has
- * origin 0, layer i, member its position in the tar, source its path.
+ * ".wh..wh..opq") are empty regular files there. Every entry has origin 0,
+ * layer i and member its 1-based header position in the tar (an IMG_REG
+ * entry also source, its path); a parent directory the tar leaves out is
+ * added as 0755 root with member 0, and never overrides a lower layer's.
  * Borrowed. */
 const struct img_tree *img_base_layer(const struct img_base *b, size_t i);
 
