@@ -74,6 +74,23 @@ static la_ssize_t tar_cb(struct archive *a, void *ud, const void **out)
 	return n;
 }
 
+/* Reads what is left of the layer once its tar reader has met the end: the
+ * rest of the uncompressed stream (padding after the end-of-archive
+ * blocks), then the rest of the stored bytes, each through its hash. */
+static int drain_rest(struct lstream *s)
+{
+	const void *p;
+	la_ssize_t r;
+
+	while ((r = tar_cb(NULL, s, &p)) > 0)
+		;
+	if (r < 0)
+		return -1;
+	while ((r = raw_cb(NULL, s, &p)) > 0)
+		;
+	return r < 0 ? -1 : 0;
+}
+
 static int new_reader(struct archive **out, int raw, struct sb_error *err)
 {
 	struct archive *a = archive_read_new();
@@ -339,7 +356,6 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 	struct lstream *s = NULL;
 	struct archive_entry *e;
 	size_t cap = 0;
-	const void *p;
 	unsigned char h[32];
 	int r, rc = -1;
 
@@ -373,13 +389,7 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 			goto out;
 	}
 	/* What follows the end-of-archive blocks belongs to the DiffID too. */
-	while ((r = (int)tar_cb(NULL, s, &p)) > 0)
-		;
-	if (r < 0)
-		goto out;
-	while ((r = (int)raw_cb(NULL, s, &p)) > 0)
-		;
-	if (r < 0)
+	if (drain_rest(s) < 0)
 		goto out;
 	l->stored_size = s->stored;
 	l->tar_size = s->tar_bytes;
@@ -480,7 +490,6 @@ int rd_scan_layer(struct rd_archive *ar, size_t i, size_t k, uint64_t *meta, rd_
 	struct lstream *s = NULL;
 	struct archive_entry *e;
 	struct rd_entry x;
-	const void *p;
 	unsigned char h[32];
 	uint64_t pos = 0;
 	int r, rc = -1;
@@ -539,13 +548,7 @@ int rd_scan_layer(struct rd_archive *ar, size_t i, size_t k, uint64_t *meta, rd_
 		}
 	}
 	/* What follows the end-of-archive blocks belongs to the tar too. */
-	while ((r = (int)tar_cb(NULL, s, &p)) > 0)
-		;
-	if (r < 0)
-		goto out;
-	while ((r = (int)raw_cb(NULL, s, &p)) > 0)
-		;
-	if (r < 0)
+	if (drain_rest(s) < 0)
 		goto out;
 	l->stored_size = s->stored;
 	l->tar_size = s->tar_bytes;
