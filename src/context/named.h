@@ -36,13 +36,13 @@ struct ctx_named {
 	char *key;	 /* NAME as BuildKit looks it up (img_reference_familiar), set
 			    by the caller; owned */
 	enum ctx_named_kind kind;
-	const char *value; /* VALUE after its scheme ("alpine:3.20" of
-			      docker-image://alpine:3.20; the path of a directory);
-			      points into arg */
-	struct ctx *ctx;   /* CTX_NAMED_DIR, once ctx_named_open ran; owned */
-	char *path;	   /* CTX_NAMED_OCI_LAYOUT, CTX_NAMED_IMAGE_TAR: the layout's
-			      directory or the tar; owned */
-	char *ref;	   /* their tag or "sha256:<hex>" digest, or NULL; owned */
+	const char *value;	/* VALUE after its scheme ("alpine:3.20" of
+				   docker-image://alpine:3.20; the path of a directory);
+				   points into arg */
+	struct ctx *ctx;	/* CTX_NAMED_DIR, once ctx_named_open ran; owned */
+	char *path;		/* CTX_NAMED_OCI_LAYOUT, CTX_NAMED_IMAGE_TAR: the layout's
+				   directory or the tar; owned */
+	char *ref;		/* their tag or "sha256:<hex>" digest, or NULL; owned */
 	struct img_base *image; /* the image of an OCI layout or a tar, once the
 				   caller opened it (img_base_open); owned */
 };

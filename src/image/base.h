@@ -31,17 +31,17 @@ struct img_base;
 
 /* Which image of the file to take. */
 struct img_base_select {
-	const char *ref; /* a tag ("nonroot", or a whole name
-			    "registry.example/distroless/static:nonroot" as a
-			    docker save tar's RepoTags hold it), a digest
-			    ("sha256:<hex>": of a manifest, or the image ID), or
-			    NULL: the file's only image, or the one for platform */
+	const char *ref;		     /* a tag ("nonroot", or a whole name
+						"registry.example/distroless/static:nonroot" as a
+						docker save tar's RepoTags hold it), a digest
+						("sha256:<hex>": of a manifest, or the image ID), or
+						NULL: the file's only image, or the one for platform */
 	const struct img_platform *platform; /* the build's target: an index with
 						several platforms gives the matching
 						one; an image for another platform is
 						an error */
-	const char *what; /* how errors name the input: "--build-context
-			     NAME=VALUE"; borrowed for the call only */
+	const char *what;		     /* how errors name the input: "--build-context
+						NAME=VALUE"; borrowed for the call only */
 };
 
 /* Opens the image at path (a tar file, or an OCI layout directory) as sel

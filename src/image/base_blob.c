@@ -43,8 +43,8 @@ struct blob_reader {
 	char obuf[BUFSZ];
 };
 
-/* Records "--build-context NAME=base.tar: base.tar: layer 2 (sha256:<blob>): " followed by what, a and b
- * (each may be NULL): every message about a layer starts so. */
+/* Records "--build-context NAME=base.tar: base.tar: layer 2 (sha256:<blob>): " followed by what, a
+ * and b (each may be NULL): every message about a layer starts so. */
 static int blob_fail(struct blob_reader *s, const char *what, const char *a, const char *b)
 {
 	const struct rd_layer *l = base_rd_layer(s->b, s->i);

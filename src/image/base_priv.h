@@ -17,12 +17,12 @@
 struct base_cursor; /* base_fs.c: where img_base_read stands in one layer */
 
 struct img_base {
-	char *what;		/* the input as errors name it; owned */
-	struct rd_archive *ar;	/* owned */
-	size_t image;		/* the chosen image: ar->images[image] */
+	char *what;		  /* the input as errors name it; owned */
+	struct rd_archive *ar;	  /* owned */
+	size_t image;		  /* the chosen image: ar->images[image] */
 	struct img_config config; /* owned */
 	struct img_platform platform;
-	struct img_tree **trees; /* per layer (ar->images[image].nlayers); owned */
+	struct img_tree **trees;	   /* per layer (ar->images[image].nlayers); owned */
 	enum img_compression *compression; /* per layer; owned */
 	struct base_cursor **cursors;	   /* per layer, made when first needed; owned */
 };

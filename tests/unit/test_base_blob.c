@@ -291,9 +291,10 @@ static void test_tampered(void **state)
 	assert_int_equal(drain(&r, &bytes, &n, &err), -1);
 	free(bytes);
 	assert_null(err.file);
-	want = sb_printf("--build-context base=base.tar: %s: layer 2 (%s): its content does not match "
-			 "its DiffID %s: the file changed or is damaged",
-			 p, info.blob_digest, info.diff_id);
+	want =
+	    sb_printf("--build-context base=base.tar: %s: layer 2 (%s): its content does not match "
+		      "its DiffID %s: the file changed or is damaged",
+		      p, info.blob_digest, info.diff_id);
 	assert_string_equal(err.msg, want);
 	assert_string_equal(err.hint, "the image given by --build-context base=base.tar changed "
 				      "after it was opened, or is damaged: build again, or save "
@@ -304,9 +305,10 @@ static void test_tampered(void **state)
 	assert_int_equal(img_base_blob(&fx->base, 1, 1, &r, &err), 0);
 	assert_int_equal(drain(&r, &bytes, &n, &err), -1);
 	free(bytes);
-	want = sb_printf("--build-context base=base.tar: %s: layer 2 (%s): its content does not match "
-			 "its DiffID %s: the file changed or is damaged",
-			 p, info.blob_digest, info.blob_digest);
+	want =
+	    sb_printf("--build-context base=base.tar: %s: layer 2 (%s): its content does not match "
+		      "its DiffID %s: the file changed or is damaged",
+		      p, info.blob_digest, info.blob_digest);
 	assert_string_equal(err.msg, want);
 	free(want);
 	sb_error_release(&err);

@@ -24,7 +24,8 @@ static void seed_image(struct image *img, struct img_history *h)
 	img->config.ports = ports;
 	img->config.workdir = "/";
 	h[0] = (struct img_history){.created_by = "COPY ./serve /server/ # buildkit"};
-	h[1] = (struct img_history){.created_by = "EXPOSE map[53/udp:{} 8080/tcp:{}]", .empty_layer = 1};
+	h[1] = (struct img_history){.created_by = "EXPOSE map[53/udp:{} 8080/tcp:{}]",
+				    .empty_layer = 1};
 	img->config.history = h;
 	img->config.nhistory = 2;
 	img->nlayers = 1;
