@@ -19,9 +19,16 @@
  * escape the layer; an image that loads but that inspect refuses or that
  * differs from itself; JSON whose canonical text does not read back to the
  * same text.
+ *
+ * An image that loads is also opened as a base image (src/image/base*.c, what
+ * FROM and COPY --from a named image context use): its file system made,
+ * every file in it read through img_base_read, every layer streamed through
+ * img_base_blob both as stored and uncompressed. Each must give exactly the
+ * bytes it announced, or fail with a whole error.
  */
 #include "fuzz_util.h"
 #include "cli/cli.h"
+#include "image/base.h"
 #include "image/read.h"
 #include "util/jtree.h"
 #include "util/error.h"
@@ -132,6 +139,92 @@ static void limits(struct rd_limits *lim)
 	lim->max_images = 16;
 }
 
+/* Reads r to its end: -1 on a recorded error, else the byte count. */
+static long long drain(struct img_reader *r, struct sb_error *err)
+{
+	char buf[4096];
+	long long total = 0;
+	size_t got;
+	int rc;
+
+	while ((rc = r->read(r->self, buf, sizeof(buf), &got, err)) == 0 && got > 0)
+		total += (long long)got;
+	r->close(r->self);
+	return rc < 0 ? -1 : total;
+}
+
+struct fs_walk {
+	struct img_base *b;
+};
+
+static int read_entry(void *ud, const struct img_entry *e, struct sb_error *err)
+{
+	struct fs_walk *w = ud;
+	struct img_reader r;
+	long long n;
+
+	(void)err;
+	if (e->type != IMG_REG)
+		return 0;
+	if (img_base_read(w->b, e, &r, err) < 0) {
+		consume_error(err);
+		return 0;
+	}
+	n = drain(&r, err);
+	if (n < 0)
+		consume_error(err);
+	else
+		check((uint64_t)n == e->size);
+	return 0;
+}
+
+/* The image as a base: its file system, its entries' bytes, its layers. */
+static void as_base(const char *path)
+{
+	struct sb_error err = {0};
+	struct img_base *b = NULL;
+	struct img_platform host;
+	struct img_base_select sel = {.platform = &host, .what = "--build-context fuzz=image"};
+	struct img_tree *fs = NULL;
+	struct fs_walk w;
+
+	img_platform_host(&host);
+	if (img_base_open(&b, path, &sel, &err) < 0) {
+		check(b == NULL);
+		consume_error(&err);
+		return;
+	}
+	check(img_base_config(b) != NULL && img_base_platform(b) != NULL);
+	if (img_base_fs(b, 1, &fs, &err) < 0) {
+		consume_error(&err);
+	} else {
+		w.b = b;
+		check(img_tree_each(fs, read_entry, &w, &err) == 0);
+		img_tree_free(fs);
+	}
+	for (size_t i = 0; i < img_base_nlayers(b); i++) {
+		struct img_base_layer_info info;
+
+		img_base_layer_info(b, i, &info);
+		check(img_base_layer(b, i) != NULL && info.diff_id != NULL);
+		for (int raw = 0; raw < 2; raw++) {
+			struct img_reader r;
+			long long n;
+
+			if (img_base_blob(b, i, raw, &r, &err) < 0) {
+				consume_error(&err);
+				continue;
+			}
+			n = drain(&r, &err);
+			if (n < 0)
+				consume_error(&err);
+			else
+				check((uint64_t)n == (raw ? info.stored_size : info.tar_size));
+		}
+	}
+	img_base_free(b);
+}
+
 static void image(const char *path)
 {
 	struct sb_error err = {0};
@@ -163,6 +256,7 @@ static void image(const char *path)
 	check(sb_cmd_inspect(2, inspect) == 0);
 	check(sb_cmd_inspect(3, inspect_json) == 0);
 	check(sb_cmd_diff(4, diff) == 0);
+	as_base(path);
 }
 
 /* The same bytes as a bare JSON document. */
