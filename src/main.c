@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/dockerfile.h"
 #include "cli/explain.h"
+#include "cli/metadata.h"
 #include "cli/options.h"
 #include "cli/print.h"
 #include "context/context.h"
@@ -28,7 +29,8 @@
 
 struct progress {
 	const struct ev_plan *plan;
-	size_t next; /* next step to print */
+	size_t next;	    /* next step to print */
+	const char *prefix; /* "linux/arm64 " when there are several platforms, else "" */
 	int quiet;
 };
 
@@ -61,10 +63,11 @@ static void on_progress(void *ud, size_t layer)
 			continue;
 		if (s->layer >= 0) {
 			human_size(s->payload, size, sizeof(size));
-			fprintf(stderr, "[%zu/%zu] %s  %s\n", p->next + 1, plan->nsteps, s->text,
-				size);
+			fprintf(stderr, "[%s%zu/%zu] %s  %s\n", p->prefix, p->next + 1,
+				plan->nsteps, s->text, size);
 		} else {
-			fprintf(stderr, "[%zu/%zu] %s\n", p->next + 1, plan->nsteps, s->text);
+			fprintf(stderr, "[%s%zu/%zu] %s\n", p->prefix, p->next + 1, plan->nsteps,
+				s->text);
 		}
 	}
 }
@@ -93,6 +96,18 @@ static int explain_ignore(struct ctx *ctx, const struct cli *cli, struct sb_erro
 	return 0;
 }
 
+/* One platform's image: the named contexts with their images opened for it,
+ * its plan, the opener of its files and what was written. */
+struct variant {
+	const struct img_platform *platform; /* cli's; NULL: the build machine's */
+	struct ctx_named *contexts;	     /* cli's, copied; each image (owned) opened for
+						this platform, the rest borrowed from cli */
+	struct ev_plan plan;
+	struct src_opener *sources;
+	struct progress prog;
+	char prefix[3 * IMG_PLATFORM_PART + 2];
+};
+
 /* One build: what it reads, plans and writes, released by build_release. */
 struct build {
 	const struct cli *cli;
@@ -101,17 +116,28 @@ struct build {
 	struct ev_eval_opts eopts;
 	struct df_file df;
 	struct ctx *ctx;
-	struct ev_plan plan;
-	struct src_opener *sources;
-	struct img_result res;
+	struct variant *v;	/* one per platform; owned */
+	struct img_result *res; /* what was written of each; owned */
+	size_t nv;
+	struct img_index_result index; /* several platforms: their index */
 	struct sb_error err;
 };
 
 static void build_release(struct build *b)
 {
-	img_result_release(&b->res);
-	ev_plan_release(&b->plan);
-	src_opener_free(b->sources);
+	for (size_t k = 0; k < b->nv; k++) {
+		struct variant *v = &b->v[k];
+
+		if (b->res)
+			img_result_release(&b->res[k]);
+		ev_plan_release(&v->plan);
+		src_opener_free(v->sources);
+		for (size_t i = 0; v->contexts && i < b->cli->ncontexts; i++)
+			img_base_free(v->contexts[i].image);
+		free(v->contexts);
+	}
+	free(b->v);
+	free(b->res);
 	ctx_free(b->ctx);
 	df_file_release(&b->df);
 	sb_error_release(&b->err);
@@ -136,27 +162,34 @@ static int open_context(struct build *b)
 }
 
 /* --build-context NAME=TAR and NAME=oci-layout://DIR: each image opened for
- * the build's target platform, before the Dockerfile is evaluated. */
-static int open_images(struct build *b)
+ * the platform of v, before the Dockerfile is evaluated for it (an index
+ * gives each platform its own image). */
+static int open_images(struct build *b, struct variant *v)
 {
 	const struct cli *cli = b->cli;
 	struct img_platform target;
 
-	if (cli->nplatforms)
-		target = cli->platforms[0];
+	if (v->platform)
+		target = *v->platform;
 	else
 		img_platform_host(&target);
+	v->contexts = calloc(cli->ncontexts + 1, sizeof(*v->contexts));
+	if (!v->contexts)
+		return sb_errorf(&b->err, "out of memory");
 	for (size_t i = 0; i < cli->ncontexts; i++) {
-		struct ctx_named *n = &cli->contexts[i];
-		struct img_base_select sel = {.ref = n->ref, .platform = &target};
+		struct ctx_named *n = &v->contexts[i];
+		struct img_base_select sel = {.platform = &target};
 		char *what;
 		int rc;
 
+		*n = cli->contexts[i];
+		n->image = NULL;
 		if (!ctx_named_is_image(n))
 			continue;
 		what = sb_printf("--build-context %s", n->arg);
 		if (!what)
 			return sb_errorf(&b->err, "out of memory");
+		sel.ref = n->ref;
 		sel.what = what;
 		rc = img_base_open(&n->image, n->path, &sel, &b->err);
 		free(what);
@@ -166,52 +199,105 @@ static int open_images(struct build *b)
 	return 0;
 }
 
-/* The Dockerfile read and evaluated into the plan of the image; the
- * evaluator's warnings printed. */
+/* Whether the warning w was printed already, for an earlier platform. */
+static int warned_before(const struct build *b, size_t k, const struct sb_error *w)
+{
+	for (size_t j = 0; j < k; j++)
+		for (size_t i = 0; i < b->v[j].plan.nwarnings; i++) {
+			const struct sb_error *o = &b->v[j].plan.warnings[i];
+
+			if (o->line == w->line && o->col == w->col && o->msg && w->msg &&
+			    !strcmp(o->msg, w->msg))
+				return 1;
+		}
+	return 0;
+}
+
+/* The Dockerfile read, then evaluated once per platform (each with its own
+ * platform ARGs and base images) into the plan of each image; the
+ * evaluator's warnings printed, each once. */
 static int plan_image(struct build *b)
 {
 	const struct cli *cli = b->cli;
 
-	if (sb_load_dockerfile(b->dockerfile, &b->df, &b->err) < 0 || open_context(b) < 0 ||
-	    open_images(b) < 0)
+	if (sb_load_dockerfile(b->dockerfile, &b->df, &b->err) < 0 || open_context(b) < 0)
 		return -1;
+	b->nv = cli->nplatforms ? cli->nplatforms : 1;
+	b->v = calloc(b->nv, sizeof(*b->v));
+	b->res = calloc(b->nv, sizeof(*b->res));
+	if (!b->v || !b->res) {
+		b->nv = 0;
+		return sb_errorf(&b->err, "out of memory");
+	}
 	b->eopts.tags = cli->tags;
 	b->eopts.build_args = cli->build_args;
 	b->eopts.target = cli->target;
-	b->eopts.contexts = cli->contexts;
 	b->eopts.ncontexts = cli->ncontexts;
-	b->eopts.platform = cli->nplatforms ? &cli->platforms[0] : NULL;
-	if (ev_eval(&b->df, b->ctx, &b->eopts, &b->plan, &b->err) < 0)
-		return -1;
-	for (size_t i = 0; i < b->plan.nwarnings; i++)
-		sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE, &b->plan.warnings[i]);
+	for (size_t k = 0; k < b->nv; k++) {
+		struct variant *v = &b->v[k];
+
+		v->platform = cli->nplatforms ? &cli->platforms[k] : NULL;
+		if (b->nv > 1)
+			snprintf(v->prefix, sizeof(v->prefix), "%s ", v->platform->name);
+		if (open_images(b, v) < 0)
+			return -1;
+		b->eopts.contexts = v->contexts;
+		b->eopts.platform = v->platform;
+		if (ev_eval(&b->df, b->ctx, &b->eopts, &v->plan, &b->err) < 0)
+			return -1;
+		for (size_t i = 0; i < v->plan.nwarnings; i++)
+			if (!warned_before(b, k, &v->plan.warnings[i]))
+				sb_print_error("scratchbuild", SB_WHO_UNLESS_FILE,
+					       &v->plan.warnings[i]);
+	}
 	return 0;
 }
 
-/* The image written (or, for a dry run, only hashed), each step shown as its
- * layer is done. */
+/* The image (or, with several platforms, the images and their index)
+ * written, or for a dry run only hashed, each step shown as its layer is
+ * done. */
 static int write_image(struct build *b)
 {
 	const struct cli *cli = b->cli;
-	struct progress prog = {.plan = &b->plan, .quiet = cli->quiet};
-	struct img_write_opts wopts = {0};
+	struct img_write_opts *wopts = calloc(b->nv, sizeof(*wopts));
+	struct image **imgs = calloc(b->nv, sizeof(*imgs));
+	int rc = -1;
 
-	wopts.output = b->output;
-	wopts.format = cli->format;
-	wopts.dry_run = cli->dry_run;
-	wopts.fsync = cli->fsync;
-	wopts.compression = cli->compression;
-	if (src_opener_new(&b->sources, b->ctx, &b->err) < 0)
-		return -1;
-	src_opener_named(b->sources, cli->contexts, cli->ncontexts);
-	wopts.open = src_open;
-	wopts.open_ud = b->sources;
-	wopts.progress = on_progress;
-	wopts.progress_ud = &prog;
-	return img_write(&b->plan.img, &wopts, &b->res, &b->err);
+	if (!wopts || !imgs) {
+		sb_errorf(&b->err, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < b->nv; k++) {
+		struct variant *v = &b->v[k];
+
+		v->prog =
+		    (struct progress){.plan = &v->plan, .quiet = cli->quiet, .prefix = v->prefix};
+		wopts[k].output = b->output;
+		wopts[k].format = cli->format;
+		wopts[k].dry_run = cli->dry_run;
+		wopts[k].fsync = cli->fsync;
+		wopts[k].compression = cli->compression;
+		if (src_opener_new(&v->sources, b->ctx, &b->err) < 0)
+			goto out;
+		src_opener_named(v->sources, v->contexts, cli->ncontexts);
+		wopts[k].open = src_open;
+		wopts[k].open_ud = v->sources;
+		wopts[k].progress = on_progress;
+		wopts[k].progress_ud = &v->prog;
+		imgs[k] = &v->plan.img;
+	}
+	if (b->nv == 1)
+		rc = img_write(imgs[0], &wopts[0], &b->res[0], &b->err);
+	else
+		rc = img_write_multi(imgs, b->nv, wopts, b->res, &b->index, &b->err);
+out:
+	free(wopts);
+	free(imgs);
+	return rc;
 }
 
-/* --explain and --explain-html. */
+/* --explain and --explain-html: with several platforms, each explained after
+ * a line naming it. */
 static int explain_image(struct build *b)
 {
 	const struct cli *cli = b->cli;
@@ -221,34 +307,97 @@ static int explain_image(struct build *b)
 		/* On standard output, unless the image itself goes there. */
 		FILE *to = strcmp(b->output, "-") ? stdout : stderr;
 
-		if (sb_explain(to, &b->df, &b->plan, &b->res, written, cli->format) < 0)
-			return sb_errorf(&b->err, "out of memory");
+		for (size_t k = 0; k < b->nv; k++) {
+			if (b->nv > 1)
+				fprintf(to, "%s=== platform %s (%zu of %zu): manifest %s\n",
+					k ? "\n" : "", b->v[k].platform->name, k + 1, b->nv,
+					b->res[k].manifest_digest);
+			if (sb_explain(to, &b->df, &b->v[k].plan, &b->res[k], written,
+				       cli->format) < 0)
+				return sb_errorf(&b->err, "out of memory");
+		}
+		if (b->nv > 1)
+			fprintf(to,
+				"\n=== the image index %s (%llu bytes): %zu platforms, in this "
+				"order, every blob stored once\n",
+				b->index.digest, (unsigned long long)b->index.size, b->nv);
 	}
-	if (cli->explain_html && sb_explain_html_file(cli->explain_html, &b->df, &b->plan, &b->res,
-						      written, cli->format, &b->err) < 0)
+	/* One platform only: cli_check_output refuses --explain-html with several. */
+	if (cli->explain_html &&
+	    sb_explain_html_file(cli->explain_html, &b->df, &b->v[0].plan, &b->res[0], written,
+				 cli->format, &b->err) < 0)
 		return -1;
 	return 0;
 }
 
-/* The last line: what was written, or with -q the image ID alone. */
+/* What the build made, for --iidfile and --metadata-file. */
+static void build_meta(const struct build *b, struct sb_build_meta *m)
+{
+	if (b->nv > 1) {
+		*m = (struct sb_build_meta){.media = "application/vnd.oci.image.index.v1+json",
+					    .digest = b->index.digest,
+					    .size = b->index.size};
+		return;
+	}
+	*m = (struct sb_build_meta){.config_digest = b->res[0].image_id,
+				    .media = "application/vnd.oci.image.manifest.v1+json",
+				    .digest = b->res[0].manifest_digest,
+				    .size = b->res[0].manifest_size};
+}
+
+/* --iidfile and --metadata-file, once the build succeeded; names: the
+ * image's names (-t, or those a push gave it). */
+static int write_meta_files(struct build *b, char *const *names)
+{
+	const struct cli *cli = b->cli;
+	struct sb_build_meta m;
+	const char *id;
+	char *json = NULL;
+	size_t len;
+	int rc;
+
+	build_meta(b, &m);
+	id = sb_meta_image_id(&m);
+	if (cli->iidfile && sb_write_file_atomic(cli->iidfile, id, strlen(id), &b->err) < 0)
+		return -1;
+	if (!cli->metadata_file)
+		return 0;
+	if (sb_meta_json(&m, names, &json, &len, &b->err) < 0)
+		return -1;
+	rc = sb_write_file_atomic(cli->metadata_file, json, len, &b->err);
+	free(json);
+	return rc;
+}
+
+/* The last line: what was written, or with -q the image ID alone (the
+ * index's digest for several platforms). */
 static void report(const struct build *b)
 {
 	const struct cli *cli = b->cli;
+	const struct img_result *res = &b->res[0];
+	struct sb_build_meta m;
+	char size[32];
+	uint64_t bytes = b->nv > 1 ? b->index.tar_bytes : res->tar_bytes;
 
+	build_meta(b, &m);
 	if (cli->dry_run) {
 		if (!cli->quiet)
-			fprintf(stderr, "dry run: nothing written; image %.19s\n", b->res.image_id);
+			fprintf(stderr, "dry run: nothing written; %s %.19s\n",
+				b->nv > 1 ? "index" : "image", sb_meta_image_id(&m));
 	} else if (cli->quiet) {
 		if (strcmp(b->output, "-"))
-			printf("%s\n", b->res.image_id);
+			printf("%s\n", sb_meta_image_id(&m));
+	} else if (b->nv > 1) {
+		human_size(bytes, size, sizeof(size));
+		fprintf(stderr, "wrote %s: %zu platforms, %s, index %.19s\n",
+			strcmp(b->output, "-") ? b->output : "the image to standard output", b->nv,
+			cli->format == IMG_FORMAT_OCI_DIR ? "a directory" : size, b->index.digest);
 	} else {
-		char size[32];
-
-		human_size(b->res.tar_bytes, size, sizeof(size));
+		human_size(res->tar_bytes, size, sizeof(size));
 		fprintf(stderr, "wrote %s: %zu layer%s, %s, image %.19s\n",
 			strcmp(b->output, "-") ? b->output : "the image to standard output",
-			b->plan.img.nlayers, b->plan.img.nlayers == 1 ? "" : "s", size,
-			b->res.image_id);
+			b->v[0].plan.img.nlayers, b->v[0].plan.img.nlayers == 1 ? "" : "s", size,
+			res->image_id);
 	}
 }
 
@@ -327,7 +476,8 @@ static int cmd_build(int argc, char **argv)
 		status = SB_EXIT_USAGE;
 		goto out;
 	}
-	if (plan_image(&b) < 0 || write_image(&b) < 0 || explain_image(&b) < 0)
+	if (plan_image(&b) < 0 || write_image(&b) < 0 || explain_image(&b) < 0 ||
+	    (!cli.dry_run && write_meta_files(&b, cli.tags) < 0))
 		goto fail;
 	report(&b);
 	status = 0;

@@ -238,6 +238,11 @@ static void print_text(const struct rd_archive *ar, const struct sb_bases *bases
 			put(*t);
 		}
 		printf("%s\n", img->tags && img->tags[0] ? "" : " (none)");
+		if (img->platform[0]) {
+			fputs("  platform: ", stdout);
+			put(img->platform);
+			fputs(" (its index descriptor's)\n", stdout);
+		}
 		if (img->manifest_member) {
 			fputs("  manifest: ", stdout);
 			put(img->manifest_member);

@@ -40,17 +40,23 @@ const char cli_usage_text[] =
     "                      FROM NAME), as with docker buildx; an image tar\n"
     "                      (docker save, an OCI archive) or an OCI layout is\n"
     "                      that image itself, its layers kept; repeatable\n"
-    "      --platform OS/ARCH[/VARIANT]\n"
+    "      --platform OS/ARCH[/VARIANT][,...]\n"
     "                      the platform the image is for (default: this\n"
     "                      machine's), e.g. linux/arm64 or linux/arm/v7: the\n"
     "                      config's architecture, os and variant, and the\n"
     "                      TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT\n"
-    "                      ARGs\n"
+    "                      ARGs; several (linux/amd64,linux/arm64) build one\n"
+    "                      image each, written as one OCI index (--format oci)\n"
     "      --format F      manual (the default: manifest.json, config.json,\n"
     "                      layer_N.tar), docker (what docker save writes), oci (an\n"
     "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
     "                      directory, -o DIR)\n"
     "      --compression C none (default), gzip or zstd: OCI layers\n"
+    "      --iidfile FILE  write the image ID there (the index's digest when\n"
+    "                      there are several platforms), as docker buildx does\n"
+    "      --metadata-file FILE\n"
+    "                      write the build's result there as JSON (config and\n"
+    "                      manifest or index digests, names), as docker buildx does\n"
     "      --explain       after the build, show what each instruction became:\n"
     "                      its layer and every entry in it, or its config field;\n"
     "                      then the manifest, the config and the output's tree\n"
@@ -192,9 +198,11 @@ static enum cli_ask take_build_context(struct cli *cli, const char *arg, struct 
 }
 
 /* --platform OS/ARCH[/VARIANT], normalised as BuildKit does. The value is
- * read as a comma-separated list, as buildx reads it; a build makes one image,
- * so a list of more than one platform is refused for now. An empty value (or
- * item) means none, as with docker build --platform "". */
+ * read as a comma-separated list, as buildx reads it, and the option may be
+ * repeated: one image for each platform, in the order given. A platform given
+ * twice (once normalised) is built once, as buildx drops duplicates
+ * (platformutil.Dedupe) rather than refusing them. An empty value (or item)
+ * means none, as with docker build --platform "". */
 static enum cli_ask take_platform(struct cli *cli, const char *arg, struct sb_error *err)
 {
 	for (const char *p = arg; *p;) {
@@ -219,15 +227,11 @@ static enum cli_ask take_platform(struct cli *cli, const char *arg, struct sb_er
 			free(why);
 			return CLI_MISUSE;
 		}
+		for (size_t i = 0; rc == 0 && i < cli->nplatforms; i++)
+			if (!strcmp(cli->platforms[i].name, cli->platforms[cli->nplatforms].name))
+				rc = 1; /* a duplicate */
 		cli->nplatforms += rc == 0;
 		p += len + (p[len] == ',');
-	}
-	if (cli->nplatforms > 1) {
-		sb_errorf(err,
-			  "--platform %s: scratchbuild makes an image for one platform at a time; "
-			  "build once for each platform",
-			  arg);
-		return CLI_MISUSE;
 	}
 	return CLI_BUILD;
 }
@@ -302,6 +306,12 @@ static enum cli_ask take_option(struct cli *cli, int c, const char *name, struct
 		return take_platform(cli, optarg, err);
 	case 'E':
 		return take_explain(cli, optarg, err);
+	case 'I':
+		cli->iidfile = optarg;
+		return CLI_BUILD;
+	case 'M':
+		cli->metadata_file = optarg;
+		return CLI_BUILD;
 	case 'K':
 		return take_build_context(cli, optarg, err);
 	case 't':
@@ -337,6 +347,8 @@ enum cli_ask cli_parse(int argc, char **argv, struct cli *cli, struct sb_error *
 	    {"dry-run", no_argument, NULL, 'D'},
 	    {"fsync", no_argument, NULL, 'S'},
 	    {"compression", required_argument, NULL, 'C'},
+	    {"iidfile", required_argument, NULL, 'I'},
+	    {"metadata-file", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -379,6 +391,16 @@ enum cli_ask cli_check_output(const struct cli *cli, const char *output, struct 
 		sb_errorf(err, "%s",
 			  "--compression is for --format oci or oci-dir; the manual and docker "
 			  "formats hold uncompressed layers, as docker save does");
+	else if (cli->nplatforms > 1 &&
+		 (cli->format == IMG_FORMAT_MANUAL || cli->format == IMG_FORMAT_DOCKER))
+		sb_errorf(err,
+			  "%zu platforms (--platform): the %s format holds one image; write them "
+			  "as one OCI image index with --format oci or oci-dir (or --push them)",
+			  cli->nplatforms, cli->format == IMG_FORMAT_MANUAL ? "manual" : "docker");
+	else if (cli->nplatforms > 1 && cli->explain_html)
+		sb_errorf(err, "%s",
+			  "--explain-html explains one platform: build it with --platform "
+			  "OS/ARCH, or use --explain for all of them");
 	else if (!strcmp(output, "-") && cli->format == IMG_FORMAT_OCI_DIR)
 		sb_errorf(err, "%s", "--format oci-dir writes a directory: name it with -o DIR");
 	else if (!strcmp(output, "-") && cli->explain_html && !strcmp(cli->explain_html, "-"))

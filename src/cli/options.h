@@ -34,12 +34,14 @@ struct cli {
 	const char *file;
 	const char *output;
 	const char *context;
-	struct img_platform *platforms; /* --platform, normalised; owned. At most one
-					   for now (cli_parse refuses a list) */
+	struct img_platform *platforms; /* --platform, normalised, duplicates dropped,
+					   in the order given; owned */
 	size_t nplatforms;
 	char **tags; /* normalized, NULL-terminated; owned */
 	size_t ntags;
 	int quiet;
+	const char *iidfile;	   /* --iidfile FILE, or NULL */
+	const char *metadata_file; /* --metadata-file FILE, or NULL */
 };
 
 /* What the command line asks for. */

@@ -256,6 +256,18 @@ struct img_result {
 	uint64_t *layer_sizes; /* per layer, bytes of its tar; owned */
 	char *config;	       /* config.json as written; owned */
 	char *manifest;	       /* manifest.json as the manual layout writes it; owned */
+	/* The OCI image manifest's digest and size: the one the OCI formats
+	 * store; for manual and docker, the manifest of the uncompressed
+	 * layers that --format oci would store. */
+	char manifest_digest[72];
+	uint64_t manifest_size;
+};
+
+/* What img_write_multi made beside each image's result. */
+struct img_index_result {
+	char digest[72]; /* "sha256:<hex>" of the image index */
+	uint64_t size;
+	uint64_t tar_bytes; /* size of the written archive (0 for oci-dir) */
 };
 
 void img_result_release(struct img_result *res);
@@ -267,6 +279,16 @@ void img_result_release(struct img_result *res);
  * planning fails the build. */
 int img_write(struct image *img, const struct img_write_opts *opts, struct img_result *res,
 	      struct sb_error *err);
+
+/* Several images (one per platform) as one OCI image index, --format oci or
+ * oci-dir only: index.json names (with each tag) the index blob, which lists
+ * one manifest per image, in order, with its platform, as BuildKit's OCI
+ * exporter writes a multi-platform build. Every blob is stored once, however
+ * many images hold it. opts[k] are image k's options: its opener and its
+ * progress; format, compression, output, dry_run and fsync are opts[0]'s.
+ * Fills res[k] for each image and *index. Atomic as img_write. */
+int img_write_multi(struct image *const *imgs, size_t n, const struct img_write_opts *opts,
+		    struct img_result *res, struct img_index_result *index, struct sb_error *err);
 
 /* The exact byte length of the layer tar for t, as img_write writes it. */
 int img_layer_tar_size(const struct image *img, const struct img_tree *t, uint64_t *size,
@@ -307,5 +329,16 @@ int img_oci_manifest_json_media(const struct image *img, const char *config_dige
 				struct sb_error *err);
 int img_oci_index_json(const struct image *img, const char *manifest_digest, uint64_t manifest_size,
 		       char **out, size_t *len, struct sb_error *err);
+/* The same, the descriptors of media type media (an image index's, for
+ * several platforms). */
+int img_oci_index_json_media(const struct image *img, const char *media,
+			     const char *manifest_digest, uint64_t manifest_size, char **out,
+			     size_t *len, struct sb_error *err);
+/* The image index of several platforms, as BuildKit writes it: one manifest
+ * descriptor per image, in order, with its platform object
+ * ({"architecture","os"[,"variant"]}). */
+int img_oci_platform_index_json(struct image *const *imgs, size_t n, char *const *manifest_digests,
+				const uint64_t *manifest_sizes, char **out, size_t *len,
+				struct sb_error *err);
 
 #endif

@@ -561,6 +561,14 @@ int img_oci_manifest_json_media(const struct image *img, const char *config_dige
 int img_oci_index_json(const struct image *img, const char *manifest_digest, uint64_t manifest_size,
 		       char **out, size_t *len, struct sb_error *err)
 {
+	return img_oci_index_json_media(img, "application/vnd.oci.image.manifest.v1+json",
+					manifest_digest, manifest_size, out, len, err);
+}
+
+int img_oci_index_json_media(const struct image *img, const char *media,
+			     const char *manifest_digest, uint64_t manifest_size, char **out,
+			     size_t *len, struct sb_error *err)
+{
 	size_t n = 0;
 	struct jgen g;
 
@@ -575,8 +583,7 @@ int img_oci_index_json(const struct image *img, const char *manifest_digest, uin
 	jgen_array_open(&g);
 	/* One descriptor a tag, named as containerd and Docker 25+ name them. */
 	for (size_t i = 0; i < (n ? n : 1); i++) {
-		descriptor(&g, "application/vnd.oci.image.manifest.v1+json", manifest_digest,
-			   manifest_size);
+		descriptor(&g, media, manifest_digest, manifest_size);
 		if (n) {
 			size_t nl;
 			const char *tag = split_tag(img->tags[i], &nl);
@@ -601,6 +608,38 @@ int img_oci_index_json(const struct image *img, const char *manifest_digest, uin
 			jgen_map_close(&g);
 			free(full);
 		}
+		jgen_map_close(&g);
+	}
+	jgen_array_close(&g);
+	jgen_map_close(&g);
+	return jgen_finish(&g, out, len, err);
+}
+
+int img_oci_platform_index_json(struct image *const *imgs, size_t n, char *const *manifest_digests,
+				const uint64_t *manifest_sizes, char **out, size_t *len,
+				struct sb_error *err)
+{
+	struct jgen g;
+
+	if (jgen_start(&g, 0, err) < 0)
+		return -1;
+	jgen_map_open(&g);
+	jgen_str(&g, "schemaVersion"), jgen_int(&g, 2);
+	jgen_str(&g, "mediaType"), jgen_str(&g, "application/vnd.oci.image.index.v1+json");
+	jgen_str(&g, "manifests");
+	jgen_array_open(&g);
+	/* As BuildKit's image writer lists them: the platforms in the order
+	 * asked, each descriptor with the platform object of the OCI spec. */
+	for (size_t i = 0; i < n; i++) {
+		descriptor(&g, "application/vnd.oci.image.manifest.v1+json", manifest_digests[i],
+			   manifest_sizes[i]);
+		jgen_str(&g, "platform");
+		jgen_map_open(&g);
+		jgen_str(&g, "architecture"), jgen_str(&g, imgs[i]->architecture);
+		jgen_str(&g, "os"), jgen_str(&g, imgs[i]->os);
+		if (imgs[i]->variant)
+			jgen_str(&g, "variant"), jgen_str(&g, imgs[i]->variant);
+		jgen_map_close(&g);
 		jgen_map_close(&g);
 	}
 	jgen_array_close(&g);

@@ -13,8 +13,8 @@
 
 /* Allocates what the job holds and plans every layer: everything that can be
  * known before writing is checked first. */
-static int job_init(struct write_job *job, struct image *img, const struct img_write_opts *opts,
-		    struct sb_error *err)
+int job_init(struct write_job *job, struct image *img, const struct img_write_opts *opts,
+	     struct sb_error *err)
 {
 	size_t n = img->nlayers;
 
@@ -41,7 +41,7 @@ static int job_init(struct write_job *job, struct image *img, const struct img_w
 	return 0;
 }
 
-static void job_release(struct write_job *job)
+void job_release(struct write_job *job)
 {
 	archive_entry_free(job->lw.ae);
 	sb_hashpipe_free(job->lw.hash);
@@ -70,7 +70,7 @@ int write_hash_pass(struct write_job *job, enum img_compression comp, struct lay
 }
 
 /* --dry-run: every layer made once, into the hashes only. */
-static int write_nothing(struct write_job *job, struct sb_error *err)
+int write_nothing(struct write_job *job, struct sb_error *err)
 {
 	const struct image *img = job->img;
 	const struct img_write_opts *opts = job->opts;
@@ -100,6 +100,24 @@ static int write_archive(struct write_job *job, struct archive *outer, struct sb
 	return write_oci(job, &t, err);
 }
 
+int job_manifest_digest(struct write_job *job, struct sb_error *err)
+{
+	unsigned char d[SB_SHA256_BYTES];
+	char cdigest[72], *doc = NULL;
+	size_t len;
+
+	sb_sha256((const unsigned char *)job->config, job->config_len, d);
+	dg_string(d, cdigest);
+	if (img_oci_manifest_json(job->img, cdigest, job->config_len, job->diff_ids, job->tar_sizes,
+				  "application/vnd.oci.image.layer.v1.tar", &doc, &len, err) < 0)
+		return -1;
+	sb_sha256((const unsigned char *)doc, len, d);
+	dg_string(d, job->manifest_digest);
+	job->manifest_size = len;
+	free(doc);
+	return 0;
+}
+
 void img_result_release(struct img_result *res)
 {
 	sb_strv_free(res->diff_ids);
@@ -117,6 +135,8 @@ static void result_fill(struct img_result *res, struct write_job *job)
 	res->layer_sizes = job->tar_sizes;
 	res->config = job->config;
 	res->manifest = job->manifest;
+	memcpy(res->manifest_digest, job->manifest_digest, sizeof(res->manifest_digest));
+	res->manifest_size = job->manifest_size;
 	job->diff_ids = NULL;
 	job->tar_sizes = NULL;
 	job->config = job->manifest = NULL;
@@ -187,6 +207,8 @@ done:
 	 * manual layout's manifest whatever the format. */
 	if (!job.manifest && img_manifest_json(img, "config.json", job.layer_names, &job.manifest,
 					       &job.manifest_len, err) < 0)
+		goto out;
+	if (!job.manifest_digest[0] && job_manifest_digest(&job, err) < 0)
 		goto out;
 	result_fill(res, &job);
 	if (opts->progress)

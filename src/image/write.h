@@ -7,6 +7,7 @@
  *   write_manual.c  manifest.json, config.json, layer_N.tar
  *   write_docker.c  what `docker save` writes
  *   write_oci.c     an OCI image layout, in a tar or as a directory (oci-dir)
+ *   write_index.c   several platforms' images as one OCI image index
  *   write.c         img_write: plans, picks the format's writer, fills the result
  */
 #ifndef SB_IMAGE_WRITE_H
@@ -197,7 +198,22 @@ struct write_job {
 	size_t config_len;
 	char *manifest; /* set by the manual writer: its manifest.json; owned */
 	size_t manifest_len;
+	char manifest_digest[72]; /* set by the OCI writer: its image manifest's */
+	uint64_t manifest_size;
 };
+
+/* Fills a job for img and plans every layer (write.c); job_release frees
+ * what it holds, whatever the outcome. */
+int job_init(struct write_job *job, struct image *img, const struct img_write_opts *opts,
+	     struct sb_error *err);
+void job_release(struct write_job *job);
+
+/* --dry-run: every layer made once, into the hashes only; job->config made. */
+int write_nothing(struct write_job *job, struct sb_error *err);
+
+/* job->manifest_digest and size, when no OCI writer set them: the image
+ * manifest of the uncompressed layers, as --format oci would store it. */
+int job_manifest_digest(struct write_job *job, struct sb_error *err);
 
 /* The first pass of the formats that name a layer by its digest: every layer
  * made into the hashes only, reading every source once. Fills lo (one per
@@ -213,5 +229,17 @@ int write_docker(struct write_job *job, struct target *t, struct sb_error *err);
 int write_oci(struct write_job *job, struct target *t, struct sb_error *err);
 /* oci-dir: write_oci into a directory that then takes opts->output's name. */
 int write_oci_dir(struct write_job *job, struct sb_error *err);
+
+/* What write_oci_into calls to fill the target. */
+typedef int (*oci_fill_fn)(void *ud, struct target *t, struct sb_error *err);
+/* oci-dir for any filler: fill builds the layout in a directory beside
+ * output, which then takes its name (the old one removed). */
+int write_oci_into(const char *output, struct archive_entry *ae, int64_t mtime, oci_fill_fn fill,
+		   void *ud, struct sb_error *err);
+
+/* The OCI media type of a layer compressed with c. Static. */
+const char *oci_layer_media(enum img_compression c);
+/* oci-layout, blobs/ and blobs/sha256/ of the target. */
+int oci_begin(struct target *t, struct sb_error *err);
 
 #endif

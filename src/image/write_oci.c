@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *layer_media(enum img_compression c)
+const char *oci_layer_media(enum img_compression c)
 {
 	return c == IMG_COMPRESS_GZIP	? "application/vnd.oci.image.layer.v1.tar+gzip"
 	       : c == IMG_COMPRESS_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -57,7 +57,7 @@ static void remove_layout(const char *dir)
 #define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 /* oci-layout, blobs/ and blobs/sha256/. */
-static int oci_begin(struct target *t, struct sb_error *err)
+int oci_begin(struct target *t, struct sb_error *err)
 {
 	char *b, *b2;
 
@@ -99,12 +99,14 @@ static int oci_trailer(struct write_job *job, struct target *t, char *const *blo
 	if (!name || target_file(t, name, job->config, job->config_len, err) < 0)
 		goto out;
 	if (img_oci_manifest_json_media(img, cdigest, job->config_len, blobs, sizes,
-					layer_media(job->opts->compression), medias, &doc, &doc_len,
-					err) < 0)
+					oci_layer_media(job->opts->compression), medias, &doc,
+					&doc_len, err) < 0)
 		goto out;
 	sb_sha256((unsigned char *)doc, doc_len, d);
 	dg_string(d, mdigest);
 	mlen = doc_len;
+	memcpy(job->manifest_digest, mdigest, sizeof(mdigest));
+	job->manifest_size = mlen;
 	free(name);
 	name = sb_printf("blobs/sha256/%s", mdigest + 7);
 	if (!name || target_file(t, name, doc, doc_len, err) < 0)
@@ -184,42 +186,52 @@ out:
 	return rc;
 }
 
-/* oci-dir: the layout is built in a sibling directory and renamed into place,
- * so that the output appears complete or not at all. */
+static int fill_one(void *ud, struct target *t, struct sb_error *err)
+{
+	return write_oci(ud, t, err);
+}
+
 int write_oci_dir(struct write_job *job, struct sb_error *err)
 {
-	const struct img_write_opts *opts = job->opts;
-	struct target t = {.ae = job->lw.ae, .mtime = job->lw.mtime};
-	char *old = sb_printf("%s.scratchbuild-old", opts->output);
+	return write_oci_into(job->opts->output, job->lw.ae, job->lw.mtime, fill_one, job, err);
+}
+
+/* oci-dir: the layout is built in a sibling directory and renamed into place,
+ * so that the output appears complete or not at all. */
+int write_oci_into(const char *output, struct archive_entry *ae, int64_t mtime, oci_fill_fn fill,
+		   void *ud, struct sb_error *err)
+{
+	struct target t = {.ae = ae, .mtime = mtime};
+	char *old = sb_printf("%s.scratchbuild-old", output);
 	struct stat st;
 	int rc = -1;
 
-	t.dir = sb_printf("%s.scratchbuild-partial", opts->output);
+	t.dir = sb_printf("%s.scratchbuild-partial", output);
 	if (!t.dir || !old) {
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
 	remove_layout(t.dir); /* left by a build that was killed */
 	if (mkdir(t.dir, 0755) < 0) {
-		sb_error_file(err, opts->output, "cannot create the output: %s", strerror(errno));
+		sb_error_file(err, output, "cannot create the output: %s", strerror(errno));
 		goto out;
 	}
-	if (write_oci(job, &t, err) < 0)
+	if (fill(ud, &t, err) < 0)
 		goto out;
-	if (stat(opts->output, &st) == 0) {
+	if (stat(output, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {
-			sb_error_file(err, opts->output, "exists and is not a directory");
+			sb_error_file(err, output, "exists and is not a directory");
 			goto out;
 		}
 		remove_layout(old);
-		if (rename(opts->output, old) < 0) {
-			sb_error_file(err, opts->output, "cannot replace: %s", strerror(errno));
+		if (rename(output, old) < 0) {
+			sb_error_file(err, output, "cannot replace: %s", strerror(errno));
 			goto out;
 		}
 	}
-	if (rename(t.dir, opts->output) < 0) {
-		sb_error_file(err, opts->output, "cannot create the output: %s", strerror(errno));
-		rename(old, opts->output);
+	if (rename(t.dir, output) < 0) {
+		sb_error_file(err, output, "cannot create the output: %s", strerror(errno));
+		rename(old, output);
 		goto out;
 	}
 	remove_layout(old);

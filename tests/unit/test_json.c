@@ -122,6 +122,41 @@ static void test_manifest(void **state)
 	free(out);
 }
 
+/* Several platforms: the index lists each manifest with its platform, in
+ * order, the variant only when there is one; index.json names the index. */
+static void test_platform_index(void **state)
+{
+	struct img_history h1[2], h2[2];
+	struct image a, b;
+	struct image *imgs[] = {&a, &b};
+	char *digests[] = {"sha256:aa", "sha256:bb"};
+	uint64_t sizes[] = {10, 20};
+	struct sb_error err = {0};
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	seed_image(&a, h1);
+	seed_image(&b, h2);
+	b.architecture = "arm";
+	b.variant = "v7";
+	assert_int_equal(img_oci_platform_index_json(imgs, 2, digests, sizes, &out, &len, &err), 0);
+	assert_string_equal(
+	    out, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		 "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		 "\"digest\":\"sha256:aa\",\"size\":10,\"platform\":{\"architecture\":\"amd64\","
+		 "\"os\":\"linux\"}},{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		 "\"digest\":\"sha256:bb\",\"size\":20,\"platform\":{\"architecture\":\"arm\","
+		 "\"os\":\"linux\",\"variant\":\"v7\"}}]}");
+	free(out);
+	assert_int_equal(img_oci_index_json_media(&a, "application/vnd.oci.image.index.v1+json",
+						  "sha256:cc", 30, &out, &len, &err),
+			 0);
+	assert_non_null(strstr(out, "\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+				    "\"digest\":\"sha256:cc\",\"size\":30,\"annotations\""));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +164,7 @@ int main(void)
 	    cmocka_unit_test(test_epoch_sets_created),
 	    cmocka_unit_test(test_invalid_utf8_becomes_replacement_char),
 	    cmocka_unit_test(test_manifest),
+	    cmocka_unit_test(test_platform_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
