@@ -149,6 +149,7 @@ static int curl_retryable(CURLcode rc)
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
+	case CURLE_SEND_FAIL_REWIND: /* cut while sending a body: start it again */
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
 		return 1;
