@@ -355,5 +355,7 @@ int main(int argc, char **argv)
 		return sb_cmd_inspect(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return sb_cmd_diff(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "push"))
+		return sb_cmd_push(argc - 1, argv + 1);
 	return cmd_build(argc, argv);
 }
