@@ -10,6 +10,7 @@
 #include "cli/explain.h"
 #include "cli/options.h"
 #include "cli/print.h"
+#include "cli/push.h"
 #include "context/context.h"
 
 #include "image/base.h"
@@ -200,7 +201,10 @@ static int write_image(struct build *b)
 	wopts.format = cli->format;
 	wopts.dry_run = cli->dry_run;
 	wopts.fsync = cli->fsync;
-	wopts.compression = cli->compression;
+	/* With --push, --compression may be given for the push alone. */
+	wopts.compression = cli->format == IMG_FORMAT_OCI || cli->format == IMG_FORMAT_OCI_DIR
+				? cli->compression
+				: IMG_COMPRESS_NONE;
 	if (src_opener_new(&b->sources, b->ctx, &b->err) < 0)
 		return -1;
 	src_opener_named(b->sources, cli->contexts, cli->ncontexts);
@@ -250,6 +254,26 @@ static void report(const struct build *b)
 			b->plan.img.nlayers, b->plan.img.nlayers == 1 ? "" : "s", size,
 			b->res.image_id);
 	}
+}
+
+/* --push: the image just written, read back from its file and pushed to
+ * every -t name. */
+static int push_built(struct build *b)
+{
+	const struct cli *cli = b->cli;
+	struct push_opts opts = {0};
+	struct push_result res = {0};
+	int rc;
+
+	if (!cli->push)
+		return 0;
+	opts.compression = cli->compression_given ? cli->compression : IMG_COMPRESS_GZIP;
+	opts.docker = cli->format == IMG_FORMAT_DOCKER;
+	opts.reg.insecure = cli->insecure;
+	opts.reg.ninsecure = cli->ninsecure;
+	rc = sb_push_run(b->output, cli->tags, cli->ntags, &opts, cli->quiet, &res, &b->err);
+	push_result_release(&res);
+	return rc;
 }
 
 /* Reads the command line into cli. Returns -1 to go on with the build, else
@@ -327,9 +351,12 @@ static int cmd_build(int argc, char **argv)
 		status = SB_EXIT_USAGE;
 		goto out;
 	}
-	if (plan_image(&b) < 0 || write_image(&b) < 0 || explain_image(&b) < 0)
+	if ((cli.push && push_check_refs(cli.tags, cli.ntags, &b.err) < 0) || plan_image(&b) < 0 ||
+	    write_image(&b) < 0 || explain_image(&b) < 0)
 		goto fail;
 	report(&b);
+	if (push_built(&b) < 0)
+		goto fail;
 	status = 0;
 	goto out;
 fail:

@@ -50,7 +50,14 @@ const char cli_usage_text[] =
     "                      layer_N.tar), docker (what docker save writes), oci (an\n"
     "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
     "                      directory, -o DIR)\n"
-    "      --compression C none (default), gzip or zstd: OCI layers\n"
+    "      --compression C none (default), gzip or zstd: OCI layers; with --push,\n"
+    "                      the layers pushed (default gzip), whatever the format\n"
+    "      --push          after writing the image, push it to the registry of\n"
+    "                      every -t name (OCI media types; Docker's with --format\n"
+    "                      docker); the file stays, for scratchbuild push\n"
+    "      --insecure-registry HOST[:PORT]\n"
+    "                      plain HTTP or unverified TLS for that registry\n"
+    "                      (loopback needs none); repeatable\n"
     "      --explain       after the build, show what each instruction became:\n"
     "                      its layer and every entry in it, or its config field;\n"
     "                      then the manifest, the config and the output's tree\n"
@@ -89,6 +96,21 @@ static enum cli_ask take_format(struct cli *cli, const char *arg, struct sb_erro
 		return CLI_MISUSE;
 	}
 	cli->format = (enum img_format)k;
+	return CLI_BUILD;
+}
+
+/* --insecure-registry HOST[:PORT] */
+static enum cli_ask take_insecure(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	char **grown = realloc(cli->insecure, (cli->ninsecure + 2) * sizeof(char *));
+
+	if (!grown) {
+		sb_errorf(err, "out of memory");
+		return CLI_FAILED;
+	}
+	cli->insecure = grown;
+	grown[cli->ninsecure++] = (char *)arg;
+	grown[cli->ninsecure] = NULL;
 	return CLI_BUILD;
 }
 
@@ -214,7 +236,8 @@ static enum cli_ask take_platform(struct cli *cli, const char *arg, struct sb_er
 			char *why = sb_strdup(err->msg ? err->msg : "not a platform");
 
 			sb_error_release(err);
-			sb_errorf(err, "--platform %s: %s; write OS/ARCH[/VARIANT], e.g. linux/arm64",
+			sb_errorf(err,
+				  "--platform %s: %s; write OS/ARCH[/VARIANT], e.g. linux/arm64",
 				  arg, why ? why : "not a platform");
 			free(why);
 			return CLI_MISUSE;
@@ -295,7 +318,13 @@ static enum cli_ask take_option(struct cli *cli, int c, const char *name, struct
 	case 'F':
 		return take_format(cli, optarg, err);
 	case 'C':
+		cli->compression_given = 1;
 		return take_compression(cli, optarg, err);
+	case 'U':
+		cli->push = 1;
+		return CLI_BUILD;
+	case 'I':
+		return take_insecure(cli, optarg, err);
 	case 'B':
 		return take_build_arg(cli, optarg, err);
 	case 'P':
@@ -337,6 +366,8 @@ enum cli_ask cli_parse(int argc, char **argv, struct cli *cli, struct sb_error *
 	    {"dry-run", no_argument, NULL, 'D'},
 	    {"fsync", no_argument, NULL, 'S'},
 	    {"compression", required_argument, NULL, 'C'},
+	    {"push", no_argument, NULL, 'U'},
+	    {"insecure-registry", required_argument, NULL, 'I'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -369,12 +400,37 @@ void cli_release(struct cli *cli)
 		ctx_named_release(&cli->contexts[i]);
 	free(cli->contexts);
 	free(cli->platforms);
+	free(cli->insecure);
 	memset(cli, 0, sizeof(*cli));
+}
+
+/* --push: the image is read back from its file and pushed to the -t names. */
+static enum cli_ask check_push(const struct cli *cli, const char *output, struct sb_error *err)
+{
+	if (!cli->push && cli->ninsecure)
+		sb_errorf(err, "%s", "--insecure-registry is for --push");
+	else if (!cli->push)
+		return CLI_BUILD;
+	else if (cli->ntags == 0)
+		sb_errorf(err, "%s",
+			  "--push pushes to the -t names: give one, e.g. -t 127.0.0.1:5000/app:1");
+	else if (cli->dry_run)
+		sb_errorf(err, "%s", "--dry-run writes nothing, so --push has nothing to push");
+	else if (!strcmp(output, "-"))
+		sb_errorf(err, "%s",
+			  "--push reads the image back from its file: name one with -o FILE, or "
+			  "leave -o out");
+	else
+		return CLI_BUILD;
+	return CLI_MISUSE;
 }
 
 enum cli_ask cli_check_output(const struct cli *cli, const char *output, struct sb_error *err)
 {
-	if (cli->compression != IMG_COMPRESS_NONE && cli->format != IMG_FORMAT_OCI &&
+	if (check_push(cli, output, err) != CLI_BUILD)
+		return CLI_MISUSE;
+	/* With --push, --compression says how the layers are pushed. */
+	if (!cli->push && cli->compression != IMG_COMPRESS_NONE && cli->format != IMG_FORMAT_OCI &&
 	    cli->format != IMG_FORMAT_OCI_DIR)
 		sb_errorf(err, "%s",
 			  "--compression is for --format oci or oci-dir; the manual and docker "

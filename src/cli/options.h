@@ -40,6 +40,11 @@ struct cli {
 	char **tags; /* normalized, NULL-terminated; owned */
 	size_t ntags;
 	int quiet;
+	int push;	       /* --push: the output pushed to every -t name */
+	int compression_given; /* --compression was given (a push's default: gzip) */
+	char **insecure;       /* --insecure-registry values, NULL-terminated; owned
+				  (not the values) */
+	size_t ninsecure;
 };
 
 /* What the command line asks for. */
