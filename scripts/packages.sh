@@ -24,6 +24,8 @@ BUILD_PACKAGES=(
 	python3
 	# the quick start (and run-seed, run-formats) fetch the seed's page
 	curl
+	# --push and `scratchbuild push`: the registry client (src/registry/)
+	libcurl4-openssl-dev
 )
 
 TEST_PACKAGES=(
@@ -42,6 +44,10 @@ TEST_PACKAGES=(
 	# the valgrind suite; cli (--fsync, with strace); limits (/usr/bin/time:
 	# time and peak memory of the 9 GiB case)
 	valgrind strace time
+	# the registry suite (tests/registry/): a real registry (distribution 2.8),
+	# its CA and server certificate, its htpasswd file (bcrypt), and the token
+	# server's JWTs; skopeo (above) reads what was pushed
+	docker-registry openssl python3-bcrypt python3-jwt python3-cryptography
 )
 
 install_packages() {

@@ -35,6 +35,8 @@ struct reg_opts {
 	const char *certs_d;	   /* NULL: /etc/docker/certs.d */
 	unsigned retries;	   /* attempts after the first; 0: the default (5) */
 	unsigned max_backoff_ms;   /* the longest wait between attempts; 0: 8000 */
+	uint64_t chunk_size;	   /* uploads above it go in PATCH chunks of this size;
+				      0: 64 MiB */
 };
 
 /* A client for the registry at host ("HOST[:PORT]", as in a reference). *out

@@ -1,0 +1,141 @@
+/* A client for one registry host: its options, its libcurl handle, and the
+ * choice between https and plain http that Docker makes. */
+#include "registry/client.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_RETRIES	   5u
+#define DEFAULT_BACKOFF_MS 8000u
+#define DEFAULT_CHUNK	   (64ull << 20)
+
+/* Whether host is one of --insecure-registry's values (HOST or HOST:PORT;
+ * a value without a port names every port of the host). */
+static int named_insecure(const char *host, const struct reg_opts *o)
+{
+	size_t hl = strcspn(host, ":");
+
+	if (host[0] == '[')
+		hl = strcspn(host, "]") + 1;
+	for (size_t i = 0; o && i < o->ninsecure; i++) {
+		const char *v = o->insecure[i];
+
+		if (!strncmp(v, "http://", 7))
+			v += 7;
+		else if (!strncmp(v, "https://", 8))
+			v += 8;
+		if (!strcmp(v, host) || (strlen(v) == hl && !strncmp(v, host, hl)))
+			return 1;
+	}
+	return 0;
+}
+
+int reg_client_new(struct reg_client **out, const char *host, const struct reg_opts *opts,
+		   struct sb_error *err)
+{
+	struct reg_client *c = calloc(1, sizeof(*c));
+	const char *certs_d = opts && opts->certs_d ? opts->certs_d : "/etc/docker/certs.d";
+
+	*out = NULL;
+	if (!c)
+		return sb_errorf(err, "out of memory");
+	c->host = sb_strdup(host);
+	/* docker.io names Docker Hub, whose API is at registry-1.docker.io */
+	c->api_host = sb_strdup(!strcmp(host, "docker.io") || !strcmp(host, "index.docker.io")
+				    ? "registry-1.docker.io"
+				    : host);
+	c->certs_d = sb_strdup(certs_d);
+	if (opts && opts->docker_config)
+		c->docker_config = sb_strdup(opts->docker_config);
+	if (!c->host || !c->api_host || !c->certs_d ||
+	    (opts && opts->docker_config && !c->docker_config)) {
+		reg_client_free(c);
+		return sb_errorf(err, "out of memory");
+	}
+	c->loopback = reg_host_is_loopback(host);
+	c->insecure = named_insecure(host, opts);
+	c->retries = opts && opts->retries ? opts->retries : DEFAULT_RETRIES;
+	c->max_backoff_ms =
+	    opts && opts->max_backoff_ms ? opts->max_backoff_ms : DEFAULT_BACKOFF_MS;
+	c->chunk_size = opts && opts->chunk_size ? opts->chunk_size : DEFAULT_CHUNK;
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		reg_client_free(c);
+		return sb_errorf(err, "registry %s: libcurl could not start", host);
+	}
+	*out = c;
+	return 0;
+}
+
+void reg_client_free(struct reg_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	reg_auth_release(c);
+	reg_creds_release(&c->creds);
+	free(c->host);
+	free(c->api_host);
+	free(c->base);
+	free(c->docker_config);
+	free(c->certs_d);
+	free(c->ca_bundle);
+	free(c->client_cert);
+	free(c->client_key);
+	free(c);
+}
+
+uint64_t reg_client_requests(const struct reg_client *c)
+{
+	return c->requests;
+}
+
+/* Docker talks https to every registry. For one it deems insecure (loopback
+ * addresses, --insecure-registry) it also tries plain http when https fails
+ * (moby registry/service_v2.go: an http endpoint after the https one when
+ * TLS verification is off). We ask GET /v2/ over https once: a server that
+ * does not speak TLS then gets http for the client's life. Unlike Docker, a
+ * loopback registry that does speak TLS is still verified (only
+ * --insecure-registry turns verification off), so that a wrong CA is found
+ * in the tests as it would be on a real host. */
+int reg_client_base(struct reg_client *c, struct sb_error *err)
+{
+	struct reg_resp resp = {0};
+	struct reg_req req = {.method = "GET", .url = "/v2/", .max_resp = 64 << 10};
+	int rc = -1;
+
+	if (c->base)
+		return 0;
+	c->base = sb_printf("https://%s", c->api_host);
+	if (!c->base)
+		return sb_errorf(err, "out of memory");
+	if (!c->loopback && !c->insecure)
+		return 0;
+	if (reg_send(c, &req, NULL, &resp, err) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (resp.curl_code != CURLE_SSL_CONNECT_ERROR && resp.curl_code != CURLE_RECV_ERROR &&
+	    resp.curl_code != CURLE_GOT_NOTHING && !c->insecure) {
+		/* refused, or a TLS registry we cannot verify: said by reg_send */
+		goto out;
+	}
+	/* a TLS handshake the server did not understand: no HTTP request */
+	c->requests--;
+	free(c->base);
+	c->base = sb_printf("http://%s", c->api_host);
+	if (!c->base) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	sb_error_release(err);
+	rc = 0;
+out:
+	if (rc < 0) {
+		free(c->base);
+		c->base = NULL;
+	}
+	reg_resp_release(&resp);
+	return rc;
+}

@@ -1,0 +1,186 @@
+/* The inside of a registry client, shared by the files of src/registry/:
+ * the client's state, one HTTP request and its response, and the pure
+ * helpers (URLs, challenges, backoff) that the unit tests reach. */
+#ifndef SB_REGISTRY_CLIENT_H
+#define SB_REGISTRY_CLIENT_H
+
+#include "registry/registry.h"
+#include "util/mem.h"
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+/* A bearer token, kept for the scope it was asked for. */
+struct reg_token {
+	char *scope; /* "repository:NAME:pull,push" (several: space-separated) */
+	char *token;
+};
+
+/* Where credentials for a host come from; every field may be NULL. */
+struct reg_creds {
+	char *user;
+	char *secret;	      /* a password or a personal access token */
+	char *identity_token; /* an OAuth refresh token, in place of user/secret */
+};
+
+enum reg_scheme { REG_AUTH_NONE, REG_AUTH_BASIC, REG_AUTH_BEARER };
+
+struct reg_client {
+	char *host;	  /* "HOST[:PORT]" as in the reference */
+	char *api_host;	  /* where requests go: registry-1.docker.io for docker.io */
+	char *base;	  /* "https://API_HOST" or "http://API_HOST"; NULL until decided */
+	int loopback;	  /* 127.0.0.0/8, ::1, localhost: plain HTTP allowed */
+	int insecure;	  /* named by --insecure-registry: plain HTTP, TLS unverified */
+	unsigned retries; /* attempts after the first */
+	unsigned max_backoff_ms;
+	uint64_t chunk_size;
+	char *docker_config; /* owned copy of opts->docker_config, or NULL */
+	char *certs_d;	     /* owned: the directory of /etc/docker/certs.d */
+	CURL *curl;	     /* one handle: its connections are kept alive */
+	uint64_t requests;
+
+	/* TLS, from certs.d (tls.c) */
+	int tls_loaded;
+	char *ca_bundle; /* the system store and the host's CAs, or NULL: system only */
+	size_t ca_len;
+	char *client_cert, *client_key; /* paths, or NULL */
+
+	/* authentication (auth.c, creds.c) */
+	int creds_loaded;
+	struct reg_creds creds;
+	enum reg_scheme scheme; /* the last challenge the registry sent */
+	char *realm, *service;
+	struct reg_token *tokens;
+	size_t ntokens, tokcap;
+};
+
+/* One request. url is absolute, or a path ("/v2/...") after c->base. */
+struct reg_req {
+	const char *method; /* GET, HEAD, POST, PUT, PATCH, DELETE */
+	const char *url;
+	const char *scope; /* the token scope the request needs; NULL: none */
+	const char *accept;
+	const char *content_type;
+	const char *content_range;
+	const void *data; /* a body from memory of len bytes, or NULL */
+	size_t len;
+	/* Or a streamed body: opened and read to its end for every attempt;
+	 * when body_open, already open: body_len bytes are read from it,
+	 * once (the request cannot be repeated). */
+	const struct reg_body *body;
+	int body_open;
+	uint64_t body_len;
+	reg_progress_fn progress;
+	void *progress_ud;
+	uint64_t progress_base, progress_total;
+	size_t max_resp;  /* response bytes kept; more is an error. 0: 1 MiB */
+	int once;	  /* not retried here: the caller starts again */
+	const char *auth; /* an Authorization line sent in place of the cached
+			     credentials, no 401 answered (token requests) */
+};
+
+struct reg_resp {
+	long status;
+	char *location, *content_type, *digest, *www_auth, *retry_after;
+	struct sb_buf body;
+	int retryable; /* after a failure: a connection error, 429 or 5xx */
+	int curl_code; /* libcurl's result of the last attempt */
+};
+
+void reg_resp_release(struct reg_resp *r);
+
+/* One exchange, no retry, no auth answer: 0 with resp filled for any HTTP
+ * status; -1 for a transport error (resp->retryable then says whether a
+ * new attempt may help). auth is a whole "Authorization: ..." header line
+ * or NULL. Counts the request. */
+int reg_send(struct reg_client *c, const struct reg_req *req, const char *auth,
+	     struct reg_resp *resp, struct sb_error *err);
+
+/* A request as the API calls make it: the cached credentials sent, a 401
+ * answered once (token fetched), connection errors, 429 and 5xx retried with
+ * backoff. 0 for any other final status (the caller judges it), -1 with err
+ * set otherwise. */
+int reg_call(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+	     struct sb_error *err);
+
+/* Records "HOST: METHOD PATH: STATUS TEXT: the registry's own error" for an
+ * unexpected status, with a hint for 401/403/404. Returns -1. */
+int reg_status_error(struct reg_client *c, const struct reg_req *req, const struct reg_resp *resp,
+		     struct sb_error *err);
+
+/* Decides http or https for the client (c->base), once. */
+int reg_client_base(struct reg_client *c, struct sb_error *err);
+
+/* url.c: pure helpers */
+
+/* 1 for localhost, 127.0.0.0/8 and ::1 (host with or without :PORT, IPv6 in
+ * brackets), else 0. */
+int reg_host_is_loopback(const char *host);
+/* Percent-encodes s for a query value (RFC 3986 unreserved kept). Yours. */
+char *reg_query_escape(const char *s);
+/* The absolute URL of location (absolute, "//host/..", "/path" or relative)
+ * sent in answer to a request for url. Yours, NULL when out of memory. */
+char *reg_url_resolve(const char *url, const char *location);
+/* url with "NAME=escaped value" appended as a query parameter. Yours. */
+char *reg_url_add_query(const char *url, const char *name, const char *value);
+/* The path and no query of url, for messages ("/v2/app/blobs/uploads/"). Yours. */
+char *reg_url_path(const char *url);
+
+/* retry.c */
+
+/* The wait before attempt+1 (attempt 0 is the first retry): 500 ms doubled
+ * each time, at most max_ms; a Retry-After of retry_after_s seconds (-1: none)
+ * lengthens it, up to max_ms. */
+unsigned reg_backoff_ms(unsigned attempt, unsigned max_ms, long retry_after_s);
+/* A Retry-After value in seconds (delta-seconds or an HTTP date), -1 when
+ * absent or not understood. now: the time a date is measured from. */
+long reg_retry_after_s(const char *value, long long now);
+/* 1 when an HTTP status is worth another attempt: 408, 429, 5xx but 501. */
+int reg_status_retryable(long status);
+/* Sleeps ms milliseconds. */
+void reg_sleep_ms(unsigned ms);
+
+/* auth.c */
+
+struct reg_challenge {
+	enum reg_scheme scheme;
+	char *realm, *service, *scope, *error; /* all may be NULL */
+};
+/* Parses a WWW-Authenticate value (its first challenge). -1 when it is not
+ * Basic or Bearer, or out of memory. */
+int reg_challenge_parse(const char *value, struct reg_challenge *out);
+void reg_challenge_release(struct reg_challenge *ch);
+/* The Authorization header line for a request needing scope, from what is
+ * cached, or NULL (*out) when there is none. *out is yours. */
+int reg_auth_header(struct reg_client *c, const char *scope, char **out, struct sb_error *err);
+/* Answers a 401's challenge for scope: a token fetched (bearer) or the
+ * credentials looked up (basic). -1 when that fails or there is nothing to
+ * answer with. */
+int reg_auth_answer(struct reg_client *c, const char *www_auth, const char *scope,
+		    struct sb_error *err);
+void reg_auth_release(struct reg_client *c);
+
+/* creds.c */
+
+/* The credentials Docker keeps for host in DIR/config.json (dir: NULL for
+ * $DOCKER_CONFIG, else ~/.docker): auths, credHelpers, credsStore. None
+ * found: 0 with every field NULL. */
+int reg_creds_find(const char *dir, const char *host, struct reg_creds *out, struct sb_error *err);
+void reg_creds_release(struct reg_creds *cr);
+/* The key Docker files host under: "https://index.docker.io/v1/" for Docker
+ * Hub, else host itself. */
+const char *reg_creds_key(const char *host);
+
+/* base64.c: standard alphabet with padding. Yours, NULL when out of
+ * memory or (decode) not base64. */
+char *reg_base64_encode(const void *p, size_t n);
+char *reg_base64_decode(const char *s, size_t *n);
+
+/* tls.c */
+
+/* Reads certs.d/HOST once: c->ca_bundle, c->client_cert, c->client_key. */
+int reg_tls_load(struct reg_client *c, struct sb_error *err);
+/* Sets the TLS options of the handle for a request to url. */
+int reg_tls_apply(struct reg_client *c, CURL *h, struct sb_error *err);
+
+#endif

@@ -1,0 +1,466 @@
+/* One HTTP exchange through libcurl (reg_send), and a request as the API
+ * calls make it (reg_call): credentials sent, a 401 answered once, retries
+ * with backoff. The response's status, the headers the API uses and a
+ * bounded body are kept; Authorization never goes into a message. */
+#include "registry/client.h"
+
+#include "util/jtree.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define RESP_MAX_DEFAULT (1u << 20)
+
+struct xfer {
+	struct reg_client *c;
+	const struct reg_req *req;
+	struct reg_resp *resp;
+	size_t max;
+	int too_large;
+	uint64_t sent; /* body bytes handed to libcurl */
+	int body_failed;
+	struct sb_error *err;
+};
+
+void reg_resp_release(struct reg_resp *r)
+{
+	free(r->location);
+	free(r->content_type);
+	free(r->digest);
+	free(r->www_auth);
+	free(r->retry_after);
+	sb_buf_release(&r->body);
+	*r = (struct reg_resp){0};
+}
+
+/* Keeps value in *slot (the first one; later ones are ignored). */
+static int keep(char **slot, const char *v, size_t n)
+{
+	if (*slot)
+		return 0;
+	*slot = sb_strndup(v, n);
+	return *slot ? 0 : -1;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * nmemb, nl, vl;
+	const char *colon, *v;
+	struct reg_resp *r = x->resp;
+	struct {
+		const char *name;
+		char **slot;
+	} want[] = {{"location", &r->location},
+		    {"content-type", &r->content_type},
+		    {"docker-content-digest", &r->digest},
+		    {"www-authenticate", &r->www_auth},
+		    {"retry-after", &r->retry_after}};
+
+	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+		/* a new response (after a redirect or a 100): forget the last */
+		long keep_status = r->status;
+		reg_resp_release(r);
+		r->status = keep_status;
+		return len;
+	}
+	colon = memchr(p, ':', len);
+	if (!colon)
+		return len;
+	nl = (size_t)(colon - p);
+	v = colon + 1;
+	vl = len - nl - 1;
+	while (vl && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strlen(want[i].name) == nl && !strncasecmp(p, want[i].name, nl) &&
+		    keep(want[i].slot, v, vl) < 0)
+			return 0;
+	return len;
+}
+
+static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * nmemb;
+
+	if (x->resp->body.len + len > x->max) {
+		x->too_large = 1;
+		return 0;
+	}
+	return sb_buf_add(&x->resp->body, p, len) < 0 ? 0 : len;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	const struct reg_req *req = x->req;
+	size_t n = size * nmemb, got = 0;
+
+	if (req->data) {
+		if (n > req->len - x->sent)
+			n = req->len - (size_t)x->sent;
+		memcpy(buf, (const char *)req->data + x->sent, n);
+		x->sent += n;
+		return n;
+	}
+	uint64_t left = (req->body_open ? req->body_len : req->body->size) - x->sent;
+	if (n > left)
+		n = (size_t)left;
+	if (n == 0)
+		return 0;
+	if (req->body->read(req->body->ud, buf, n, &got, x->err) < 0) {
+		x->body_failed = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	if (got == 0) {
+		sb_errorf(x->err, "registry %s: the blob ended after %llu of %llu bytes",
+			  x->c->host, (unsigned long long)x->sent,
+			  (unsigned long long)left + x->sent);
+		x->body_failed = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	x->sent += got;
+	return got;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct xfer *x = ud;
+	const struct reg_req *req = x->req;
+
+	(void)dltotal, (void)dlnow, (void)ultotal;
+	req->progress(req->progress_ud, req->progress_base + (uint64_t)ulnow, req->progress_total);
+	return 0;
+}
+
+/* Whether a libcurl failure may go away on another attempt. */
+static int curl_retryable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SEND_FAIL_REWIND: /* cut while sending a body: start it again */
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int add_header(struct curl_slist **l, const char *name, const char *value)
+{
+	char *line;
+	struct curl_slist *n;
+
+	if (!value)
+		return 0;
+	line = sb_printf("%s: %s", name, value);
+	if (!line)
+		return -1;
+	n = curl_slist_append(*l, line);
+	free(line);
+	if (!n)
+		return -1;
+	*l = n;
+	return 0;
+}
+
+/* Sets the method and its body on the handle. */
+static void set_method(CURL *h, const struct reg_req *req, struct xfer *x)
+{
+	const char *m = req->method;
+
+	if (!strcmp(m, "HEAD")) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(m, "GET")) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		/* blobs may be served from storage elsewhere; libcurl drops
+		 * our Authorization when the host changes */
+		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	} else if (!strcmp(m, "POST") && !req->body) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->data ? (const char *)req->data : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+	} else if (!strcmp(m, "PUT") || !strcmp(m, "PATCH")) {
+		uint64_t n =
+		    req->body ? (req->body_open ? req->body_len : req->body->size) : req->len;
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, x);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)n);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+	} else {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+	}
+}
+
+int reg_send(struct reg_client *c, const struct reg_req *req, const char *auth,
+	     struct reg_resp *resp, struct sb_error *err)
+{
+	struct xfer x = {.c = c, .req = req, .resp = resp, .err = err};
+	struct curl_slist *hdrs = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	char *url = NULL, *path = NULL;
+	int opened = 0, rc = -1;
+	CURL *h = c->curl;
+	CURLcode cr;
+
+	reg_resp_release(resp);
+	x.max = req->max_resp ? req->max_resp : RESP_MAX_DEFAULT;
+	url = req->url[0] == '/' ? sb_printf("%s%s", c->base, req->url) : sb_strdup(req->url);
+	path = url ? reg_url_path(url) : NULL;
+	if (!path) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	if (add_header(&hdrs, "Accept", req->accept) < 0 ||
+	    add_header(&hdrs, "Content-Type", req->content_type) < 0 ||
+	    add_header(&hdrs, "Content-Range", req->content_range) < 0 ||
+	    add_header(&hdrs, "Expect", "") < 0 ||
+	    (auth && !(hdrs = curl_slist_append(hdrs, auth)))) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	if (req->body && !req->body_open) {
+		if (req->body->open(req->body->ud, err) < 0)
+			goto out;
+		opened = 1;
+	}
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* a registry that stops answering: under 1 byte/s for a minute */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "scratchbuild/" SB_VERSION);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	if (req->progress) {
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	}
+	set_method(h, req, &x);
+	if (!strncmp(url, "https://", 8) && reg_tls_apply(c, h, err) < 0)
+		goto out;
+
+	c->requests++;
+	cr = curl_easy_perform(h);
+	resp->curl_code = (int)cr;
+	if (x.body_failed)
+		goto out;
+	if (x.too_large) {
+		sb_errorf(err, "registry %s: %s %s: the answer is larger than %zu bytes", c->host,
+			  req->method, path, x.max);
+		goto out;
+	}
+	if (cr != CURLE_OK) {
+		resp->retryable = curl_retryable(cr);
+		sb_errorf(err, "registry %s: %s %s: %s", c->host, req->method, path,
+			  errbuf[0] ? errbuf : curl_easy_strerror(cr));
+		if (cr == CURLE_PEER_FAILED_VERIFICATION)
+			sb_error_hint(err,
+				      "the registry's certificate is not trusted: put the CA "
+				      "that signed it in %s/%s/ca.crt, or name the registry "
+				      "with --insecure-registry %s",
+				      c->certs_d, c->host, c->host);
+		else if (cr == CURLE_COULDNT_CONNECT)
+			sb_error_hint(err, "check that a registry runs at %s", c->host);
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	rc = 0;
+out:
+	if (opened)
+		req->body->close(req->body->ud);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(hdrs);
+	free(url);
+	free(path);
+	return rc;
+}
+
+/* One attempt with credentials: the cached ones first; a 401 with a
+ * challenge answered once, then the request again. */
+static int send_auth(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+		     struct sb_error *err)
+{
+	char *auth = NULL;
+	int rc = -1, same = req->url[0] == '/' || !strncmp(req->url, c->base, strlen(c->base));
+
+	if (req->auth) {
+		return reg_send(c, req, req->auth, resp, err);
+	}
+	if (same && reg_auth_header(c, req->scope, &auth, err) < 0)
+		goto out;
+	if (reg_send(c, req, auth, resp, err) < 0)
+		goto out;
+	if (resp->status == 401 && same && resp->www_auth && !(req->body && req->body_open)) {
+		char *challenge = resp->www_auth;
+
+		resp->www_auth = NULL;
+		rc = reg_auth_answer(c, challenge, req->scope, err);
+		free(challenge);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+		free(auth);
+		auth = NULL;
+		if (reg_auth_header(c, req->scope, &auth, err) < 0 ||
+		    reg_send(c, req, auth, resp, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (auth) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	return rc;
+}
+
+int reg_call(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+	     struct sb_error *err)
+{
+	unsigned waited = 0, budget = c->max_backoff_ms * 4;
+
+	if (reg_client_base(c, err) < 0)
+		return -1;
+	for (unsigned attempt = 0;; attempt++) {
+		int rc = send_auth(c, req, resp, err);
+		long ra;
+		unsigned ms;
+
+		if (rc == 0 && !reg_status_retryable(resp->status))
+			return 0;
+		if (rc == 0)
+			resp->retryable = 1;
+		if (!resp->retryable || req->once || attempt >= c->retries)
+			break;
+		ra = reg_retry_after_s(resp->retry_after, (long long)time(NULL));
+		ms = reg_backoff_ms(attempt, c->max_backoff_ms, ra);
+		if (waited + ms > budget)
+			break;
+		reg_sleep_ms(ms);
+		waited += ms;
+	}
+	if (resp->status && reg_status_retryable(resp->status)) {
+		reg_status_error(c, req, resp, err);
+		resp->retryable = 1;
+	}
+	if (resp->retryable && !req->once && c->retries)
+		sb_error_hint(err,
+			      "the registry did not answer after %u attempts; check that it "
+			      "runs and is reachable, then run the command again",
+			      c->retries + 1);
+	return -1;
+}
+
+/* The registry's own words: "CODE: message" of its first error, or NULL. */
+static char *registry_words(const struct reg_resp *resp)
+{
+	yajl_val doc = NULL, errs, e;
+	struct sb_error ignore = {0};
+	const char *code, *msg;
+	char *out = NULL;
+
+	if (!resp->body.len || !resp->content_type || !strstr(resp->content_type, "json"))
+		return NULL;
+	if (jt_parse(resp->body.buf, resp->body.len, 16, "answer", &doc, &ignore) < 0)
+		goto out;
+	errs = jt_get(doc, "errors");
+	if (!YAJL_IS_ARRAY(errs) || errs->u.array.len == 0)
+		goto out;
+	e = errs->u.array.values[0];
+	code = jt_str(e, "code");
+	msg = jt_str(e, "message");
+	if (code && msg)
+		out = sb_printf("%s: %s", code, msg);
+	else if (code || msg)
+		out = sb_strdup(code ? code : msg);
+out:
+	sb_error_release(&ignore);
+	if (doc)
+		yajl_tree_free(doc);
+	return out;
+}
+
+static const char *status_text(long s)
+{
+	switch (s) {
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Payload Too Large";
+	case 416:
+		return "Range Not Satisfiable";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "";
+	}
+}
+
+int reg_status_error(struct reg_client *c, const struct reg_req *req, const struct reg_resp *resp,
+		     struct sb_error *err)
+{
+	char *url = req->url[0] == '/' && c->base ? sb_printf("%s%s", c->base, req->url)
+						  : sb_strdup(req->url);
+	char *path = url ? reg_url_path(url) : NULL;
+	char *words = registry_words(resp);
+	const char *text = status_text(resp->status);
+
+	sb_errorf(err, "registry %s: %s %s: %ld%s%s%s%s", c->host, req->method,
+		  path ? path : req->url, resp->status, *text ? " " : "", text, words ? ": " : "",
+		  words ? words : "");
+	if (resp->status == 401)
+		sb_error_hint(err,
+			      "check the user name and password for %s in the Docker "
+			      "config.json (docker login %s)",
+			      c->host, c->host);
+	else if (resp->status == 403)
+		sb_error_hint(err,
+			      "the account has no right to do this on %s; check the "
+			      "repository name and its permissions",
+			      c->host);
+	free(words);
+	free(path);
+	free(url);
+	return -1;
+}

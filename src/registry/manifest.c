@@ -1,0 +1,105 @@
+/* Manifests: PUT with its media type, the registry's Docker-Content-Digest
+ * checked against the body's own; GET with every manifest and index type
+ * accepted. */
+#include "registry/client.h"
+
+#include "util/sha256.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MANIFEST_MAX (4u << 20) /* distribution's own limit */
+
+static const char accept_all[] = "application/vnd.oci.image.manifest.v1+json, "
+				 "application/vnd.oci.image.index.v1+json, "
+				 "application/vnd.docker.distribution.manifest.v2+json, "
+				 "application/vnd.docker.distribution.manifest.list.v2+json";
+
+int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
+		     const char *media_type, const char *body, size_t len, struct sb_error *err)
+{
+	char *url = sb_printf("/v2/%s/manifests/%s", repo, ref),
+	     *scope = sb_printf("repository:%s:pull,push", repo);
+	struct reg_req req = {.method = "PUT",
+			      .url = url,
+			      .scope = scope,
+			      .content_type = media_type,
+			      .data = body,
+			      .len = len};
+	struct reg_resp resp = {0};
+	unsigned char sum[SB_SHA256_BYTES];
+	char want[7 + 2 * SB_SHA256_BYTES + 1] = "sha256:";
+	int rc = -1;
+
+	if (!url || !scope) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	if (reg_call(c, &req, &resp, err) < 0)
+		goto out;
+	if (resp.status != 201) {
+		reg_status_error(c, &req, &resp, err);
+		goto out;
+	}
+	sb_sha256(body, len, sum);
+	for (size_t i = 0; i < SB_SHA256_BYTES; i++)
+		snprintf(want + 7 + 2 * i, 3, "%02x", sum[i]);
+	if (resp.digest && strcmp(resp.digest, want)) {
+		sb_errorf(err,
+			  "registry %s: PUT /v2/%s/manifests/%s: the registry stored %s, not "
+			  "the manifest sent (%s)",
+			  c->host, repo, ref, resp.digest, want);
+		sb_error_hint(err, "the registry changed the manifest; it may not support %s",
+			      media_type);
+		goto out;
+	}
+	rc = 0;
+out:
+	reg_resp_release(&resp);
+	free(url);
+	free(scope);
+	return rc;
+}
+
+int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref, char **body,
+		     size_t *len, char **media_type, struct sb_error *err)
+{
+	char *url = sb_printf("/v2/%s/manifests/%s", repo, ref),
+	     *scope = sb_printf("repository:%s:pull", repo);
+	struct reg_req req = {.method = "GET",
+			      .url = url,
+			      .scope = scope,
+			      .accept = accept_all,
+			      .max_resp = MANIFEST_MAX};
+	struct reg_resp resp = {0};
+	int rc = -1;
+
+	*body = *media_type = NULL;
+	*len = 0;
+	if (!url || !scope) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	if (reg_call(c, &req, &resp, err) < 0)
+		goto out;
+	if (resp.status != 200) {
+		reg_status_error(c, &req, &resp, err);
+		goto out;
+	}
+	*media_type = sb_strdup(resp.content_type ? resp.content_type : "");
+	*len = resp.body.len;
+	*body = sb_buf_detach(&resp.body);
+	if (!*media_type || !*body) {
+		free(*media_type);
+		free(*body);
+		*body = *media_type = NULL;
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	reg_resp_release(&resp);
+	free(url);
+	free(scope);
+	return rc;
+}
