@@ -18,6 +18,8 @@ BUILD_PACKAGES=(
 	meson ninja-build re2c gcc libc6-dev pkg-config
 	# the libraries, and the filters libarchive's static archive links in
 	libarchive-dev libsodium-dev libyajl-dev zlib1g-dev libbz2-dev liblzma-dev libzstd-dev
+	# libarchive's static archive names nettle (see meson.build)
+	nettle-dev
 	# the unit tests, configured with the build
 	libcmocka-dev
 	# meson lists the docker cases with it; the tests' readers of tars

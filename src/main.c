@@ -11,6 +11,7 @@
 #include "cli/metadata.h"
 #include "cli/options.h"
 #include "cli/print.h"
+#include "cli/push.h"
 #include "context/context.h"
 
 #include "image/base.h"
@@ -276,7 +277,11 @@ static int write_image(struct build *b)
 		wopts[k].format = cli->format;
 		wopts[k].dry_run = cli->dry_run;
 		wopts[k].fsync = cli->fsync;
-		wopts[k].compression = cli->compression;
+		/* With --push, --compression may be given for the push alone. */
+		wopts[k].compression =
+		    cli->format == IMG_FORMAT_OCI || cli->format == IMG_FORMAT_OCI_DIR
+			? cli->compression
+			: IMG_COMPRESS_NONE;
 		if (src_opener_new(&v->sources, b->ctx, &b->err) < 0)
 			goto out;
 		src_opener_named(v->sources, v->contexts, cli->ncontexts);
@@ -401,6 +406,26 @@ static void report(const struct build *b)
 	}
 }
 
+/* --push: the image just written, read back from its file and pushed to
+ * every -t name. */
+static int push_built(struct build *b)
+{
+	const struct cli *cli = b->cli;
+	struct push_opts opts = {0};
+	struct push_result res = {0};
+	int rc;
+
+	if (!cli->push)
+		return 0;
+	opts.compression = cli->compression_given ? cli->compression : IMG_COMPRESS_GZIP;
+	opts.docker = cli->format == IMG_FORMAT_DOCKER;
+	opts.reg.insecure = cli->insecure;
+	opts.reg.ninsecure = cli->ninsecure;
+	rc = sb_push_run(b->output, cli->tags, cli->ntags, &opts, cli->quiet, &res, &b->err);
+	push_result_release(&res);
+	return rc;
+}
+
 /* Reads the command line into cli. Returns -1 to go on with the build, else
  * the exit status, after printing the usage, the version or what is wrong. */
 static int take_command_line(int argc, char **argv, struct cli *cli)
@@ -476,10 +501,13 @@ static int cmd_build(int argc, char **argv)
 		status = SB_EXIT_USAGE;
 		goto out;
 	}
-	if (plan_image(&b) < 0 || write_image(&b) < 0 || explain_image(&b) < 0 ||
-	    (!cli.dry_run && write_meta_files(&b, cli.tags) < 0))
+	if ((cli.push && push_check_refs(cli.tags, cli.ntags, &b.err) < 0) || plan_image(&b) < 0 ||
+	    write_image(&b) < 0 || explain_image(&b) < 0)
 		goto fail;
 	report(&b);
+	/* The metadata file names what was pushed, so it comes after the push. */
+	if (push_built(&b) < 0 || (!cli.dry_run && write_meta_files(&b, cli.tags) < 0))
+		goto fail;
 	status = 0;
 	goto out;
 fail:
@@ -505,5 +533,7 @@ int main(int argc, char **argv)
 		return sb_cmd_inspect(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return sb_cmd_diff(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "push"))
+		return sb_cmd_push(argc - 1, argv + 1);
 	return cmd_build(argc, argv);
 }

@@ -17,4 +17,7 @@ int sb_cmd_inspect(int argc, char **argv);
 /* scratchbuild diff A.tar B.tar [--mtime] */
 int sb_cmd_diff(int argc, char **argv);
 
+/* scratchbuild push [options] IMAGE REF [REF...] */
+int sb_cmd_push(int argc, char **argv);
+
 #endif

@@ -51,7 +51,14 @@ const char cli_usage_text[] =
     "                      layer_N.tar), docker (what docker save writes), oci (an\n"
     "                      OCI image layout in a tar) or oci-dir (the layout as a\n"
     "                      directory, -o DIR)\n"
-    "      --compression C none (default), gzip or zstd: OCI layers\n"
+    "      --compression C none (default), gzip or zstd: OCI layers; with --push,\n"
+    "                      the layers pushed (default gzip), whatever the format\n"
+    "      --push          after writing the image, push it to the registry of\n"
+    "                      every -t name (OCI media types; Docker's with --format\n"
+    "                      docker); the file stays, for scratchbuild push\n"
+    "      --insecure-registry HOST[:PORT]\n"
+    "                      plain HTTP or unverified TLS for that registry\n"
+    "                      (loopback needs none); repeatable\n"
     "      --iidfile FILE  write the image ID there (the index's digest when\n"
     "                      there are several platforms), as docker buildx does\n"
     "      --metadata-file FILE\n"
@@ -95,6 +102,21 @@ static enum cli_ask take_format(struct cli *cli, const char *arg, struct sb_erro
 		return CLI_MISUSE;
 	}
 	cli->format = (enum img_format)k;
+	return CLI_BUILD;
+}
+
+/* --insecure-registry HOST[:PORT] */
+static enum cli_ask take_insecure(struct cli *cli, const char *arg, struct sb_error *err)
+{
+	char **grown = realloc(cli->insecure, (cli->ninsecure + 2) * sizeof(char *));
+
+	if (!grown) {
+		sb_errorf(err, "out of memory");
+		return CLI_FAILED;
+	}
+	cli->insecure = grown;
+	grown[cli->ninsecure++] = (char *)arg;
+	grown[cli->ninsecure] = NULL;
 	return CLI_BUILD;
 }
 
@@ -222,7 +244,8 @@ static enum cli_ask take_platform(struct cli *cli, const char *arg, struct sb_er
 			char *why = sb_strdup(err->msg ? err->msg : "not a platform");
 
 			sb_error_release(err);
-			sb_errorf(err, "--platform %s: %s; write OS/ARCH[/VARIANT], e.g. linux/arm64",
+			sb_errorf(err,
+				  "--platform %s: %s; write OS/ARCH[/VARIANT], e.g. linux/arm64",
 				  arg, why ? why : "not a platform");
 			free(why);
 			return CLI_MISUSE;
@@ -299,7 +322,13 @@ static enum cli_ask take_option(struct cli *cli, int c, const char *name, struct
 	case 'F':
 		return take_format(cli, optarg, err);
 	case 'C':
+		cli->compression_given = 1;
 		return take_compression(cli, optarg, err);
+	case 'U':
+		cli->push = 1;
+		return CLI_BUILD;
+	case 'R':
+		return take_insecure(cli, optarg, err);
 	case 'B':
 		return take_build_arg(cli, optarg, err);
 	case 'P':
@@ -349,6 +378,8 @@ enum cli_ask cli_parse(int argc, char **argv, struct cli *cli, struct sb_error *
 	    {"compression", required_argument, NULL, 'C'},
 	    {"iidfile", required_argument, NULL, 'I'},
 	    {"metadata-file", required_argument, NULL, 'M'},
+	    {"push", no_argument, NULL, 'U'},
+	    {"insecure-registry", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -381,12 +412,37 @@ void cli_release(struct cli *cli)
 		ctx_named_release(&cli->contexts[i]);
 	free(cli->contexts);
 	free(cli->platforms);
+	free(cli->insecure);
 	memset(cli, 0, sizeof(*cli));
+}
+
+/* --push: the image is read back from its file and pushed to the -t names. */
+static enum cli_ask check_push(const struct cli *cli, const char *output, struct sb_error *err)
+{
+	if (!cli->push && cli->ninsecure)
+		sb_errorf(err, "%s", "--insecure-registry is for --push");
+	else if (!cli->push)
+		return CLI_BUILD;
+	else if (cli->ntags == 0)
+		sb_errorf(err, "%s",
+			  "--push pushes to the -t names: give one, e.g. -t 127.0.0.1:5000/app:1");
+	else if (cli->dry_run)
+		sb_errorf(err, "%s", "--dry-run writes nothing, so --push has nothing to push");
+	else if (!strcmp(output, "-"))
+		sb_errorf(err, "%s",
+			  "--push reads the image back from its file: name one with -o FILE, or "
+			  "leave -o out");
+	else
+		return CLI_BUILD;
+	return CLI_MISUSE;
 }
 
 enum cli_ask cli_check_output(const struct cli *cli, const char *output, struct sb_error *err)
 {
-	if (cli->compression != IMG_COMPRESS_NONE && cli->format != IMG_FORMAT_OCI &&
+	if (check_push(cli, output, err) != CLI_BUILD)
+		return CLI_MISUSE;
+	/* With --push, --compression says how the layers are pushed. */
+	if (!cli->push && cli->compression != IMG_COMPRESS_NONE && cli->format != IMG_FORMAT_OCI &&
 	    cli->format != IMG_FORMAT_OCI_DIR)
 		sb_errorf(err, "%s",
 			  "--compression is for --format oci or oci-dir; the manual and docker "

@@ -42,6 +42,11 @@ struct cli {
 	int quiet;
 	const char *iidfile;	   /* --iidfile FILE, or NULL */
 	const char *metadata_file; /* --metadata-file FILE, or NULL */
+	int push;	       /* --push: the output pushed to every -t name */
+	int compression_given; /* --compression was given (a push's default: gzip) */
+	char **insecure;       /* --insecure-registry values, NULL-terminated; owned
+				  (not the values) */
+	size_t ninsecure;
 };
 
 /* What the command line asks for. */

@@ -264,3 +264,54 @@ int img_reference_familiar(const char *ref, char **out, const char **why)
 	}
 	return 0;
 }
+
+void img_ref_release(struct img_ref *r)
+{
+	free(r->host);
+	free(r->repo);
+	free(r->tag);
+	free(r->name);
+	memset(r, 0, sizeof(*r));
+}
+
+int img_reference_parse(const char *ref, struct img_ref *out, const char **why)
+{
+	struct ref_parts p;
+	const char *slash;
+	size_t dlen = 0;
+	int hub;
+
+	memset(out, 0, sizeof(*out));
+	*why = parse_ref(ref, 0, &p);
+	if (*why)
+		return -1;
+	/* parse_ref drops a Docker Hub host; any other host stays in p.name. */
+	slash = memchr(p.name, '/', p.nlen);
+	if (slash && (memchr(p.name, '.', (size_t)(slash - p.name)) ||
+		      memchr(p.name, ':', (size_t)(slash - p.name)) ||
+		      (slash - p.name == 9 && !strncmp(p.name, "localhost", 9))))
+		dlen = (size_t)(slash - p.name);
+	for (size_t i = 0; !dlen && slash && p.name + i < slash; i++)
+		if (isupper((unsigned char)p.name[i]))
+			dlen = (size_t)(slash - p.name);
+	hub = dlen == 0;
+	if (hub) {
+		int one = !memchr(p.name, '/', p.nlen);
+
+		out->host = sb_printf("registry-1.docker.io");
+		out->repo = sb_printf("%s%.*s", one ? "library/" : "", (int)p.nlen, p.name);
+	} else {
+		out->host = sb_printf("%.*s", (int)dlen, p.name);
+		out->repo = sb_printf("%.*s", (int)(p.nlen - dlen - 1), p.name + dlen + 1);
+	}
+	out->tag = p.tag ? sb_printf("%s", p.tag) : sb_printf("latest");
+	if (out->host && out->repo && out->tag)
+		out->name = sb_printf("%s/%s:%s", hub ? "docker.io" : out->host, out->repo,
+				      out->tag);
+	if (!out->name) {
+		img_ref_release(out);
+		*why = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -20,4 +20,21 @@ int img_reference_normalize(const char *ref, char **out, struct sb_error *err);
  * memory. */
 int img_reference_familiar(const char *ref, char **out, const char **why);
 
+/* A reference cut into where it goes, for a push: host is the registry
+ * ("127.0.0.1:5000"; Docker Hub, "docker.io" or no host at all, is
+ * "registry-1.docker.io"), repo the repository on it ("library/" added to a
+ * one-component Docker Hub name), tag the tag ("latest" when none is given),
+ * name the whole reference as `docker push` would print it ("HOST/REPO:TAG",
+ * "docker.io/library/alpine:latest" for Docker Hub). Every string owned. */
+struct img_ref {
+	char *host, *repo, *tag, *name;
+};
+
+/* Reads ref into *out (released first by the caller: zeroed, or through
+ * img_ref_release). A digest is refused: a push needs a tag. Returns 0, or -1
+ * with *why saying what is wrong (static text), or *why NULL when out of
+ * memory. */
+int img_reference_parse(const char *ref, struct img_ref *out, const char **why);
+void img_ref_release(struct img_ref *r);
+
 #endif

@@ -154,6 +154,49 @@ static void test_familiar(void **state)
 				  "'.' or '-'");
 }
 
+static void parse_ok(const char *ref, const char *host, const char *repo, const char *tag,
+		     const char *name)
+{
+	struct img_ref r;
+	const char *why = "unset";
+
+	assert_int_equal(img_reference_parse(ref, &r, &why), 0);
+	assert_string_equal(r.host, host);
+	assert_string_equal(r.repo, repo);
+	assert_string_equal(r.tag, tag);
+	assert_string_equal(r.name, name);
+	img_ref_release(&r);
+}
+
+/* Where a push goes: Docker Hub's registry host and "library/" as
+ * docker push resolves them; any other host kept with its port. */
+static void test_parse_for_push(void **state)
+{
+	struct img_ref r;
+	const char *why;
+
+	(void)state;
+	parse_ok("127.0.0.1:5000/seed:1", "127.0.0.1:5000", "seed", "1", "127.0.0.1:5000/seed:1");
+	parse_ok("localhost/team/app", "localhost", "team/app", "latest",
+		 "localhost/team/app:latest");
+	parse_ok("alpine", "registry-1.docker.io", "library/alpine", "latest",
+		 "docker.io/library/alpine:latest");
+	parse_ok("docker.io/alpine:3", "registry-1.docker.io", "library/alpine", "3",
+		 "docker.io/library/alpine:3");
+	parse_ok("team/app:v2", "registry-1.docker.io", "team/app", "v2", "docker.io/team/app:v2");
+	parse_ok("ghcr.io/o/r/app:1.0", "ghcr.io", "o/r/app", "1.0", "ghcr.io/o/r/app:1.0");
+	assert_int_equal(img_reference_parse("127.0.0.1:5000/Seed:1", &r, &why), -1);
+	assert_string_equal(why, "repository name must be lowercase");
+	assert_int_equal(img_reference_parse("reg:5000/app@sha256:"
+					     "0123456789abcdef0123456789abcdef0123456789abcdef"
+					     "0123456789abcdef",
+					     &r, &why),
+			 -1);
+	assert_string_equal(why, "a digest cannot be used as a tag");
+	assert_int_equal(img_reference_parse("reg:x/app:1", &r, &why), -1);
+	assert_string_equal(why, "the registry host is not valid");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +204,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid),
 	    cmocka_unit_test(test_long),
 	    cmocka_unit_test(test_familiar),
+	    cmocka_unit_test(test_parse_for_push), /* keep one a line */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,90 @@
+/* What the files of the push share, inside src/registry only:
+ *
+ *   push_load.c  the image on disk: its platforms, configs, layers, and every
+ *                blob's digest for the push (the first pass, nothing sent)
+ *   push_json.c  the manifests and the index made for the push
+ *   push_body.c  where an upload's bytes come from: memory, or a layer
+ *                compressed again as it streams
+ *   push.c       push_image: the references, the blobs, the manifests, the tags
+ */
+#ifndef SB_REGISTRY_PUSH_INT_H
+#define SB_REGISTRY_PUSH_INT_H
+
+#include "image/base.h"
+#include "image/platform.h"
+#include "registry/push.h"
+
+#include <pthread.h>
+
+/* One blob of the push, whatever image of the index holds it. */
+struct push_blob {
+	char digest[72];
+	uint64_t size;
+	const char *media;     /* static */
+	const char *mem;       /* a config: its bytes (a platform's), else NULL */
+	struct img_base *base; /* a layer: the image that holds it (a platform's) */
+	size_t layer;
+};
+
+/* One image: one platform of the index, or the only one. */
+struct push_platform {
+	struct img_base *base; /* owned */
+	char *config;	       /* the config's exact bytes; owned */
+	size_t config_len;
+	char config_digest[72];
+	struct img_platform platform;
+	size_t *blobs; /* into push_src.blobs: the config, then each layer; owned */
+	size_t nlayers;
+	char *manifest; /* made for the push; owned */
+	size_t manifest_len;
+	char manifest_digest[72];
+};
+
+struct push_src {
+	struct push_platform *plats; /* owned */
+	size_t nplats;
+	struct push_blob *blobs; /* each digest once; owned */
+	size_t nblobs;
+	char *index; /* several platforms: the index made for the push; owned */
+	size_t index_len;
+	char index_digest[72];
+};
+
+/* Opens the image at path and learns every blob's digest and size for the
+ * push (opts->compression), then makes the manifests and the index. */
+int push_src_load(struct push_src *s, const char *path, const struct push_opts *opts,
+		  struct sb_error *err);
+void push_src_release(struct push_src *s);
+
+/* The media types of the push. Static. */
+const char *push_manifest_media(int docker);
+const char *push_index_media(int docker);
+const char *push_config_media(int docker);
+/* NULL when the format has none for the compression (Docker's has no zstd). */
+const char *push_layer_media(int docker, enum img_compression c);
+
+/* Makes p->manifest (and its digest) from p's blobs. */
+int push_manifest_json(const struct push_src *s, struct push_platform *p, int docker,
+		       struct sb_error *err);
+/* Makes s->index (and its digest) from the platforms' manifests. */
+int push_index_json(struct push_src *s, int docker, struct sb_error *err);
+
+/* The bytes of one upload. Filled by push_body_init, which points body at it;
+ * both must stay where they are until the upload is over. */
+struct push_body {
+	const struct push_blob *blob;
+	enum img_compression comp;
+	size_t off;   /* memory: bytes read so far */
+	int rfd, wfd; /* a layer: the pipe from the compressing thread */
+	pthread_t thread;
+	int running;
+	int rc; /* the thread's outcome, its error in terr */
+	struct sb_error terr;
+	char got[72]; /* the digest the thread made */
+	uint64_t got_size;
+};
+
+void push_body_init(struct push_body *pb, const struct push_blob *blob, enum img_compression comp,
+		    struct reg_body *body);
+
+#endif
