@@ -118,17 +118,75 @@ void reg_auth_release(struct reg_client *c)
 	c->realm = c->service = NULL;
 }
 
-/* Whether a token granted for `have` serves a request needing `want`: the
- * same scope, or "repository:R:pull" within "repository:R:pull,push". */
-static int scope_covers(const char *have, const char *want)
+/* Whether action (n bytes) is in the comma-separated list (ln bytes); "*"
+ * in the list is every action. */
+static int has_action(const char *list, size_t ln, const char *action, size_t n)
 {
-	size_t n;
+	for (const char *a = list, *end = list + ln; a < end;) {
+		size_t an = strcspn(a, ",");
 
+		if (an > (size_t)(end - a))
+			an = (size_t)(end - a);
+		if ((an == n && !strncmp(a, action, n)) || (an == 1 && *a == '*'))
+			return 1;
+		a += an + 1;
+	}
+	return 0;
+}
+
+/* Whether one scope item of want ("TYPE:NAME:ACTIONS", wn bytes) is within
+ * an item of have (space-separated) for the same TYPE:NAME: each of its
+ * actions among that item's. */
+static int item_covered(const char *have, const char *want, size_t wn)
+{
+	const char *colon = NULL;
+	size_t rn;
+
+	for (const char *p = want; p < want + wn; p++)
+		if (*p == ':')
+			colon = p;
+	if (!colon)
+		return 0;
+	rn = (size_t)(colon - want); /* "TYPE:NAME" */
+	for (const char *h = have; *h;) {
+		size_t hn = strcspn(h, " "), ok = 1;
+
+		if (hn > rn && !strncmp(h, want, rn) && h[rn] == ':' &&
+		    !memchr(h + rn + 1, ':', hn - rn - 1)) {
+			for (const char *a = colon + 1, *end = want + wn; a < end && ok;) {
+				size_t an = strcspn(a, ",");
+
+				if (an > (size_t)(end - a))
+					an = (size_t)(end - a);
+				ok = has_action(h + rn + 1, hn - rn - 1, a, an);
+				a += an + 1;
+			}
+			if (ok)
+				return 1;
+		}
+		h += hn;
+		while (*h == ' ')
+			h++;
+	}
+	return 0;
+}
+
+int reg_scope_covers(const char *have, const char *want)
+{
 	if (!strcmp(have, want))
 		return 1;
-	n = strlen(want);
-	return n > 5 && !strcmp(want + n - 5, ":pull") && !strncmp(have, want, n) &&
-	       !strcmp(have + n, ",push");
+	if (!*want)
+		return 0;
+	for (const char *w = want; *w;) {
+		size_t wn = strcspn(w, " ");
+
+		if (wn && !item_covered(have, w, wn))
+			return 0;
+		w += wn;
+		while (*w == ' ')
+			w++;
+	}
+	return 1;
 }
 
 static const char *cached_token(struct reg_client *c, const char *scope)
@@ -136,7 +194,7 @@ static const char *cached_token(struct reg_client *c, const char *scope)
 	const char *s = scope ? scope : "";
 
 	for (size_t i = c->ntokens; i-- > 0;)
-		if (scope_covers(c->tokens[i].scope, s))
+		if (reg_scope_covers(c->tokens[i].scope, s))
 			return c->tokens[i].token;
 	return NULL;
 }

@@ -159,6 +159,12 @@ int reg_auth_header(struct reg_client *c, const char *scope, char **out, struct 
 int reg_auth_answer(struct reg_client *c, const char *www_auth, const char *scope,
 		    struct sb_error *err);
 void reg_auth_release(struct reg_client *c);
+/* 1 when a token granted for the scope `have` serves a request needing
+ * `want` (both space-separated items "TYPE:NAME:ACTIONS"): each item of want
+ * within an item of have for the same TYPE:NAME whose actions include its own
+ * ("repository:R:pull" within "repository:R:pull,push"; "*" is every
+ * action). An empty want is served by an empty have only. */
+int reg_scope_covers(const char *have, const char *want);
 
 /* creds.c */
 

@@ -52,6 +52,32 @@ static void test_challenge(void **state)
 	assert_int_equal(reg_challenge_parse("", &ch), -1);
 }
 
+/* Which cached token serves which request: same resource, actions within. */
+static void test_scopes(void **state)
+{
+	(void)state;
+	assert_true(reg_scope_covers("repository:app:pull", "repository:app:pull"));
+	assert_true(reg_scope_covers("repository:app:pull,push", "repository:app:pull"));
+	assert_true(reg_scope_covers("repository:app:push,pull", "repository:app:pull,push"));
+	assert_true(reg_scope_covers("repository:app:*", "repository:app:pull,push"));
+	assert_false(reg_scope_covers("repository:app:pull", "repository:app:pull,push"));
+	assert_false(reg_scope_covers("repository:app:pull,push", "repository:ap:pull"));
+	assert_false(reg_scope_covers("repository:app:pull,push", "repository:app2:pull"));
+	assert_false(reg_scope_covers("repository:a/app:pull", "repository:app:pull"));
+	/* a mount's token: the target's pull,push and the source's pull */
+	assert_true(
+	    reg_scope_covers("repository:b:pull,push repository:a:pull", "repository:b:pull,push"));
+	assert_true(reg_scope_covers("repository:b:pull,push repository:a:pull",
+				     "repository:a:pull repository:b:pull"));
+	assert_false(
+	    reg_scope_covers("repository:b:pull,push repository:a:pull", "repository:a:pull,push"));
+	assert_false(
+	    reg_scope_covers("repository:b:pull,push", "repository:b:pull,push repository:a:pull"));
+	assert_true(reg_scope_covers("", ""));
+	assert_false(reg_scope_covers("repository:app:pull", ""));
+	assert_false(reg_scope_covers("", "repository:app:pull"));
+}
+
 static void check_resolve(const char *url, const char *loc, const char *want)
 {
 	char *got = reg_url_resolve(url, loc);
@@ -341,9 +367,10 @@ static void test_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_challenge), cmocka_unit_test(test_urls),
-	    cmocka_unit_test(test_backoff),   cmocka_unit_test(test_base64),
-	    cmocka_unit_test(test_auths),     cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_challenge), cmocka_unit_test(test_scopes),
+	    cmocka_unit_test(test_urls),      cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_base64),    cmocka_unit_test(test_auths),
+	    cmocka_unit_test(test_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
