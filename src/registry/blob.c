@@ -14,10 +14,11 @@ static char *scope_of(const char *repo, const char *actions)
 	return sb_printf("repository:%s:%s", repo, actions);
 }
 
-int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest, int *exists,
-		    struct sb_error *err)
+int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest, int for_push,
+		    int *exists, struct sb_error *err)
 {
-	char *url = sb_printf("/v2/%s/blobs/%s", repo, digest), *scope = scope_of(repo, "pull");
+	char *url = sb_printf("/v2/%s/blobs/%s", repo, digest),
+	     *scope = scope_of(repo, for_push ? "pull,push" : "pull");
 	struct reg_req req = {.method = "HEAD", .url = url, .scope = scope};
 	struct reg_resp resp = {0};
 	int rc = -1;

@@ -122,7 +122,7 @@ static int send_blob(struct pusher *p, size_t b, size_t r, struct sb_error *err)
 		if (p->have[b * p->nrefs + j] && p->owner[j] == p->owner[r] &&
 		    !strcmp(p->refs[j].repo, repo))
 			goto have;
-	if (reg_blob_exists(c, repo, blob->digest, &exists, err) < 0)
+	if (reg_blob_exists(c, repo, blob->digest, 1, &exists, err) < 0)
 		return -1;
 	if (exists) {
 		p->res->existed++;

@@ -28,7 +28,7 @@
 struct reg_client;
 
 struct reg_opts {
-	char *const *insecure;	  /* --insecure-registry HOST[:PORT] values; borrowed */
+	char *const *insecure; /* --insecure-registry HOST[:PORT] values; borrowed */
 	size_t ninsecure;
 	const char *docker_config; /* directory holding config.json; NULL: $DOCKER_CONFIG,
 				      else ~/.docker */
@@ -63,9 +63,12 @@ struct reg_body {
 /* Progress of one upload, bytes sent so far of total. May be NULL. */
 typedef void (*reg_progress_fn)(void *ud, uint64_t sent, uint64_t total);
 
-/* HEAD /v2/REPO/blobs/DIGEST: *exists 1 when the registry has it. */
-int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest, int *exists,
-		    struct sb_error *err);
+/* HEAD /v2/REPO/blobs/DIGEST: *exists 1 when the registry has it. for_push:
+ * the check is part of a push to REPO, and asks for the push's token
+ * (repository:REPO:pull,push) as Docker's client does, so that one token
+ * serves every request of the push; else for a pull token. */
+int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest, int for_push,
+		    int *exists, struct sb_error *err);
 
 /* POST /v2/REPO/blobs/uploads/?mount=DIGEST&from=FROM: *mounted 1 when the
  * registry mounted it (201), 0 when it opened an upload instead (202, then

@@ -83,7 +83,7 @@ static int run(struct reg_client *c, int argc, char **argv, struct sb_error *err
 
 	if (!strcmp(cmd, "exists") && argc == 3) {
 		int yes;
-		if (reg_blob_exists(c, argv[1], argv[2], &yes, err) < 0)
+		if (reg_blob_exists(c, argv[1], argv[2], 0, &yes, err) < 0)
 			return -1;
 		puts(yes ? "yes" : "no");
 		return 0;
