@@ -91,6 +91,24 @@ uint64_t reg_client_requests(const struct reg_client *c)
 	return c->requests;
 }
 
+/* Whether the answer to GET /v2/ is a registry's: distribution says
+ * Docker-Distribution-API-Version: registry/2.0 (with any status); a
+ * registry that does not (the OCI spec does not ask for it) answers 200, or
+ * 401 when it wants credentials. A web server answers 404, 501, a page. */
+static int is_registry(const struct reg_resp *resp)
+{
+	const char *v = resp->api_version;
+
+	for (; v && *v; v += strspn(v, " ,")) {
+		size_t n = strcspn(v, " ,");
+
+		if (n == 12 && !strncmp(v, "registry/2.0", 12))
+			return 1;
+		v += n;
+	}
+	return resp->status == 200 || resp->status == 401;
+}
+
 /* Docker talks https to every registry. For one it deems insecure (loopback
  * addresses, --insecure-registry) it also tries plain http when https fails
  * (moby registry/service_v2.go: an http endpoint after the https one when
@@ -98,38 +116,59 @@ uint64_t reg_client_requests(const struct reg_client *c)
  * does not speak TLS then gets http for the client's life. Unlike Docker, a
  * loopback registry that does speak TLS is still verified (only
  * --insecure-registry turns verification off), so that a wrong CA is found
- * in the tests as it would be on a real host. */
+ * in the tests as it would be on a real host.
+ *
+ * GET /v2/ is also the check every Docker client makes before anything else
+ * (the API version): a host that is not a registry is said so at once,
+ * rather than by the first blob request's odd status. */
+static int choose_base(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+		       int *answered, struct sb_error *err)
+{
+	*answered = 0;
+	if (!c->base && !(c->base = sb_printf("https://%s", c->api_host)))
+		return sb_errorf(err, "out of memory");
+	if (!c->loopback && !c->insecure)
+		return 0;
+	if (reg_send(c, req, NULL, resp, err) == 0) {
+		*answered = !reg_status_retryable(resp->status);
+		return 0;
+	}
+	if (resp->curl_code != CURLE_SSL_CONNECT_ERROR && resp->curl_code != CURLE_RECV_ERROR &&
+	    resp->curl_code != CURLE_GOT_NOTHING && !c->insecure)
+		/* refused: asked again with retries; a TLS registry we cannot
+		 * verify: said by reg_send */
+		return resp->retryable ? 0 : -1;
+	/* a TLS handshake the server did not understand: no HTTP request */
+	c->requests--;
+	free(c->base);
+	if (!(c->base = sb_printf("http://%s", c->api_host)))
+		return sb_errorf(err, "out of memory");
+	return 0;
+}
+
 int reg_client_base(struct reg_client *c, struct sb_error *err)
 {
 	struct reg_resp resp = {0};
 	struct reg_req req = {.method = "GET", .url = "/v2/", .max_resp = 64 << 10};
-	int rc = -1;
+	int rc = -1, answered = 0;
 
-	if (c->base)
+	if (c->base && c->checked)
 		return 0;
-	c->base = sb_printf("https://%s", c->api_host);
-	if (!c->base)
-		return sb_errorf(err, "out of memory");
-	if (!c->loopback && !c->insecure)
-		return 0;
-	if (reg_send(c, &req, NULL, &resp, err) == 0) {
-		rc = 0;
+	if (choose_base(c, &req, &resp, &answered, err) < 0)
 		goto out;
-	}
-	if (resp.curl_code != CURLE_SSL_CONNECT_ERROR && resp.curl_code != CURLE_RECV_ERROR &&
-	    resp.curl_code != CURLE_GOT_NOTHING && !c->insecure) {
-		/* refused, or a TLS registry we cannot verify: said by reg_send */
-		goto out;
-	}
-	/* a TLS handshake the server did not understand: no HTTP request */
-	c->requests--;
-	free(c->base);
-	c->base = sb_printf("http://%s", c->api_host);
-	if (!c->base) {
-		sb_errorf(err, "out of memory");
-		goto out;
-	}
 	sb_error_release(err);
+	if (!answered && reg_call_plain(c, &req, &resp, err) < 0)
+		goto out;
+	if (!is_registry(&resp)) {
+		/* what it answered, as every unexpected status is said */
+		sb_errorf(err, "registry %s: GET /v2/: %ld%s%s: not a registry", c->host,
+			  resp.status, *reg_status_text(resp.status) ? " " : "",
+			  reg_status_text(resp.status));
+		sb_error_hint(err, "check the host and port of the reference: a registry answers "
+				   "GET /v2/ with 200 or 401");
+		goto out;
+	}
+	c->checked = 1;
 	rc = 0;
 out:
 	if (rc < 0) {

@@ -29,6 +29,7 @@ struct reg_client {
 	char *host;	  /* "HOST[:PORT]" as in the reference */
 	char *api_host;	  /* where requests go: registry-1.docker.io for docker.io */
 	char *base;	  /* "https://API_HOST" or "http://API_HOST"; NULL until decided */
+	int checked;	  /* GET /v2/ answered as a registry does */
 	int loopback;	  /* 127.0.0.0/8, ::1, localhost: plain HTTP allowed */
 	int insecure;	  /* named by --insecure-registry: plain HTTP, TLS unverified */
 	unsigned retries; /* attempts after the first */
@@ -82,6 +83,7 @@ struct reg_req {
 struct reg_resp {
 	long status;
 	char *location, *content_type, *digest, *www_auth, *retry_after;
+	char *api_version; /* Docker-Distribution-API-Version */
 	struct sb_buf body;
 	int retryable; /* after a failure: a connection error, 429 or 5xx */
 	int curl_code; /* libcurl's result of the last attempt */
@@ -102,13 +104,22 @@ int reg_send(struct reg_client *c, const struct reg_req *req, const char *auth,
  * set otherwise. */
 int reg_call(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
 	     struct sb_error *err);
+/* The same retries, but no credentials sent and a 401 a final answer; the
+ * client's base must be decided (GET /v2/ of reg_client_base). */
+int reg_call_plain(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+		   struct sb_error *err);
 
 /* Records "HOST: METHOD PATH: STATUS TEXT: the registry's own error" for an
  * unexpected status, with a hint for 401/403/404. Returns -1. */
 int reg_status_error(struct reg_client *c, const struct reg_req *req, const struct reg_resp *resp,
 		     struct sb_error *err);
 
-/* Decides http or https for the client (c->base), once. */
+/* "Not Found" for 404, and so on; "" for a status without a text here. */
+const char *reg_status_text(long status);
+
+/* Decides http or https for the client (c->base), and checks once that the
+ * host is a registry: GET /v2/ answered 200 or 401, or with
+ * Docker-Distribution-API-Version: registry/2.0. */
 int reg_client_base(struct reg_client *c, struct sb_error *err);
 
 /* url.c: pure helpers */

@@ -31,6 +31,7 @@ void reg_resp_release(struct reg_resp *r)
 	free(r->digest);
 	free(r->www_auth);
 	free(r->retry_after);
+	free(r->api_version);
 	sb_buf_release(&r->body);
 	*r = (struct reg_resp){0};
 }
@@ -57,7 +58,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		    {"content-type", &r->content_type},
 		    {"docker-content-digest", &r->digest},
 		    {"www-authenticate", &r->www_auth},
-		    {"retry-after", &r->retry_after}};
+		    {"retry-after", &r->retry_after},
+		    {"docker-distribution-api-version", &r->api_version}};
 
 	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response (after a redirect or a 100): forget the last */
@@ -339,15 +341,14 @@ out:
 	return rc;
 }
 
-int reg_call(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
-	     struct sb_error *err)
+/* reg_call's attempts: with credentials (send_auth), or plain (reg_send). */
+static int call(struct reg_client *c, const struct reg_req *req, int plain, struct reg_resp *resp,
+		struct sb_error *err)
 {
 	unsigned waited = 0, budget = c->max_backoff_ms * 4;
 
-	if (reg_client_base(c, err) < 0)
-		return -1;
 	for (unsigned attempt = 0;; attempt++) {
-		int rc = send_auth(c, req, resp, err);
+		int rc = plain ? reg_send(c, req, NULL, resp, err) : send_auth(c, req, resp, err);
 		long ra;
 		unsigned ms;
 
@@ -374,6 +375,20 @@ int reg_call(struct reg_client *c, const struct reg_req *req, struct reg_resp *r
 			      "runs and is reachable, then run the command again",
 			      c->retries + 1);
 	return -1;
+}
+
+int reg_call(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+	     struct sb_error *err)
+{
+	if (reg_client_base(c, err) < 0)
+		return -1;
+	return call(c, req, 0, resp, err);
+}
+
+int reg_call_plain(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+		   struct sb_error *err)
+{
+	return call(c, req, 1, resp, err);
 }
 
 /* The registry's own words: "CODE: message" of its first error, or NULL. */
@@ -405,7 +420,7 @@ out:
 	return out;
 }
 
-static const char *status_text(long s)
+const char *reg_status_text(long s)
 {
 	switch (s) {
 	case 400:
@@ -426,6 +441,8 @@ static const char *status_text(long s)
 		return "Too Many Requests";
 	case 500:
 		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
 	case 502:
 		return "Bad Gateway";
 	case 503:
@@ -444,7 +461,7 @@ int reg_status_error(struct reg_client *c, const struct reg_req *req, const stru
 						  : sb_strdup(req->url);
 	char *path = url ? reg_url_path(url) : NULL;
 	char *words = registry_words(resp);
-	const char *text = status_text(resp->status);
+	const char *text = reg_status_text(resp->status);
 
 	sb_errorf(err, "registry %s: %s %s: %ld%s%s%s%s", c->host, req->method,
 		  path ? path : req->url, resp->status, *text ? " " : "", text, words ? ": " : "",
