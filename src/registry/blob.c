@@ -9,16 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-static char *scope_of(const char *repo, const char *actions)
-{
-	return sb_printf("repository:%s:%s", repo, actions);
-}
-
 int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest, int for_push,
 		    int *exists, struct sb_error *err)
 {
 	char *url = sb_printf("/v2/%s/blobs/%s", repo, digest),
-	     *scope = scope_of(repo, for_push ? "pull,push" : "pull");
+	     *scope = reg_repo_scope(repo, for_push ? "pull,push" : "pull");
 	struct reg_req req = {.method = "HEAD", .url = url, .scope = scope};
 	struct reg_resp resp = {0};
 	int rc = -1;
@@ -261,7 +256,7 @@ int reg_blob_upload(struct reg_client *c, const char *repo, const char *digest,
 		    const struct reg_body *body, reg_progress_fn progress, void *progress_ud,
 		    struct sb_error *err)
 {
-	char *scope = scope_of(repo, "pull,push"), *loc = NULL;
+	char *scope = reg_repo_scope(repo, "pull,push"), *loc = NULL;
 	struct upload u = {.c = c,
 			   .digest = digest,
 			   .scope = scope,

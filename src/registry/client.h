@@ -109,6 +109,11 @@ int reg_call(struct reg_client *c, const struct reg_req *req, struct reg_resp *r
 int reg_call_plain(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
 		   struct sb_error *err);
 
+/* reg_call for a request that succeeds with one status: any other final
+ * status is recorded by reg_status_error and gives -1. */
+int reg_call_want(struct reg_client *c, const struct reg_req *req, long want, struct reg_resp *resp,
+		  struct sb_error *err);
+
 /* Records "HOST: METHOD PATH: STATUS TEXT: the registry's own error" for an
  * unexpected status, with a hint for 401/403/404. Returns -1. */
 int reg_status_error(struct reg_client *c, const struct reg_req *req, const struct reg_resp *resp,
@@ -127,6 +132,8 @@ int reg_client_base(struct reg_client *c, struct sb_error *err);
 /* 1 for localhost, 127.0.0.0/8 and ::1 (host with or without :PORT, IPv6 in
  * brackets), else 0. */
 int reg_host_is_loopback(const char *host);
+/* "repository:REPO:ACTIONS": the token scope of a request on repo. Yours. */
+char *reg_repo_scope(const char *repo, const char *actions);
 /* Percent-encodes s for a query value (RFC 3986 unreserved kept). Yours. */
 char *reg_query_escape(const char *s);
 /* The absolute URL of location (absolute, "//host/..", "/path" or relative)

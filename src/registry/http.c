@@ -454,6 +454,16 @@ const char *reg_status_text(long s)
 	}
 }
 
+int reg_call_want(struct reg_client *c, const struct reg_req *req, long want, struct reg_resp *resp,
+		  struct sb_error *err)
+{
+	if (reg_call(c, req, resp, err) < 0)
+		return -1;
+	if (resp->status != want)
+		return reg_status_error(c, req, resp, err);
+	return 0;
+}
+
 int reg_status_error(struct reg_client *c, const struct reg_req *req, const struct reg_resp *resp,
 		     struct sb_error *err)
 {

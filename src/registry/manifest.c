@@ -19,7 +19,7 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
 		     const char *media_type, const char *body, size_t len, struct sb_error *err)
 {
 	char *url = sb_printf("/v2/%s/manifests/%s", repo, ref),
-	     *scope = sb_printf("repository:%s:pull,push", repo);
+	     *scope = reg_repo_scope(repo, "pull,push");
 	struct reg_req req = {.method = "PUT",
 			      .url = url,
 			      .scope = scope,
@@ -35,12 +35,8 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (reg_call(c, &req, &resp, err) < 0)
+	if (reg_call_want(c, &req, 201, &resp, err) < 0)
 		goto out;
-	if (resp.status != 201) {
-		reg_status_error(c, &req, &resp, err);
-		goto out;
-	}
 	sb_sha256(body, len, sum);
 	for (size_t i = 0; i < SB_SHA256_BYTES; i++)
 		snprintf(want + 7 + 2 * i, 3, "%02x", sum[i]);
@@ -65,7 +61,7 @@ int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref, ch
 		     size_t *len, char **media_type, struct sb_error *err)
 {
 	char *url = sb_printf("/v2/%s/manifests/%s", repo, ref),
-	     *scope = sb_printf("repository:%s:pull", repo);
+	     *scope = reg_repo_scope(repo, "pull");
 	struct reg_req req = {.method = "GET",
 			      .url = url,
 			      .scope = scope,
@@ -80,12 +76,8 @@ int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref, ch
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (reg_call(c, &req, &resp, err) < 0)
+	if (reg_call_want(c, &req, 200, &resp, err) < 0)
 		goto out;
-	if (resp.status != 200) {
-		reg_status_error(c, &req, &resp, err);
-		goto out;
-	}
 	*media_type = sb_strdup(resp.content_type ? resp.content_type : "");
 	*len = resp.body.len;
 	*body = sb_buf_detach(&resp.body);

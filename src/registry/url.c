@@ -1,5 +1,6 @@
-/* URLs of the distribution API: loopback hosts, query values, and the
- * Location a registry answers with (absolute or relative). Pure functions. */
+/* URLs of the distribution API: loopback hosts, query values, repository
+ * scopes, and the Location a registry answers with (absolute or relative).
+ * Pure functions. */
 #include "registry/client.h"
 
 #include <arpa/inet.h>
@@ -37,6 +38,11 @@ int reg_host_is_loopback(const char *host)
 	if (inet_pton(AF_INET6, name, &a6) == 1)
 		return IN6_IS_ADDR_LOOPBACK(&a6);
 	return 0;
+}
+
+char *reg_repo_scope(const char *repo, const char *actions)
+{
+	return sb_printf("repository:%s:%s", repo, actions);
 }
 
 char *reg_query_escape(const char *s)
