@@ -35,18 +35,6 @@ struct progress {
 	int quiet;
 };
 
-static void human_size(uint64_t n, char *buf, size_t len)
-{
-	if (n < 1024)
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
-	else if (n < 1024ull * 1024 * 1024)
-		snprintf(buf, len, "%.1f MiB", (double)n / (1024 * 1024));
-	else
-		snprintf(buf, len, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
-}
-
 /* After layer `layer` is written, prints every step up to the one that makes the
  * next layer; once the archive is complete (layer == nlayers), all the rest. */
 static void on_progress(void *ud, size_t layer)
@@ -63,7 +51,7 @@ static void on_progress(void *ud, size_t layer)
 		if (p->quiet)
 			continue;
 		if (s->layer >= 0) {
-			human_size(s->payload, size, sizeof(size));
+			sb_size_string(s->payload, size, sizeof(size));
 			fprintf(stderr, "[%s%zu/%zu] %s  %s\n", p->prefix, p->next + 1,
 				plan->nsteps, s->text, size);
 		} else {
@@ -393,12 +381,12 @@ static void report(const struct build *b)
 		if (strcmp(b->output, "-"))
 			printf("%s\n", sb_meta_image_id(&m));
 	} else if (b->nv > 1) {
-		human_size(bytes, size, sizeof(size));
+		sb_size_string(bytes, size, sizeof(size));
 		fprintf(stderr, "wrote %s: %zu platforms, %s, index %.19s\n",
 			strcmp(b->output, "-") ? b->output : "the image to standard output", b->nv,
 			cli->format == IMG_FORMAT_OCI_DIR ? "a directory" : size, b->index.digest);
 	} else {
-		human_size(res->tar_bytes, size, sizeof(size));
+		sb_size_string(res->tar_bytes, size, sizeof(size));
 		fprintf(stderr, "wrote %s: %zu layer%s, %s, image %.19s\n",
 			strcmp(b->output, "-") ? b->output : "the image to standard output",
 			b->v[0].plan.img.nlayers, b->v[0].plan.img.nlayers == 1 ? "" : "s", size,

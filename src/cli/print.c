@@ -1,5 +1,5 @@
-/* How the command line shows errors, usage mistakes and file modes (see
- * print.h). */
+/* How the command line shows errors, usage mistakes, file modes and sizes
+ * (see print.h). */
 #include "cli/print.h"
 
 #include <stdarg.h>
@@ -45,4 +45,16 @@ void sb_mode_string(char type, uint32_t mode, char out[11])
 	out[8] = m & 02 ? 'w' : '-';
 	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
 	out[10] = '\0';
+}
+
+void sb_size_string(uint64_t n, char *buf, size_t len)
+{
+	if (n < 1024)
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+	else if (n < 1024ull * 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)n / (1024 * 1024));
+	else
+		snprintf(buf, len, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
 }

@@ -1,11 +1,13 @@
 /* How the command line shows what the library hands it: an error, on
  * standard error, a mistake on the command line, and a file's mode, as ls(1)
- * writes it. Shared by the build (main.c), parse, inspect, diff and --explain. */
+ * writes it, and a size in bytes. Shared by the build (main.c), parse, inspect,
+ * diff, push and --explain. */
 #ifndef SB_CLI_PRINT_H
 #define SB_CLI_PRINT_H
 
 #include "util/error.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* How sb_print_error starts its message. */
@@ -30,5 +32,9 @@ void sb_print_usage_error(const char *fmt, ...) __attribute__((format(printf, 1,
  * the permission bits of mode, setuid, setgid and sticky as ls(1) shows them
  * ('s'/'S', 't'/'T'), and a NUL. */
 void sb_mode_string(char type, uint32_t mode, char out[11]);
+
+/* n bytes as the progress lines show them, in buf of len bytes: "512 B",
+ * "1.5 KiB", "12.0 MiB", "1.25 GiB". */
+void sb_size_string(uint64_t n, char *buf, size_t len);
 
 #endif

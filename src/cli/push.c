@@ -45,18 +45,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void human(uint64_t n, char *buf, size_t len)
-{
-	if (n < 1024)
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
-	else if (n < 1024ull * 1024 * 1024)
-		snprintf(buf, len, "%.1f MiB", (double)n / (1024 * 1024));
-	else
-		snprintf(buf, len, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
-}
-
 /* "DIGEST12", as docker push names a layer. */
 static const char *short_digest(const char *d)
 {
@@ -81,8 +69,8 @@ static void on_event(void *ud, const struct push_event *ev)
 		if (!s->tty || (t - s->last < 0.1 && ev->sent < ev->total))
 			return;
 		s->last = t;
-		human(ev->sent, a, sizeof(a));
-		human(ev->total, b, sizeof(b));
+		sb_size_string(ev->sent, a, sizeof(a));
+		sb_size_string(ev->total, b, sizeof(b));
 		fprintf(stderr, "\r\033[K%.12s: Pushing %s / %s", short_digest(ev->digest), a, b);
 		return;
 	}
@@ -120,7 +108,7 @@ int sb_push_run(const char *path, char *const *refs, size_t nrefs, struct push_o
 	if (!quiet) {
 		char size[32];
 
-		human(res->uploaded_bytes, size, sizeof(size));
+		sb_size_string(res->uploaded_bytes, size, sizeof(size));
 		fprintf(stderr,
 			"%zu blob%s uploaded (%s), %zu already there, %zu mounted; %llu "
 			"request%s\n",
