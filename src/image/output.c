@@ -164,6 +164,41 @@ void atomic_release(struct atomic_out *ao)
 	ao->dir = ao->tmpname = NULL;
 }
 
+int outer_open(struct out_sink *out, struct atomic_out *ao, const char *path,
+	       struct archive **outer, struct sb_error *err)
+{
+	if (strcmp(path, "-") == 0) {
+		out->fd = STDOUT_FILENO;
+		out->name = "standard output";
+	} else {
+		if (atomic_open(ao, path, err) < 0)
+			return -1;
+		out->fd = ao->fd;
+		out->name = path;
+	}
+	*outer = tar_writer(err);
+	if (!*outer)
+		return -1;
+	if (archive_write_open2(*outer, out, NULL, outer_cb, NULL, NULL) != ARCHIVE_OK)
+		return sb_errorf(err, "libarchive: %s", archive_error_string(*outer));
+	return 0;
+}
+
+int outer_close(struct archive *outer, struct out_sink *out, struct atomic_out *ao, int sync,
+		struct sb_error *err)
+{
+	if (archive_write_close(outer) != ARCHIVE_OK) {
+		if (!err->msg)
+			sb_errorf(err, "libarchive: %s", archive_error_string(outer));
+		return -1;
+	}
+	if (out_flush(out) < 0)
+		return -1;
+	if (ao && atomic_commit(ao, sync, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* ---- members of the outer archive ---------------------------------------- */
 
 /* Adds one outer entry: a file of the given size (its body follows), or a

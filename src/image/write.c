@@ -172,32 +172,9 @@ int img_write(struct image *img, const struct img_write_opts *opts, struct img_r
 		goto done;
 	}
 
-	if (to_stdout) {
-		out.fd = STDOUT_FILENO;
-		out.name = "standard output";
-	} else {
-		if (atomic_open(&ao, opts->output, err) < 0)
-			goto out;
-		out.fd = ao.fd;
-		out.name = opts->output;
-	}
-	outer = tar_writer(err);
-	if (!outer)
-		goto out;
-	if (archive_write_open2(outer, &out, NULL, outer_cb, NULL, NULL) != ARCHIVE_OK) {
-		sb_errorf(err, "libarchive: %s", archive_error_string(outer));
-		goto out;
-	}
-	if (write_archive(&job, outer, err) < 0)
-		goto out;
-	if (archive_write_close(outer) != ARCHIVE_OK) {
-		if (!err->msg)
-			sb_errorf(err, "libarchive: %s", archive_error_string(outer));
-		goto out;
-	}
-	if (out_flush(&out) < 0)
-		goto out;
-	if (!to_stdout && atomic_commit(&ao, opts->fsync, err) < 0)
+	if (outer_open(&out, &ao, opts->output, &outer, err) < 0 ||
+	    write_archive(&job, outer, err) < 0 ||
+	    outer_close(outer, &out, to_stdout ? NULL : &ao, opts->fsync, err) < 0)
 		goto out;
 done:
 	sb_sha256((const unsigned char *)job.config, job.config_len, (unsigned char *)d);

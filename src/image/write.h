@@ -62,6 +62,16 @@ int atomic_commit(struct atomic_out *ao, int sync, struct sb_error *err);
 /* Drops whatever was written; the old file at the path stays as it was. */
 void atomic_release(struct atomic_out *ao);
 
+/* Points out at path's temporary twin (ao), or at standard output for "-",
+ * and opens the outer tar archive writing into it: *outer, which the caller
+ * frees, failure or not. */
+int outer_open(struct out_sink *out, struct atomic_out *ao, const char *path,
+	       struct archive **outer, struct sb_error *err);
+/* Ends the outer archive, writes out what is buffered and, with ao (NULL for
+ * standard output), makes the file appear at its path (atomic_commit). */
+int outer_close(struct archive *outer, struct out_sink *out, struct atomic_out *ao, int sync,
+		struct sb_error *err);
+
 /* ---- output.c: members of the outer archive -------------------------------- */
 
 /* A regular file's header (size bytes of body follow), a whole small file, a

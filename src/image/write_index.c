@@ -223,32 +223,8 @@ static int write_tar(struct multi *m, struct sb_error *err)
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (to_stdout) {
-		out.fd = STDOUT_FILENO;
-		out.name = "standard output";
-	} else {
-		if (atomic_open(&ao, opts->output, err) < 0)
-			goto out;
-		out.fd = ao.fd;
-		out.name = opts->output;
-	}
-	t.outer = tar_writer(err);
-	if (!t.outer)
-		goto out;
-	if (archive_write_open2(t.outer, &out, NULL, outer_cb, NULL, NULL) != ARCHIVE_OK) {
-		sb_errorf(err, "libarchive: %s", archive_error_string(t.outer));
-		goto out;
-	}
-	if (fill(m, &t, err) < 0)
-		goto out;
-	if (archive_write_close(t.outer) != ARCHIVE_OK) {
-		if (!err->msg)
-			sb_errorf(err, "libarchive: %s", archive_error_string(t.outer));
-		goto out;
-	}
-	if (out_flush(&out) < 0)
-		goto out;
-	if (!to_stdout && atomic_commit(&ao, opts->fsync, err) < 0)
+	if (outer_open(&out, &ao, opts->output, &t.outer, err) < 0 || fill(m, &t, err) < 0 ||
+	    outer_close(t.outer, &out, to_stdout ? NULL : &ao, opts->fsync, err) < 0)
 		goto out;
 	m->out->tar_bytes = out.total;
 	rc = 0;
