@@ -77,6 +77,20 @@ static la_ssize_t tar_cb(struct archive *a, void *ud, const void **out)
 /* Reads what is left of the layer once its tar reader has met the end: the
  * rest of the uncompressed stream (padding after the end-of-archive
  * blocks), then the rest of the stored bytes, each through its hash. */
+/* Frees s and its readers (innermost first); NULL is nothing. */
+static void stream_free(struct lstream *s)
+{
+	if (!s)
+		return;
+	if (s->t)
+		archive_read_free(s->t);
+	if (s->r)
+		archive_read_free(s->r);
+	if (s->o)
+		archive_read_free(s->o);
+	free(s);
+}
+
 static int drain_rest(struct lstream *s)
 {
 	const void *p;
@@ -401,15 +415,7 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 		goto out;
 	rc = 0;
 out:
-	if (s) {
-		if (s->t)
-			archive_read_free(s->t);
-		if (s->r)
-			archive_read_free(s->r);
-		if (s->o)
-			archive_read_free(s->o);
-		free(s);
-	}
+	stream_free(s);
 	return rc;
 }
 
@@ -567,15 +573,7 @@ int rd_scan_layer(struct rd_archive *ar, size_t i, size_t k, uint64_t *meta, rd_
 out:
 	free(x.path);
 	free(x.link);
-	if (s) {
-		if (s->t)
-			archive_read_free(s->t);
-		if (s->r)
-			archive_read_free(s->r);
-		if (s->o)
-			archive_read_free(s->o);
-		free(s);
-	}
+	stream_free(s);
 	return rc;
 }
 
@@ -592,16 +590,8 @@ struct rd_cursor {
 
 static void cursor_close(struct rd_cursor *c)
 {
-	if (c->s) {
-		if (c->s->t)
-			archive_read_free(c->s->t);
-		if (c->s->r)
-			archive_read_free(c->s->r);
-		if (c->s->o)
-			archive_read_free(c->s->o);
-		free(c->s);
-		c->s = NULL;
-	}
+	stream_free(c->s);
+	c->s = NULL;
 	c->pos = 0;
 }
 
