@@ -522,6 +522,18 @@ static void descriptor(struct jgen *g, const char *media, const char *digest, ui
 	jgen_str(g, "size"), jgen_int(g, (long long)size);
 }
 
+/* Starts an OCI document: its object opened, schemaVersion 2 and mediaType
+ * written. */
+static int oci_start(struct jgen *g, const char *media_type, struct sb_error *err)
+{
+	if (jgen_start(g, 0, err) < 0)
+		return -1;
+	jgen_map_open(g);
+	jgen_str(g, "schemaVersion"), jgen_int(g, 2);
+	jgen_str(g, "mediaType"), jgen_str(g, media_type);
+	return 0;
+}
+
 int img_oci_manifest_json(const struct image *img, const char *config_digest, uint64_t config_size,
 			  char *const *layer_digests, const uint64_t *layer_sizes,
 			  const char *layer_media, char **out, size_t *len, struct sb_error *err)
@@ -538,11 +550,8 @@ int img_oci_manifest_json_media(const struct image *img, const char *config_dige
 {
 	struct jgen g;
 
-	if (jgen_start(&g, 0, err) < 0)
+	if (oci_start(&g, "application/vnd.oci.image.manifest.v1+json", err) < 0)
 		return -1;
-	jgen_map_open(&g);
-	jgen_str(&g, "schemaVersion"), jgen_int(&g, 2);
-	jgen_str(&g, "mediaType"), jgen_str(&g, "application/vnd.oci.image.manifest.v1+json");
 	jgen_str(&g, "config");
 	descriptor(&g, "application/vnd.oci.image.config.v1+json", config_digest, config_size);
 	jgen_map_close(&g);
@@ -574,11 +583,8 @@ int img_oci_index_json_media(const struct image *img, const char *media,
 
 	while (img->tags && img->tags[n])
 		n++;
-	if (jgen_start(&g, 0, err) < 0)
+	if (oci_start(&g, "application/vnd.oci.image.index.v1+json", err) < 0)
 		return -1;
-	jgen_map_open(&g);
-	jgen_str(&g, "schemaVersion"), jgen_int(&g, 2);
-	jgen_str(&g, "mediaType"), jgen_str(&g, "application/vnd.oci.image.index.v1+json");
 	jgen_str(&g, "manifests");
 	jgen_array_open(&g);
 	/* One descriptor a tag, named as containerd and Docker 25+ name them. */
@@ -621,11 +627,8 @@ int img_oci_platform_index_json(struct image *const *imgs, size_t n, char *const
 {
 	struct jgen g;
 
-	if (jgen_start(&g, 0, err) < 0)
+	if (oci_start(&g, "application/vnd.oci.image.index.v1+json", err) < 0)
 		return -1;
-	jgen_map_open(&g);
-	jgen_str(&g, "schemaVersion"), jgen_int(&g, 2);
-	jgen_str(&g, "mediaType"), jgen_str(&g, "application/vnd.oci.image.index.v1+json");
 	jgen_str(&g, "manifests");
 	jgen_array_open(&g);
 	/* As BuildKit's image writer lists them: the platforms in the order
