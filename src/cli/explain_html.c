@@ -2,13 +2,13 @@
 #include "cli/explain.h"
 #include "cli/explain_int.h"
 #include "cli/print.h"
+#include "util/io.h"
 #include "util/mem.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* --explain-html: the same story as one self-contained page. Everything that
@@ -648,17 +648,10 @@ int sb_explain_html_file(const char *path, const struct df_file *df, const struc
 					 errno ? strerror(errno) : "out of memory");
 		return 0;
 	}
-	tmp = sb_printf("%s.XXXXXX", path);
-	if (!tmp)
-		return sb_errorf(err, "out of memory");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		sb_error_file(err, path, "cannot create a file beside it: %s", strerror(errno));
-		free(tmp);
+	if (sb_tmp_beside(path, &tmp, &fd, err) < 0)
 		return -1;
-	}
 	errno = 0;
-	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+	if (!(f = fdopen(fd, "w"))) {
 		sb_error_file(err, path, "cannot write: %s", strerror(errno));
 		close(fd);
 		goto out;

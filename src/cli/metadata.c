@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 const char *sb_meta_image_id(const struct sb_build_meta *meta)
@@ -91,22 +90,11 @@ int sb_meta_json(const struct sb_build_meta *meta, char *const *names, char **ou
 
 int sb_write_file_atomic(const char *path, const char *data, size_t len, struct sb_error *err)
 {
-	char *tmp = sb_printf("%s.XXXXXX", path);
+	char *tmp;
 	int fd, rc = -1;
 
-	if (!tmp)
-		return sb_errorf(err, "out of memory");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		sb_error_file(err, path, "cannot create a file beside it: %s", strerror(errno));
-		free(tmp);
+	if (sb_tmp_beside(path, &tmp, &fd, err) < 0)
 		return -1;
-	}
-	if (fchmod(fd, 0644) < 0) {
-		sb_error_file(err, path, "cannot write: %s", strerror(errno));
-		close(fd);
-		goto out;
-	}
 	if (sb_write_all(fd, path, data, len, err) < 0) {
 		close(fd);
 		goto out;

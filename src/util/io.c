@@ -2,6 +2,8 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,4 +62,29 @@ int sb_write_all(int fd, const char *name, const void *buf, size_t len, struct s
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int sb_tmp_beside(const char *path, char **tmp, int *fd, struct sb_error *err)
+{
+	*fd = -1;
+	*tmp = sb_printf("%s.XXXXXX", path);
+	if (!*tmp)
+		return sb_errorf(err, "out of memory");
+	*fd = mkstemp(*tmp);
+	if (*fd < 0) {
+		sb_error_file(err, path, "cannot create a file beside it: %s", strerror(errno));
+		goto fail;
+	}
+	if (fchmod(*fd, 0644) < 0) {
+		sb_error_file(err, path, "cannot write: %s", strerror(errno));
+		close(*fd);
+		*fd = -1;
+		unlink(*tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(*tmp);
+	*tmp = NULL;
+	return -1;
 }

@@ -1,4 +1,5 @@
-/* Reading whole small files, and writing whole buffers. */
+/* Reading whole small files, writing whole buffers, and the temporary file
+ * that a file is written to before it takes its name. */
 #ifndef SB_IO_H
 #define SB_IO_H
 
@@ -16,5 +17,10 @@ int sb_read_all(int fd, const char *name, size_t max, char **out, size_t *len,
  * Errors name `name` ("cannot write: ..."); errno is then still write(2)'s,
  * for a caller that adds a hint. Does not close fd. */
 int sb_write_all(int fd, const char *name, const void *buf, size_t len, struct sb_error *err);
+
+/* Creates "PATH.XXXXXX" beside path, mode 0644, for a file renamed to path
+ * once whole: *fd open for writing, *tmp its name (yours). On failure
+ * nothing is left behind; errors name path. */
+int sb_tmp_beside(const char *path, char **tmp, int *fd, struct sb_error *err);
 
 #endif
