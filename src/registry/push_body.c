@@ -1,10 +1,13 @@
 /* Where the bytes of an upload come from (a struct reg_body, opened afresh
- * for every attempt): a config from memory; a layer compressed again as it
- * streams. The layer copier writes into a file descriptor, the client reads
- * from one: a thread runs the copier into a pipe that the client reads.
- * The bytes must come out as they did in the first pass (push_load.c): the
- * digest the thread made is checked at the end of every attempt.
+ * for every attempt): a config from memory; a layer compressed for the push
+ * from its scratch file (push_load.c made it and its digest); a layer sent
+ * as the image stores it (compressed as asked, or an uncompressed tar) as it
+ * streams from the image file. The layer copier writes into a file
+ * descriptor, the client reads from one: a thread runs the copier into a
+ * pipe that the client reads. Its bytes must come out as the digest that
+ * push_load.c took: checked at the end of every attempt.
  *
+ *   scratch file --pread--> reg_body read --> HTTP
  *   image file --img_layer_export (thread)--> pipe --> reg_body read --> HTTP
  */
 #include "image/export.h"
@@ -69,7 +72,7 @@ static int body_open(void *ud, struct sb_error *err)
 	int fds[2];
 
 	pb->off = 0;
-	if (pb->blob->mem)
+	if (pb->blob->mem || pb->blob->spool >= 0)
 		return 0;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return sb_errorf(err, "cannot make a pipe: %s", strerror(errno));
@@ -96,6 +99,23 @@ static int body_read(void *ud, void *buf, size_t n, size_t *got, struct sb_error
 		*got = n < pb->blob->size - pb->off ? n : (size_t)(pb->blob->size - pb->off);
 		memcpy(buf, pb->blob->mem + pb->off, *got);
 		pb->off += *got;
+		return 0;
+	}
+	if (pb->blob->spool >= 0) {
+		do
+			r = pread(pb->blob->spool, buf, n, (off_t)pb->off);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return sb_errorf(err, "reading layer %zu for the upload from its temporary "
+					      "file: %s",
+					 pb->blob->layer + 1, strerror(errno));
+		if (r == 0 && pb->off != pb->blob->size)
+			return sb_errorf(err, "layer %zu: its temporary file ends after %llu of "
+					      "%llu bytes",
+					 pb->blob->layer + 1, (unsigned long long)pb->off,
+					 (unsigned long long)pb->blob->size);
+		*got = (size_t)r;
+		pb->off += (size_t)r;
 		return 0;
 	}
 	do

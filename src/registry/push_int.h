@@ -3,8 +3,9 @@
  *   push_load.c  the image on disk: its platforms, configs, layers, and every
  *                blob's digest for the push (the first pass, nothing sent)
  *   push_json.c  the manifests and the index made for the push
- *   push_body.c  where an upload's bytes come from: memory, or a layer
- *                compressed again as it streams
+ *   push_body.c  where an upload's bytes come from: memory, the scratch
+ *                file of a layer compressed for the push, or a layer's
+ *                stored bytes as they stream
  *   push.c       push_image: the references, the blobs, the manifests, the tags
  */
 #ifndef SB_REGISTRY_PUSH_INT_H
@@ -24,6 +25,8 @@ struct push_blob {
 	const char *mem;       /* a config: its bytes (a platform's), else NULL */
 	struct img_base *base; /* a layer: the image that holds it (a platform's) */
 	size_t layer;
+	int spool; /* a layer compressed for the push: the scratch file (sb_tmp_anon)
+		      holding its blob, owned; else -1 */
 };
 
 /* One image: one platform of the index, or the only one. */
@@ -74,7 +77,7 @@ int push_index_json(struct push_src *s, int docker, struct sb_error *err);
 struct push_body {
 	const struct push_blob *blob;
 	enum img_compression comp;
-	size_t off;   /* memory: bytes read so far */
+	size_t off;   /* memory or scratch file: bytes read so far */
 	int rfd, wfd; /* a layer: the pipe from the compressing thread */
 	pthread_t thread;
 	int running;

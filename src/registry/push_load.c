@@ -1,17 +1,20 @@
 /* The image on disk, made ready for a push: each image the file holds (one,
  * or one per platform of an index), its config's exact bytes, and every
  * blob's digest and size as the push sends it. A layer stored compressed as
- * asked keeps its digest without being read; any other is compressed once
- * here, into the hash only (the first pass), so that the registry can be
- * asked whether it has the blob before anything is sent.
+ * asked keeps its digest without being read; any other is compressed once,
+ * here, into a scratch file that the upload reads again, so that the
+ * registry can be asked whether it has the blob before anything is sent,
+ * and no layer is compressed twice.
  */
 #include "image/export.h"
 #include "image/read.h"
 #include "registry/push_int.h"
+#include "util/io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void push_src_release(struct push_src *s)
 {
@@ -23,29 +26,55 @@ void push_src_release(struct push_src *s)
 		free(p->blobs);
 		free(p->manifest);
 	}
+	for (size_t i = 0; i < s->nblobs; i++)
+		if (s->blobs[i].spool >= 0)
+			close(s->blobs[i].spool);
 	free(s->plats);
 	free(s->blobs);
 	free(s->index);
 	memset(s, 0, sizeof(*s));
 }
 
-/* The blob with digest d, added when it is new; its index in *at. */
-static int add_blob(struct push_src *s, const struct push_blob *b, size_t *at, struct sb_error *err)
+/* The blob b, added when its digest is new; its index in *at. b's scratch
+ * file becomes s's (or is closed, the blob being there already). */
+static int add_blob(struct push_src *s, struct push_blob *b, size_t *at, struct sb_error *err)
 {
 	struct push_blob *grown;
+	int rc = 0;
 
 	for (size_t i = 0; i < s->nblobs; i++)
 		if (!strcmp(s->blobs[i].digest, b->digest)) {
 			*at = i;
-			return 0;
+			goto out;
 		}
 	grown = realloc(s->blobs, (s->nblobs + 1) * sizeof(*grown));
-	if (!grown)
-		return sb_errorf(err, "out of memory");
+	if (!grown) {
+		rc = sb_errorf(err, "out of memory");
+		goto out;
+	}
 	s->blobs = grown;
 	s->blobs[s->nblobs] = *b;
 	*at = s->nblobs++;
 	return 0;
+out:
+	if (b->spool >= 0)
+		close(b->spool);
+	b->spool = -1;
+	return rc;
+}
+
+/* Layer k of p as the push sends it: its digest known without reading it,
+ * else compressed once into a scratch file. */
+static int load_layer(struct push_platform *p, size_t k, const struct push_opts *o,
+		      struct push_blob *b, struct sb_error *err)
+{
+	if (img_layer_export_known(p->base, k, o->compression, b->digest, &b->size))
+		return 0;
+	if (sb_tmp_anon(&b->spool, err) < 0)
+		return -1;
+	return img_layer_export(p->base, k, o->compression, b->spool,
+				"the temporary file of the compressed layer", b->digest, &b->size,
+				err);
 }
 
 /* How image i of the reader is chosen again by img_base_open: its manifest's
@@ -66,7 +95,7 @@ static int load_platform(struct push_src *s, struct rd_archive *ar, size_t i,
 {
 	struct push_platform *p = &s->plats[i];
 	struct img_base_select sel = {.what = "push"};
-	struct push_blob cfg = {.media = push_config_media(o->docker)};
+	struct push_blob cfg = {.media = push_config_media(o->docker), .spool = -1};
 	char ref[72];
 
 	if (rd_load_config(ar, i, err) < 0)
@@ -92,12 +121,14 @@ static int load_platform(struct push_src *s, struct rd_archive *ar, size_t i,
 	for (size_t k = 0; k < p->nlayers; k++) {
 		struct push_blob b = {.media = push_layer_media(o->docker, o->compression),
 				      .base = p->base,
-				      .layer = k};
+				      .layer = k,
+				      .spool = -1};
 
-		if (!img_layer_export_known(p->base, k, o->compression, b.digest, &b.size) &&
-		    img_layer_export(p->base, k, o->compression, -1, NULL, b.digest, &b.size, err) <
-			0)
+		if (load_layer(p, k, o, &b, err) < 0) {
+			if (b.spool >= 0)
+				close(b.spool);
 			return sb_error_prefix(err, "%s: layer %zu", ar->path, k + 1);
+		}
 		if (add_blob(s, &b, &p->blobs[1 + k], err) < 0)
 			return -1;
 	}

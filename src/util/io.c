@@ -2,6 +2,7 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -87,4 +88,33 @@ fail:
 	free(*tmp);
 	*tmp = NULL;
 	return -1;
+}
+
+int sb_tmp_anon(int *fd, struct sb_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char *name = NULL;
+	int e;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	*fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (*fd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		goto fail;
+	if (!(name = sb_printf("%s/scratchbuild.XXXXXX", dir)))
+		return sb_errorf(err, "out of memory");
+	*fd = mkostemp(name, O_CLOEXEC);
+	if (*fd < 0)
+		goto fail;
+	unlink(name);
+	free(name);
+	return 0;
+fail:
+	e = errno;
+	free(name);
+	sb_errorf(err, "cannot make a temporary file in %s: %s", dir, strerror(e));
+	return sb_error_hint(err, "set TMPDIR to a writable directory with room for the "
+				  "compressed layers");
 }

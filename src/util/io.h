@@ -23,4 +23,10 @@ int sb_write_all(int fd, const char *name, const void *buf, size_t len, struct s
  * nothing is left behind; errors name path. */
 int sb_tmp_beside(const char *path, char **tmp, int *fd, struct sb_error *err);
 
+/* An anonymous scratch file, open for reading and writing, in $TMPDIR (else
+ * /tmp): gone when *fd is closed, nothing of it left on disk (O_TMPFILE, or
+ * a named file unlinked at once where the file system has none). For bytes
+ * made once and read again, too many to hold in memory. */
+int sb_tmp_anon(int *fd, struct sb_error *err);
+
 #endif
