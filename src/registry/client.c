@@ -112,8 +112,13 @@ static int is_registry(const struct reg_resp *resp)
 /* Docker talks https to every registry. For one it deems insecure (loopback
  * addresses, --insecure-registry) it also tries plain http when https fails
  * (moby registry/service_v2.go: an http endpoint after the https one when
- * TLS verification is off). We ask GET /v2/ over https once: a server that
- * does not speak TLS then gets http for the client's life. Unlike Docker, a
+ * TLS verification is off). The outcome is the same here, the order for a
+ * loopback address is not: GET /v2/ (which carries no credentials) goes out
+ * over plain http first, because a TLS server answers a plain request at
+ * once (Go's with a 400, others by closing), while a plain server takes its
+ * time over a TLS handshake it cannot read (25 ms for distribution's). An
+ * answer that is not a registry's sends the client to https for its life.
+ * For --insecure-registry hosts, https first, as Docker. Unlike Docker, a
  * loopback registry that does speak TLS is still verified (only
  * --insecure-registry turns verification off), so that a wrong CA is found
  * in the tests as it would be on a real host.
@@ -121,29 +126,87 @@ static int is_registry(const struct reg_resp *resp)
  * GET /v2/ is also the check every Docker client makes before anything else
  * (the API version): a host that is not a registry is said so at once,
  * rather than by the first blob request's odd status. */
+static int set_base(struct reg_client *c, const char *scheme, struct sb_error *err)
+{
+	free(c->base);
+	if (!(c->base = sb_printf("%s://%s", scheme, c->api_host)))
+		return sb_errorf(err, "out of memory");
+	return 0;
+}
+
+/* TLS did not work at all: the server does not speak it. */
+static int tls_not_spoken(const struct reg_resp *resp)
+{
+	return resp->curl_code == CURLE_SSL_CONNECT_ERROR || resp->curl_code == CURLE_RECV_ERROR ||
+	       resp->curl_code == CURLE_GOT_NOTHING;
+}
+
+/* A loopback registry: plain http first, then https; a plain server that
+ * answers but is not a registry is kept on http, for its answer to be said. */
+static int loopback_base(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+			 int *answered, struct sb_error *err)
+{
+	struct reg_resp plain = {0};
+	int rc = 0;
+
+	if (set_base(c, "http", err) < 0)
+		return -1;
+	if (reg_send(c, req, NULL, &plain, err) == 0 &&
+	    (is_registry(&plain) || reg_status_retryable(plain.status))) {
+		*resp = plain;
+		*answered = !reg_status_retryable(plain.status);
+		return 0;
+	}
+	/* a TLS server's 400, or nothing: not a request the registry counts */
+	c->requests--;
+	sb_error_release(err);
+	if (set_base(c, "https", err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (reg_send(c, req, NULL, resp, err) == 0) {
+		*answered = !reg_status_retryable(resp->status);
+		goto out;
+	}
+	if (tls_not_spoken(resp) && plain.status) {
+		/* a plain server, not a registry: its answer is the one to say */
+		sb_error_release(err);
+		reg_resp_release(resp);
+		*resp = plain;
+		memset(&plain, 0, sizeof(plain));
+		*answered = 1;
+		return set_base(c, "http", err);
+	}
+	/* refused: asked again with retries; a TLS registry we cannot verify:
+	 * said by reg_send */
+	rc = resp->retryable ? 0 : -1;
+out:
+	reg_resp_release(&plain);
+	return rc;
+}
+
 static int choose_base(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
 		       int *answered, struct sb_error *err)
 {
 	*answered = 0;
-	if (!c->base && !(c->base = sb_printf("https://%s", c->api_host)))
-		return sb_errorf(err, "out of memory");
-	if (!c->loopback && !c->insecure)
+	if (c->base)
+		return 0;
+	if (c->loopback && !c->insecure)
+		return loopback_base(c, req, resp, answered, err);
+	if (set_base(c, "https", err) < 0)
+		return -1;
+	if (!c->insecure)
 		return 0;
 	if (reg_send(c, req, NULL, resp, err) == 0) {
 		*answered = !reg_status_retryable(resp->status);
 		return 0;
 	}
-	if (resp->curl_code != CURLE_SSL_CONNECT_ERROR && resp->curl_code != CURLE_RECV_ERROR &&
-	    resp->curl_code != CURLE_GOT_NOTHING && !c->insecure)
-		/* refused: asked again with retries; a TLS registry we cannot
-		 * verify: said by reg_send */
-		return resp->retryable ? 0 : -1;
-	/* a TLS handshake the server did not understand: no HTTP request */
+	/* https failed (a TLS handshake the server did not understand, or no
+	 * answer): plain http from now on, as Docker's next endpoint */
 	c->requests--;
-	free(c->base);
-	if (!(c->base = sb_printf("http://%s", c->api_host)))
-		return sb_errorf(err, "out of memory");
-	return 0;
+	reg_resp_release(resp);
+	sb_error_release(err);
+	return set_base(c, "http", err);
 }
 
 int reg_client_base(struct reg_client *c, struct sb_error *err)
