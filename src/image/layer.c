@@ -246,6 +246,17 @@ static la_ssize_t zip_cb(struct archive *a, void *ud, const void *buf, size_t n)
 	return layer_blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
 }
 
+static int gz_cb(void *ud, const void *buf, size_t n, struct sb_error *err)
+{
+	struct layer_sink *s = ud;
+
+	(void)err; /* layer_blob_out records into s->err, the same */
+	if (s->dead)
+		return -1;
+	sb_sha256_update(&s->blob, buf, n);
+	return layer_blob_out(s, buf, n);
+}
+
 static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t n)
 {
 	struct layer_sink *s = ud;
@@ -257,18 +268,14 @@ static la_ssize_t layer_cb(struct archive *a, void *ud, const void *buf, size_t 
 		sb_errorf(s->err, "internal error: layer bytes reached the hash out of order");
 		return -1;
 	}
-	if (s->zip) {
-		la_ssize_t w = archive_write_data(s->zip, buf, n);
-
-		return w < 0 || (size_t)w != n ? -1 : (la_ssize_t)n;
-	}
+	if (layer_zipping(s))
+		return layer_zip_write(s, buf, n, s->err) < 0 ? -1 : (la_ssize_t)n;
 	return layer_blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
 }
 
-/* libarchive's raw format (one entry, its bytes as they are) through the gzip
- * or zstd filter. gzip without a timestamp, so that the same layer compresses
- * to the same bytes every time. */
-struct archive *layer_compressor(enum img_compression c, struct layer_sink *s, struct sb_error *err)
+/* zstd: libarchive's raw format (one entry, its bytes as they are) through
+ * its zstd filter. */
+static struct archive *zstd_compressor(struct layer_sink *s, struct sb_error *err)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
@@ -276,10 +283,7 @@ struct archive *layer_compressor(enum img_compression c, struct layer_sink *s, s
 	if (!a || !ae)
 		goto nomem;
 	if (archive_write_set_format_raw(a) != ARCHIVE_OK ||
-	    (c == IMG_COMPRESS_GZIP
-		 ? archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-		       archive_write_set_filter_option(a, "gzip", "timestamp", NULL) < ARCHIVE_WARN
-		 : archive_write_add_filter_zstd(a) != ARCHIVE_OK) ||
+	    archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
 	    archive_write_open2(a, s, NULL, zip_cb, NULL, NULL) != ARCHIVE_OK)
 		goto fail;
@@ -300,6 +304,50 @@ nomem:
 	if (a)
 		archive_write_free(a);
 	return NULL;
+}
+
+/* gzip at zlib's default level (6, as libarchive's filter and Go's
+ * compress/gzip), without a name or a time, so that the same layer
+ * compresses to the same bytes every time, on however many cores. */
+int layer_zip_open(enum img_compression c, struct layer_sink *s, struct sb_error *err)
+{
+	if (c == IMG_COMPRESS_GZIP)
+		return pgz_new(&s->gz, 6, 0, gz_cb, s, err);
+	return (s->zip = zstd_compressor(s, err)) ? 0 : -1;
+}
+
+int layer_zip_write(struct layer_sink *s, const void *buf, size_t n, struct sb_error *err)
+{
+	la_ssize_t w;
+
+	if (s->gz)
+		return pgz_write(s->gz, buf, n, err);
+	w = archive_write_data(s->zip, buf, n);
+	if (w >= 0 && (size_t)w == n)
+		return 0;
+	if (!err->msg)
+		sb_errorf(err, "libarchive: cannot compress: %s", archive_error_string(s->zip));
+	return -1;
+}
+
+int layer_zip_close(struct layer_sink *s, struct sb_error *err)
+{
+	if (s->gz)
+		return pgz_close(s->gz, err);
+	if (archive_write_close(s->zip) == ARCHIVE_OK)
+		return 0;
+	if (!err->msg)
+		sb_errorf(err, "libarchive: cannot compress: %s", archive_error_string(s->zip));
+	return -1;
+}
+
+void layer_zip_free(struct layer_sink *s)
+{
+	pgz_free(s->gz);
+	s->gz = NULL;
+	if (s->zip)
+		archive_write_free(s->zip);
+	s->zip = NULL;
 }
 
 /* Copies exactly e->size bytes of e's source into the layer. */
@@ -392,7 +440,7 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 	sink->err = err;
 	sink->diff = w->hash;
 	sb_sha256_init(&sink->blob);
-	if (comp != IMG_COMPRESS_NONE && !(sink->zip = layer_compressor(comp, sink, err)))
+	if (comp != IMG_COMPRESS_NONE && layer_zip_open(comp, sink, err) < 0)
 		return -1;
 	w->inner = tar_writer(err);
 	if (!w->inner)
@@ -403,12 +451,13 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 	}
 	if (img_tree_each(t, write_entry, w, err) < 0)
 		goto out;
-	if (archive_write_close(w->inner) != ARCHIVE_OK ||
-	    (sink->zip && archive_write_close(sink->zip) != ARCHIVE_OK)) {
+	if (archive_write_close(w->inner) != ARCHIVE_OK) {
 		if (!err->msg)
 			sb_errorf(err, "libarchive: %s", archive_error_string(w->inner));
 		goto out;
 	}
+	if (layer_zipping(sink) && layer_zip_close(sink, err) < 0)
+		goto out;
 	tar_bytes = sb_hashpipe_bytes(sink->diff);
 	if (expected_tar && tar_bytes != expected_tar) {
 		sb_errorf(err, "internal error: a layer tar came out %llu bytes long, %llu planned",
@@ -417,14 +466,14 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 	}
 	sb_hashpipe_final(sink->diff, d);
 	dg_string(d, lo->diff_id);
-	if (sink->zip) {
+	if (layer_zipping(sink)) {
 		sb_sha256_final(&sink->blob, d);
 		dg_string(d, lo->blob_id);
 	} else {
 		memcpy(lo->blob_id, lo->diff_id, sizeof(lo->blob_id));
 	}
 	lo->tar_size = tar_bytes;
-	lo->blob_size = sink->zip ? sink->blob_bytes : tar_bytes;
+	lo->blob_size = layer_zipping(sink) ? sink->blob_bytes : tar_bytes;
 	rc = 0;
 out:
 	/* Never let a failed layer be padded and closed as if it were complete. */
@@ -432,9 +481,7 @@ out:
 	if (w->inner)
 		archive_write_free(w->inner);
 	w->inner = NULL;
-	if (sink->zip)
-		archive_write_free(sink->zip);
-	sink->zip = NULL;
+	layer_zip_free(sink);
 	return rc;
 }
 

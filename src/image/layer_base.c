@@ -81,17 +81,8 @@ const char *base_layer_media(const struct image *img, size_t i, enum img_compres
 /* Sends got bytes of the base's stream on: into the compressor, or out. */
 static int pass_on(struct layer_sink *sink, const char *buf, size_t got, struct sb_error *err)
 {
-	if (sink->zip) {
-		la_ssize_t w = archive_write_data(sink->zip, buf, got);
-
-		if (w < 0 || (size_t)w != got) {
-			if (!err->msg)
-				sb_errorf(err, "libarchive: cannot compress: %s",
-					  archive_error_string(sink->zip));
-			return -1;
-		}
-		return 0;
-	}
+	if (layer_zipping(sink))
+		return layer_zip_write(sink, buf, got, err);
 	if (layer_blob_out(sink, buf, got) < 0) {
 		if (!err->msg)
 			sb_errorf(err, "libarchive: %s",
@@ -118,7 +109,7 @@ int base_layer_run(const struct img_layer_src *src, enum img_compression comp,
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (!raw && comp != IMG_COMPRESS_NONE && !(sink->zip = layer_compressor(comp, sink, err)))
+	if (!raw && comp != IMG_COMPRESS_NONE && layer_zip_open(comp, sink, err) < 0)
 		goto out;
 	if (img_base_blob(src->base, src->index, raw, &r, err) < 0)
 		goto out;
@@ -132,15 +123,11 @@ int base_layer_run(const struct img_layer_src *src, enum img_compression comp,
 		if (pass_on(sink, buf, got, err) < 0)
 			goto out;
 	}
-	if (sink->zip && archive_write_close(sink->zip) != ARCHIVE_OK) {
-		if (!err->msg)
-			sb_errorf(err, "libarchive: cannot compress: %s",
-				  archive_error_string(sink->zip));
+	if (layer_zipping(sink) && layer_zip_close(sink, err) < 0)
 		goto out;
-	}
 	snprintf(lo->diff_id, sizeof(lo->diff_id), "%s", info.diff_id);
 	lo->tar_size = info.tar_size;
-	if (sink->zip) {
+	if (layer_zipping(sink)) {
 		sb_sha256_final(&sink->blob, d);
 		dg_string(d, lo->blob_id);
 		lo->blob_size = sink->blob_bytes;
@@ -157,9 +144,7 @@ out:
 	sink->dead = rc < 0;
 	if (r.close)
 		r.close(r.self);
-	if (sink->zip)
-		archive_write_free(sink->zip);
-	sink->zip = NULL;
+	layer_zip_free(sink);
 	free(buf);
 	return rc;
 }

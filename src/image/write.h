@@ -15,6 +15,7 @@
 
 #include "image/image.h"
 #include "util/hashpipe.h"
+#include "util/pgzip.h"
 #include "util/sha256.h"
 
 #include <archive.h>
@@ -107,7 +108,8 @@ struct layer_sink {
 	const char *fd_name;   /* for messages */
 	struct sb_error *err;
 	struct sb_hashpipe *diff; /* the layer writer's; it also counts the tar's bytes */
-	struct archive *zip;	  /* compressor, or NULL */
+	struct archive *zip;	  /* zstd's compressor, or NULL */
+	struct pgz *gz;		  /* gzip's, or NULL */
 	struct sb_sha256 blob;
 	uint64_t blob_bytes;
 	int dead; /* the layer failed: nothing more goes out */
@@ -142,10 +144,19 @@ int layer_hash(struct layer_writer *w, const struct image *img, size_t i, enum i
  * itself) where the sink goes, counting them. */
 int layer_blob_out(struct layer_sink *s, const void *buf, size_t n);
 
-/* A compressor of the layer's tar into the sink's blob (hashed, then
- * layer_blob_out), as reproducible as scratchbuild's own layers. */
-struct archive *layer_compressor(enum img_compression c, struct layer_sink *s,
-				 struct sb_error *err);
+/* The compressor of the layer's tar into the sink's blob (hashed, then
+ * layer_blob_out), as reproducible as scratchbuild's own layers: gzip on
+ * every core (util/pgzip.c), zstd through libarchive's filter. open sets
+ * sink->gz or sink->zip (layer_zipping says whether one is there); write
+ * and close record their errors in err; free releases it, closed or not. */
+int layer_zip_open(enum img_compression c, struct layer_sink *s, struct sb_error *err);
+int layer_zip_write(struct layer_sink *s, const void *buf, size_t n, struct sb_error *err);
+int layer_zip_close(struct layer_sink *s, struct sb_error *err);
+void layer_zip_free(struct layer_sink *s);
+static inline int layer_zipping(const struct layer_sink *s)
+{
+	return s->zip || s->gz;
+}
 
 /* ---- layer_base.c: layers copied from a base image ----------------------- */
 
