@@ -106,12 +106,14 @@ static int body_read(void *ud, void *buf, size_t n, size_t *got, struct sb_error
 			r = pread(pb->blob->spool, buf, n, (off_t)pb->off);
 		while (r < 0 && errno == EINTR);
 		if (r < 0)
-			return sb_errorf(err, "reading layer %zu for the upload from its temporary "
-					      "file: %s",
+			return sb_errorf(err,
+					 "reading layer %zu for the upload from its temporary "
+					 "file: %s",
 					 pb->blob->layer + 1, strerror(errno));
 		if (r == 0 && pb->off != pb->blob->size)
-			return sb_errorf(err, "layer %zu: its temporary file ends after %llu of "
-					      "%llu bytes",
+			return sb_errorf(err,
+					 "layer %zu: its temporary file ends after %llu of "
+					 "%llu bytes",
 					 pb->blob->layer + 1, (unsigned long long)pb->off,
 					 (unsigned long long)pb->blob->size);
 		*got = (size_t)r;
