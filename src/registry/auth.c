@@ -1,107 +1,16 @@
-/* Answering a registry's WWW-Authenticate challenge: Basic with the user's
- * credentials, Bearer with a token from the realm the registry names
- * (GET realm?service=&scope=, the credentials as Basic when there are
- * some, or an OAuth refresh with an identity token), cached per scope for
- * the client's life. Tokens and passwords stay out of every message. */
+/* Answering a registry's WWW-Authenticate challenge (parsed by parse.c):
+ * Basic with the user's credentials, Bearer with a token from the realm the
+ * registry names (GET realm?service=&scope=, the credentials as Basic when
+ * there are some, or an OAuth refresh with an identity token), cached per
+ * scope for the client's life. Tokens and passwords stay out of every
+ * message. */
 #include "registry/client.h"
 
-#include "util/jtree.h"
-
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define TOKEN_ANSWER_MAX (1u << 20)
-
-void reg_challenge_release(struct reg_challenge *ch)
-{
-	free(ch->realm);
-	free(ch->service);
-	free(ch->scope);
-	free(ch->error);
-	*ch = (struct reg_challenge){0};
-}
-
-/* One auth-param value at *p: a quoted string (backslash escapes) or a
- * token. Yours; *p moves past it. */
-static char *param_value(const char **p)
-{
-	struct sb_buf b = {0};
-	const char *s = *p;
-
-	if (sb_buf_adds(&b, "") < 0)
-		return NULL;
-	if (*s == '"') {
-		for (s++; *s && *s != '"'; s++) {
-			if (*s == '\\' && s[1])
-				s++;
-			if (sb_buf_addc(&b, *s) < 0)
-				goto oom;
-		}
-		if (*s == '"')
-			s++;
-	} else {
-		size_t n = strcspn(s, ", \t");
-		if (sb_buf_add(&b, s, n) < 0)
-			goto oom;
-		s += n;
-	}
-	*p = s;
-	return sb_buf_detach(&b);
-oom:
-	sb_buf_release(&b);
-	return NULL;
-}
-
-int reg_challenge_parse(const char *value, struct reg_challenge *out)
-{
-	const char *p = value;
-	size_t n;
-
-	*out = (struct reg_challenge){0};
-	while (*p == ' ')
-		p++;
-	n = strcspn(p, " \t");
-	if (n == 5 && !strncasecmp(p, "Basic", 5))
-		out->scheme = REG_AUTH_BASIC;
-	else if (n == 6 && !strncasecmp(p, "Bearer", 6))
-		out->scheme = REG_AUTH_BEARER;
-	else
-		return -1;
-	p += n;
-	for (;;) {
-		char **slot = NULL, *v;
-		size_t kl;
-
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		kl = strcspn(p, "= \t,");
-		if (!kl || p[kl] != '=')
-			break; /* the end, or a second challenge: the first is enough */
-		if (kl == 5 && !strncasecmp(p, "realm", 5))
-			slot = &out->realm;
-		else if (kl == 7 && !strncasecmp(p, "service", 7))
-			slot = &out->service;
-		else if (kl == 5 && !strncasecmp(p, "scope", 5))
-			slot = &out->scope;
-		else if (kl == 5 && !strncasecmp(p, "error", 5))
-			slot = &out->error;
-		p += kl + 1;
-		v = param_value(&p);
-		if (!v) {
-			reg_challenge_release(out);
-			return -1;
-		}
-		if (slot) {
-			free(*slot);
-			*slot = v;
-		} else {
-			free(v);
-		}
-	}
-	return 0;
-}
 
 void reg_auth_release(struct reg_client *c)
 {
@@ -116,77 +25,6 @@ void reg_auth_release(struct reg_client *c)
 	free(c->realm);
 	free(c->service);
 	c->realm = c->service = NULL;
-}
-
-/* Whether action (n bytes) is in the comma-separated list (ln bytes); "*"
- * in the list is every action. */
-static int has_action(const char *list, size_t ln, const char *action, size_t n)
-{
-	for (const char *a = list, *end = list + ln; a < end;) {
-		size_t an = strcspn(a, ",");
-
-		if (an > (size_t)(end - a))
-			an = (size_t)(end - a);
-		if ((an == n && !strncmp(a, action, n)) || (an == 1 && *a == '*'))
-			return 1;
-		a += an + 1;
-	}
-	return 0;
-}
-
-/* Whether one scope item of want ("TYPE:NAME:ACTIONS", wn bytes) is within
- * an item of have (space-separated) for the same TYPE:NAME: each of its
- * actions among that item's. */
-static int item_covered(const char *have, const char *want, size_t wn)
-{
-	const char *colon = NULL;
-	size_t rn;
-
-	for (const char *p = want; p < want + wn; p++)
-		if (*p == ':')
-			colon = p;
-	if (!colon)
-		return 0;
-	rn = (size_t)(colon - want); /* "TYPE:NAME" */
-	for (const char *h = have; *h;) {
-		size_t hn = strcspn(h, " "), ok = 1;
-
-		if (hn > rn && !strncmp(h, want, rn) && h[rn] == ':' &&
-		    !memchr(h + rn + 1, ':', hn - rn - 1)) {
-			for (const char *a = colon + 1, *end = want + wn; a < end && ok;) {
-				size_t an = strcspn(a, ",");
-
-				if (an > (size_t)(end - a))
-					an = (size_t)(end - a);
-				ok = has_action(h + rn + 1, hn - rn - 1, a, an);
-				a += an + 1;
-			}
-			if (ok)
-				return 1;
-		}
-		h += hn;
-		while (*h == ' ')
-			h++;
-	}
-	return 0;
-}
-
-int reg_scope_covers(const char *have, const char *want)
-{
-	if (!strcmp(have, want))
-		return 1;
-	if (!*want)
-		return 0;
-	for (const char *w = want; *w;) {
-		size_t wn = strcspn(w, " ");
-
-		if (wn && !item_covered(have, w, wn))
-			return 0;
-		w += wn;
-		while (*w == ' ')
-			w++;
-	}
-	return 1;
 }
 
 static const char *cached_token(struct reg_client *c, const char *scope)
@@ -291,43 +129,29 @@ static char *refresh_form(const char *service, const char *scope, const char *re
 static int keep_token(struct reg_client *c, const char *scope, const struct reg_resp *resp,
 		      struct sb_error *err)
 {
-	yajl_val doc = NULL;
-	struct sb_error ignore = {0};
-	const char *tok;
 	struct reg_token t = {0};
-	int rc = -1;
+	enum reg_token_answer got = reg_token_parse(resp->body.buf, resp->body.len, &t.token);
 
 	/* not jt_parse's message: it would quote the answer, token and all */
-	if (jt_parse(resp->body.buf ? resp->body.buf : "", resp->body.len, 8, "token", &doc,
-		     &ignore) < 0) {
-		sb_errorf(err, "registry %s: the token server at %s did not answer with JSON",
-			  c->host, c->realm);
-		goto out;
-	}
-	tok = jt_str(doc, "token");
-	if (!tok || !*tok)
-		tok = jt_str(doc, "access_token");
-	if (!tok || !*tok) {
-		sb_errorf(err, "registry %s: the token server at %s answered without a token",
-			  c->host, c->realm);
-		goto out;
-	}
+	if (got == REG_TOKEN_NOT_JSON)
+		return sb_errorf(err,
+				 "registry %s: the token server at %s did not answer with JSON",
+				 c->host, c->realm);
+	if (got == REG_TOKEN_NONE)
+		return sb_errorf(err,
+				 "registry %s: the token server at %s answered without a token",
+				 c->host, c->realm);
 	t.scope = sb_strdup(scope ? scope : "");
-	t.token = sb_strdup(tok);
 	if (!t.scope || !t.token ||
 	    sb_grow(&c->tokens, &c->tokcap, c->ntokens + 1, sizeof(*c->tokens)) < 0) {
 		free(t.scope);
+		if (t.token)
+			explicit_bzero(t.token, strlen(t.token));
 		free(t.token);
-		sb_errorf(err, "out of memory");
-		goto out;
+		return sb_errorf(err, "out of memory");
 	}
 	c->tokens[c->ntokens++] = t;
-	rc = 0;
-out:
-	sb_error_release(&ignore);
-	if (doc)
-		yajl_tree_free(doc);
-	return rc;
+	return 0;
 }
 
 /* Plain http to a realm that is neither loopback nor insecure would carry

@@ -1,6 +1,6 @@
 /* Base64 (RFC 4648, with padding), for Basic credentials and the `auth`
  * entries of Docker's config.json. */
-#include "registry/client.h"
+#include "registry/parse.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -91,24 +91,6 @@ uint64_t reg_client_requests(const struct reg_client *c)
 	return c->requests;
 }
 
-/* Whether the answer to GET /v2/ is a registry's: distribution says
- * Docker-Distribution-API-Version: registry/2.0 (with any status); a
- * registry that does not (the OCI spec does not ask for it) answers 200, or
- * 401 when it wants credentials. A web server answers 404, 501, a page. */
-static int is_registry(const struct reg_resp *resp)
-{
-	const char *v = resp->api_version;
-
-	for (; v && *v; v += strspn(v, " ,")) {
-		size_t n = strcspn(v, " ,");
-
-		if (n == 12 && !strncmp(v, "registry/2.0", 12))
-			return 1;
-		v += n;
-	}
-	return resp->status == 200 || resp->status == 401;
-}
-
 /* Docker talks https to every registry. For one it deems insecure (loopback
  * addresses, --insecure-registry) it also tries plain http when https fails
  * (moby registry/service_v2.go: an http endpoint after the https one when
@@ -222,7 +204,7 @@ int reg_client_base(struct reg_client *c, struct sb_error *err)
 	sb_error_release(err);
 	if (!answered && reg_call_plain(c, &req, &resp, err) < 0)
 		goto out;
-	if (!is_registry(&resp)) {
+	if (!reg_is_registry(&resp)) {
 		/* what it answered, as every unexpected status is said */
 		sb_errorf(err, "registry %s: GET /v2/: %ld%s%s: not a registry", c->host,
 			  resp.status, *reg_status_text(resp.status) ? " " : "",

@@ -1,9 +1,10 @@
 /* The inside of a registry client, shared by the files of src/registry/:
- * the client's state, one HTTP request and its response, and the pure
- * helpers (URLs, challenges, backoff) that the unit tests reach. */
+ * the client's state and one HTTP request. What it parses, the response and
+ * the pure helpers (URLs, challenges, backoff) are in registry/parse.h. */
 #ifndef SB_REGISTRY_CLIENT_H
 #define SB_REGISTRY_CLIENT_H
 
+#include "registry/parse.h"
 #include "registry/registry.h"
 #include "util/mem.h"
 
@@ -15,15 +16,6 @@ struct reg_token {
 	char *scope; /* "repository:NAME:pull,push" (several: space-separated) */
 	char *token;
 };
-
-/* Where credentials for a host come from; every field may be NULL. */
-struct reg_creds {
-	char *user;
-	char *secret;	      /* a password or a personal access token */
-	char *identity_token; /* an OAuth refresh token, in place of user/secret */
-};
-
-enum reg_scheme { REG_AUTH_NONE, REG_AUTH_BASIC, REG_AUTH_BEARER };
 
 struct reg_client {
 	char *host;	  /* "HOST[:PORT]" as in the reference */
@@ -80,17 +72,6 @@ struct reg_req {
 			     credentials, no 401 answered (token requests) */
 };
 
-struct reg_resp {
-	long status;
-	char *location, *content_type, *digest, *www_auth, *retry_after;
-	char *api_version; /* Docker-Distribution-API-Version */
-	struct sb_buf body;
-	int retryable; /* after a failure: a connection error, 429 or 5xx */
-	int curl_code; /* libcurl's result of the last attempt */
-};
-
-void reg_resp_release(struct reg_resp *r);
-
 /* One exchange, no retry, no auth answer: 0 with resp filled for any HTTP
  * status; -1 for a transport error (resp->retryable then says whether a
  * new attempt may help). auth is a whole "Authorization: ..." header line
@@ -127,47 +108,8 @@ const char *reg_status_text(long status);
  * Docker-Distribution-API-Version: registry/2.0. */
 int reg_client_base(struct reg_client *c, struct sb_error *err);
 
-/* url.c: pure helpers */
-
-/* 1 for localhost, 127.0.0.0/8 and ::1 (host with or without :PORT, IPv6 in
- * brackets), else 0. */
-int reg_host_is_loopback(const char *host);
-/* "repository:REPO:ACTIONS": the token scope of a request on repo. Yours. */
-char *reg_repo_scope(const char *repo, const char *actions);
-/* Percent-encodes s for a query value (RFC 3986 unreserved kept). Yours. */
-char *reg_query_escape(const char *s);
-/* The absolute URL of location (absolute, "//host/..", "/path" or relative)
- * sent in answer to a request for url. Yours, NULL when out of memory. */
-char *reg_url_resolve(const char *url, const char *location);
-/* url with "NAME=escaped value" appended as a query parameter. Yours. */
-char *reg_url_add_query(const char *url, const char *name, const char *value);
-/* The path and no query of url, for messages ("/v2/app/blobs/uploads/"). Yours. */
-char *reg_url_path(const char *url);
-
-/* retry.c */
-
-/* The wait before attempt+1 (attempt 0 is the first retry): 500 ms doubled
- * each time, at most max_ms; a Retry-After of retry_after_s seconds (-1: none)
- * lengthens it, up to max_ms. */
-unsigned reg_backoff_ms(unsigned attempt, unsigned max_ms, long retry_after_s);
-/* A Retry-After value in seconds (delta-seconds or an HTTP date), -1 when
- * absent or not understood. now: the time a date is measured from. */
-long reg_retry_after_s(const char *value, long long now);
-/* 1 when an HTTP status is worth another attempt: 408, 429, 5xx but 501. */
-int reg_status_retryable(long status);
-/* Sleeps ms milliseconds. */
-void reg_sleep_ms(unsigned ms);
-
 /* auth.c */
 
-struct reg_challenge {
-	enum reg_scheme scheme;
-	char *realm, *service, *scope, *error; /* all may be NULL */
-};
-/* Parses a WWW-Authenticate value (its first challenge). -1 when it is not
- * Basic or Bearer, or out of memory. */
-int reg_challenge_parse(const char *value, struct reg_challenge *out);
-void reg_challenge_release(struct reg_challenge *ch);
 /* The Authorization header line for a request needing scope, from what is
  * cached, or NULL (*out) when there is none. *out is yours. */
 int reg_auth_header(struct reg_client *c, const char *scope, char **out, struct sb_error *err);
@@ -177,29 +119,12 @@ int reg_auth_header(struct reg_client *c, const char *scope, char **out, struct 
 int reg_auth_answer(struct reg_client *c, const char *www_auth, const char *scope,
 		    struct sb_error *err);
 void reg_auth_release(struct reg_client *c);
-/* 1 when a token granted for the scope `have` serves a request needing
- * `want` (both space-separated items "TYPE:NAME:ACTIONS"): each item of want
- * within an item of have for the same TYPE:NAME whose actions include its own
- * ("repository:R:pull" within "repository:R:pull,push"; "*" is every
- * action). An empty want is served by an empty have only. */
-int reg_scope_covers(const char *have, const char *want);
-
 /* creds.c */
 
 /* The credentials Docker keeps for host in DIR/config.json (dir: NULL for
  * $DOCKER_CONFIG, else ~/.docker): auths, credHelpers, credsStore. None
  * found: 0 with every field NULL. */
 int reg_creds_find(const char *dir, const char *host, struct reg_creds *out, struct sb_error *err);
-void reg_creds_release(struct reg_creds *cr);
-/* The key Docker files host under: "https://index.docker.io/v1/" for Docker
- * Hub, else host itself. */
-const char *reg_creds_key(const char *host);
-
-/* base64.c: standard alphabet with padding. Yours, NULL when out of
- * memory or (decode) not base64. */
-char *reg_base64_encode(const void *p, size_t n);
-char *reg_base64_decode(const char *s, size_t *n);
-
 /* tls.c */
 
 /* Reads certs.d/HOST once: c->ca_bundle, c->client_cert, c->client_key. */

@@ -3,12 +3,11 @@
  * program docker-credential-NAME that answers `get` with
  * {"Username", "Secret"} for the server URL on its stdin; else the `auths`
  * entry of the host (`auth`: base64 of user:password, or `identitytoken`).
- * Docker Hub is filed under https://index.docker.io/v1/. Nothing read here
- * goes into a message. */
+ * Docker Hub is filed under https://index.docker.io/v1/ (parse.c reads the
+ * file and the helper's answer). Nothing read here goes into a message. */
 #include "registry/client.h"
 
 #include "util/io.h"
-#include "util/jtree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,49 +23,6 @@
 
 extern char **environ;
 
-static const char hub_key[] = "https://index.docker.io/v1/";
-
-static int is_hub(const char *host)
-{
-	return !strcmp(host, "docker.io") || !strcmp(host, "index.docker.io") ||
-	       !strcmp(host, "registry-1.docker.io");
-}
-
-const char *reg_creds_key(const char *host)
-{
-	return is_hub(host) ? hub_key : host;
-}
-
-void reg_creds_release(struct reg_creds *cr)
-{
-	char **f[] = {&cr->user, &cr->secret, &cr->identity_token};
-
-	for (size_t i = 0; i < 3; i++) {
-		if (*f[i]) {
-			explicit_bzero(*f[i], strlen(*f[i]));
-			free(*f[i]);
-		}
-		*f[i] = NULL;
-	}
-}
-
-/* Whether an `auths` key names host: Docker keeps "host", "https://host"
- * or "http://host/v1/" alike (it compares hostnames). */
-static int key_names(const char *key, const char *host)
-{
-	size_t n;
-
-	if (!strncmp(key, "https://", 8))
-		key += 8;
-	else if (!strncmp(key, "http://", 7))
-		key += 7;
-	n = strcspn(key, "/");
-	if (is_hub(host))
-		return (n == 15 && !strncmp(key, "index.docker.io", 15)) ||
-		       (n == 9 && !strncmp(key, "docker.io", 9));
-	return strlen(host) == n && !strncmp(key, host, n);
-}
-
 static char *config_path(const char *dir)
 {
 	const char *env = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
@@ -78,45 +34,6 @@ static char *config_path(const char *dir)
 	if (home && *home)
 		return sb_printf("%s/.docker/config.json", home);
 	return sb_strdup("");
-}
-
-/* Takes an `auths` entry: auth (base64 user:password), or username and
- * password, and identitytoken. */
-static int from_entry(yajl_val e, const char *path, struct reg_creds *out, struct sb_error *err)
-{
-	const char *auth = jt_str(e, "auth"), *user = jt_str(e, "username"),
-		   *pass = jt_str(e, "password"), *idt = jt_str(e, "identitytoken");
-	char *plain = NULL, *colon;
-	size_t n = 0;
-
-	if (auth && *auth) {
-		plain = reg_base64_decode(auth, &n);
-		colon = plain ? memchr(plain, ':', n) : NULL;
-		if (!colon || strlen(plain) != n) {
-			if (plain)
-				explicit_bzero(plain, n);
-			free(plain);
-			sb_error_file(err, path,
-				      "the `auth` of an `auths` entry is not base64 of "
-				      "user:password");
-			return sb_error_hint(err, "log in again with docker login, or correct the "
-						  "entry");
-		}
-		*colon = '\0';
-		out->user = sb_strdup(plain);
-		out->secret = sb_strdup(colon + 1);
-		explicit_bzero(plain, n);
-		free(plain);
-	} else if (user && pass) {
-		out->user = sb_strdup(user);
-		out->secret = sb_strdup(pass);
-	}
-	if (idt && *idt)
-		out->identity_token = sb_strdup(idt);
-	if ((auth && *auth && (!out->user || !out->secret)) ||
-	    (idt && *idt && !out->identity_token))
-		return sb_errorf(err, "out of memory");
-	return 0;
 }
 
 /* Reads the helper's stdout to its end and waits for it. */
@@ -141,8 +58,6 @@ static int run_helper(const char *name, const char *server, struct reg_creds *ou
 	posix_spawn_file_actions_t fa;
 	int fa_ok = 0;
 	pid_t pid;
-	yajl_val doc = NULL;
-	struct sb_error ignore = {0};
 
 	if (!*name ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
@@ -199,29 +114,10 @@ static int run_helper(const char *name, const char *server, struct reg_creds *ou
 		sb_error_hint(err, "run `echo %s | %s get` to see why", server, prog);
 		goto out;
 	}
-	if (jt_parse(text, len, 8, prog, &doc, &ignore) < 0) {
-		sb_errorf(err, "%s get did not answer with JSON", prog);
+	if (reg_helper_parse(text, len, prog, out, err) < 0)
 		goto out;
-	}
-	const char *user = jt_str(doc, "Username"), *secret = jt_str(doc, "Secret");
-	if (secret && *secret) {
-		/* Docker's convention: an identity token under the name <token> */
-		if (user && !strcmp(user, "<token>")) {
-			out->identity_token = sb_strdup(secret);
-		} else {
-			out->user = sb_strdup(user ? user : "");
-			out->secret = sb_strdup(secret);
-		}
-		if (!out->identity_token && (!out->user || !out->secret)) {
-			sb_errorf(err, "out of memory");
-			goto out;
-		}
-	}
 	rc = 0;
 out:
-	sb_error_release(&ignore);
-	if (doc)
-		yajl_tree_free(doc);
 	if (fa_ok)
 		posix_spawn_file_actions_destroy(&fa);
 	for (int i = 0; i < 2; i++) {
@@ -242,9 +138,8 @@ int reg_creds_find(const char *dir, const char *host, struct reg_creds *out, str
 {
 	char *path = config_path(dir), *buf = NULL;
 	size_t len = 0;
+	char *helper = NULL;
 	int fd = -1, rc = -1;
-	yajl_val doc = NULL, helpers, auths, store;
-	struct sb_error ignore = {0};
 	const char *key = reg_creds_key(host);
 
 	*out = (struct reg_creds){0};
@@ -259,39 +154,13 @@ int reg_creds_find(const char *dir, const char *host, struct reg_creds *out, str
 	}
 	if (sb_read_all(fd, path, CONFIG_MAX, &buf, &len, err) < 0)
 		goto out;
-	if (jt_parse(buf, len, 32, path, &doc, &ignore) < 0) {
-		/* not jt_parse's message: it would quote the file, secrets and all */
-		sb_error_file(err, path, "not valid JSON");
-		sb_error_hint(err, "correct it, or log in again with docker login");
+	if (reg_creds_parse(buf, len, path, host, &helper, out, err) < 0)
 		goto out;
-	}
-	helpers = jt_get(doc, "credHelpers");
-	for (size_t i = 0; YAJL_IS_OBJECT(helpers) && i < helpers->u.object.len; i++)
-		if (key_names(helpers->u.object.keys[i], host) &&
-		    YAJL_IS_STRING(helpers->u.object.values[i])) {
-			rc =
-			    run_helper(YAJL_GET_STRING(helpers->u.object.values[i]), key, out, err);
-			goto out;
-		}
-	store = jt_get(doc, "credsStore");
-	if (YAJL_IS_STRING(store) && *YAJL_GET_STRING(store)) {
-		rc = run_helper(YAJL_GET_STRING(store), key, out, err);
-		goto out;
-	}
-	auths = jt_get(doc, "auths");
-	rc = 0;
-	for (size_t i = 0; YAJL_IS_OBJECT(auths) && i < auths->u.object.len; i++)
-		if (key_names(auths->u.object.keys[i], host) &&
-		    YAJL_IS_OBJECT(auths->u.object.values[i])) {
-			rc = from_entry(auths->u.object.values[i], path, out, err);
-			break;
-		}
+	rc = helper ? run_helper(helper, key, out, err) : 0;
 out:
 	if (rc < 0)
 		reg_creds_release(out);
-	sb_error_release(&ignore);
-	if (doc)
-		yajl_tree_free(doc);
+	free(helper);
 	if (fd >= 0)
 		close(fd);
 	if (buf) {

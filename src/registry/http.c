@@ -4,8 +4,6 @@
  * bounded body are kept; Authorization never goes into a message. */
 #include "registry/client.h"
 
-#include "util/jtree.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,65 +22,12 @@ struct xfer {
 	struct sb_error *err;
 };
 
-void reg_resp_release(struct reg_resp *r)
-{
-	free(r->location);
-	free(r->content_type);
-	free(r->digest);
-	free(r->www_auth);
-	free(r->retry_after);
-	free(r->api_version);
-	sb_buf_release(&r->body);
-	*r = (struct reg_resp){0};
-}
-
-/* Keeps value in *slot (the first one; later ones are ignored). */
-static int keep(char **slot, const char *v, size_t n)
-{
-	if (*slot)
-		return 0;
-	*slot = sb_strndup(v, n);
-	return *slot ? 0 : -1;
-}
-
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct xfer *x = ud;
-	size_t len = size * nmemb, nl, vl;
-	const char *colon, *v;
-	struct reg_resp *r = x->resp;
-	struct {
-		const char *name;
-		char **slot;
-	} want[] = {{"location", &r->location},
-		    {"content-type", &r->content_type},
-		    {"docker-content-digest", &r->digest},
-		    {"www-authenticate", &r->www_auth},
-		    {"retry-after", &r->retry_after},
-		    {"docker-distribution-api-version", &r->api_version}};
+	size_t len = size * nmemb;
 
-	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
-		/* a new response (after a redirect or a 100): forget the last */
-		long keep_status = r->status;
-		reg_resp_release(r);
-		r->status = keep_status;
-		return len;
-	}
-	colon = memchr(p, ':', len);
-	if (!colon)
-		return len;
-	nl = (size_t)(colon - p);
-	v = colon + 1;
-	vl = len - nl - 1;
-	while (vl && (*v == ' ' || *v == '\t'))
-		v++, vl--;
-	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-		vl--;
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		if (strlen(want[i].name) == nl && !strncasecmp(p, want[i].name, nl) &&
-		    keep(want[i].slot, v, vl) < 0)
-			return 0;
-	return len;
+	return reg_resp_header(x->resp, p, len) < 0 ? 0 : len;
 }
 
 static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
@@ -391,35 +336,6 @@ int reg_call_plain(struct reg_client *c, const struct reg_req *req, struct reg_r
 	return call(c, req, 1, resp, err);
 }
 
-/* The registry's own words: "CODE: message" of its first error, or NULL. */
-static char *registry_words(const struct reg_resp *resp)
-{
-	yajl_val doc = NULL, errs, e;
-	struct sb_error ignore = {0};
-	const char *code, *msg;
-	char *out = NULL;
-
-	if (!resp->body.len || !resp->content_type || !strstr(resp->content_type, "json"))
-		return NULL;
-	if (jt_parse(resp->body.buf, resp->body.len, 16, "answer", &doc, &ignore) < 0)
-		goto out;
-	errs = jt_get(doc, "errors");
-	if (!YAJL_IS_ARRAY(errs) || errs->u.array.len == 0)
-		goto out;
-	e = errs->u.array.values[0];
-	code = jt_str(e, "code");
-	msg = jt_str(e, "message");
-	if (code && msg)
-		out = sb_printf("%s: %s", code, msg);
-	else if (code || msg)
-		out = sb_strdup(code ? code : msg);
-out:
-	sb_error_release(&ignore);
-	if (doc)
-		yajl_tree_free(doc);
-	return out;
-}
-
 const char *reg_status_text(long s)
 {
 	switch (s) {
@@ -470,7 +386,7 @@ int reg_status_error(struct reg_client *c, const struct reg_req *req, const stru
 	char *url = req->url[0] == '/' && c->base ? sb_printf("%s%s", c->base, req->url)
 						  : sb_strdup(req->url);
 	char *path = url ? reg_url_path(url) : NULL;
-	char *words = registry_words(resp);
+	char *words = reg_error_words(resp);
 	const char *text = reg_status_text(resp->status);
 
 	sb_errorf(err, "registry %s: %s %s: %ld%s%s%s%s", c->host, req->method,

@@ -1,7 +1,7 @@
 /* When to try a request again, and how long to wait first: connection
  * errors, 429 and 5xx, with a doubling delay that is the same on every run
  * (no jitter: one client per registry, and tests that can count on it). */
-#include "registry/client.h"
+#include "registry/parse.h"
 
 #include <ctype.h>
 #include <errno.h>

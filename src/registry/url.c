@@ -1,7 +1,7 @@
 /* URLs of the distribution API: loopback hosts, query values, repository
  * scopes, and the Location a registry answers with (absolute or relative).
  * Pure functions. */
-#include "registry/client.h"
+#include "registry/parse.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -11,6 +11,13 @@
  * .dockerignore, and a tar archive with a directory, files, a symlink and a
  * hard link.
  *
+ * Beside it (not in it) lies a small linux/amd64 image tar of two layers, the
+ * upper one deleting by whiteouts and an opaque directory, offered to every
+ * build as the named context `base`, as `--build-context base=PATH` offers
+ * it: `FROM base` and `COPY --from=base` reach the base image code
+ * (src/image/base*.c, src/interp/from_image.c). tests/fuzz/seeds/build/ holds
+ * Dockerfiles that use it.
+ *
  * Build: CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz
  * Run:   SB_FUZZ_TARGETS=build tests/fuzz/run [SECONDS]
  *
@@ -19,12 +26,17 @@
  */
 #define _XOPEN_SOURCE 700
 #include "context/context.h"
+#include "context/named.h"
+#include "image/base.h"
 #include "image/image.h"
+#include "image/platform.h"
+#include "image/reference.h"
 #include "interp/eval.h"
 #include "interp/parse.h"
 #include "interp/source.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -39,8 +51,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* The context directory, made by LLVMFuzzerInitialize. */
+/* The context directory, made by LLVMFuzzerInitialize; the base image tar
+ * beside it, and the --build-context argument that names it. */
 static char context_dir[64];
+static char base_tar[80];
+static char base_arg[96];
 
 static void check(int ok)
 {
@@ -118,6 +133,126 @@ static void make_tar(const char *name)
 	archive_write_free(a);
 }
 
+static la_ssize_t mem_write(struct archive *a, void *ud, const void *buf, size_t n)
+{
+	(void)a;
+	check(sb_buf_add(ud, buf, n) == 0);
+	return (la_ssize_t)n;
+}
+
+/* A layer tar in memory: members of tar_member's kinds, a name ending in
+ * '/' a directory, "NAME>TARGET" a symbolic link, "NAME=TARGET" a hard
+ * link, "NAME:TEXT" a file. */
+static struct sb_buf layer(const char *const *members)
+{
+	struct archive *a = archive_write_new();
+	struct sb_buf o = {0};
+
+	check(a != NULL);
+	check(archive_write_set_format_pax_restricted(a) == ARCHIVE_OK);
+	check(archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK);
+	check(archive_write_open(a, &o, NULL, mem_write, NULL) == ARCHIVE_OK);
+	for (; *members; members++) {
+		const char *m = *members, *sep = m + strcspn(m, ":>=");
+		char *name = sb_strndup(m, (size_t)(sep - m));
+
+		check(name != NULL);
+		if (!*sep)
+			tar_member(a, name, AE_IFDIR, NULL, NULL, 0);
+		else if (*sep == '>')
+			tar_member(a, name, AE_IFLNK, NULL, sep + 1, 0);
+		else if (*sep == '=')
+			tar_member(a, name, AE_IFREG, NULL, sep + 1, 1);
+		else
+			tar_member(a, name, AE_IFREG, sep + 1, NULL, 0);
+		free(name);
+	}
+	check(archive_write_close(a) == ARCHIVE_OK);
+	archive_write_free(a);
+	return o;
+}
+
+static void digest(const struct sb_buf *b, char out[72])
+{
+	unsigned char h[SB_SHA256_BYTES];
+
+	sb_sha256(b->buf, b->len, h);
+	strcpy(out, "sha256:");
+	for (int i = 0; i < SB_SHA256_BYTES; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", h[i]);
+}
+
+/* base_tar: a docker-save-like image (manifest.json, config.json, two
+ * layer tars) for linux/amd64, with a user, a working directory, an
+ * environment, an entrypoint and an ONBUILD trigger in its config. */
+static void make_base(void)
+{
+	static const char *const lower[] = {
+	    "etc/",
+	    "etc/passwd:root:x:0:0::/root:/bin/sh\nbase:x:2000:2000::/home/base:/bin/sh\n",
+	    "etc/group:root:x:0:\nbase:x:2000:\n",
+	    "bin/",
+	    "bin/tool:#!/bin/sh\n",
+	    "app/",
+	    "app/old:old\n",
+	    "app/conf/",
+	    "app/conf/a:a\n",
+	    "app/hard=bin/tool",
+	    "lib>bin",
+	    NULL};
+	static const char *const upper[] = {"app/",
+					    "app/.wh.old",
+					    "app/conf/",
+					    "app/conf/.wh..wh..opq",
+					    "app/conf/b:b\n",
+					    "app/new:new\n",
+					    "home/",
+					    "home/base/",
+					    NULL};
+	struct sb_buf l[2] = {layer(lower), layer(upper)}, cfg = {0};
+	char d[2][72];
+	struct archive *a = archive_write_new();
+	struct archive_entry *e;
+	const char *man = "[{\"Config\":\"config.json\",\"RepoTags\":[\"base:1\"],"
+			  "\"Layers\":[\"l0.tar\",\"l1.tar\"]}]";
+
+	digest(&l[0], d[0]);
+	digest(&l[1], d[1]);
+	check(sb_buf_addf(&cfg,
+			  "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"User\":"
+			  "\"base\",\"WorkingDir\":\"/app\",\"Env\":[\"PATH=/bin\",\"B=from "
+			  "base\"],\"Entrypoint\":[\"/bin/tool\"],\"OnBuild\":[\"LABEL on=1\"]},"
+			  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]},"
+			  "\"history\":[{\"created_by\":\"ADD lower /\"},{\"created_by\":"
+			  "\"ADD upper /\"}]}",
+			  d[0], d[1]) == 0);
+	check(a != NULL);
+	check(archive_write_set_format_pax_restricted(a) == ARCHIVE_OK);
+	check(archive_write_open_filename(a, base_tar) == ARCHIVE_OK);
+	const struct {
+		const char *name, *data;
+		size_t len;
+	} ms[] = {{"l0.tar", l[0].buf, l[0].len},
+		  {"l1.tar", l[1].buf, l[1].len},
+		  {"config.json", cfg.buf, cfg.len},
+		  {"manifest.json", man, strlen(man)}};
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		check((e = archive_entry_new()) != NULL);
+		archive_entry_set_pathname(e, ms[i].name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)ms[i].len);
+		check(archive_write_header(a, e) == ARCHIVE_OK);
+		check(archive_write_data(a, ms[i].data, ms[i].len) == (la_ssize_t)ms[i].len);
+		archive_entry_free(e);
+	}
+	check(archive_write_close(a) == ARCHIVE_OK);
+	archive_write_free(a);
+	sb_buf_release(&l[0]);
+	sb_buf_release(&l[1]);
+	sb_buf_release(&cfg);
+}
+
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -129,6 +264,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 static void remove_context(void)
 {
 	nftw(context_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	remove(base_tar);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -161,6 +297,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	link_to("nowhere", "dangling");
 	link_to("d/sub/y", "d/ly");
 	make_tar("t.tar");
+	snprintf(base_tar, sizeof(base_tar), "%s-base.tar", context_dir);
+	snprintf(base_arg, sizeof(base_arg), "base=%s", base_tar);
+	make_base();
 	return 0;
 }
 
@@ -173,8 +312,25 @@ static void consume_error(struct sb_error *err)
 	sb_error_release(err);
 }
 
+/* The named context `base`, as main opens --build-context base=PATH for a
+ * linux/amd64 build. */
+static void open_base(struct ctx_named *n)
+{
+	struct sb_error err = {0};
+	struct img_platform amd64;
+	struct img_base_select sel = {.platform = &amd64, .what = "--build-context base"};
+	const char *why = NULL;
+
+	check(img_platform_parse("linux/amd64", &amd64, &err) == 0);
+	check(ctx_named_parse(base_arg, n, &err) == 0 && ctx_named_open(n, &err) == 0);
+	check(n->kind == CTX_NAMED_IMAGE_TAR && ctx_named_is_image(n));
+	check(img_reference_familiar(n->name, &n->key, &why) == 0);
+	check(img_base_open(&n->image, n->path, &sel, &err) == 0);
+}
+
 /* The plan written as a dry run in one of the formats. */
-static void write_plan(struct ev_plan *plan, struct ctx *c, uint32_t pick)
+static void write_plan(struct ev_plan *plan, struct ctx *c, const struct ctx_named *named,
+		       uint32_t pick)
 {
 	static const enum img_format formats[] = {IMG_FORMAT_MANUAL, IMG_FORMAT_DOCKER,
 						  IMG_FORMAT_OCI};
@@ -188,6 +344,7 @@ static void write_plan(struct ev_plan *plan, struct ctx *c, uint32_t pick)
 		consume_error(&err);
 		return;
 	}
+	src_opener_named(o, named, 1);
 	wo.format = formats[pick % 3];
 	wo.compression = (pick / 3) % 4 == 3 ? IMG_COMPRESS_GZIP : IMG_COMPRESS_NONE;
 	wo.output = "/dev/null";
@@ -215,6 +372,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ev_plan plan;
 	struct df_file f;
 	struct ctx *c = NULL;
+	struct ctx_named base;
 	char *buf, *name;
 	uint32_t pick = 2166136261u;
 
@@ -240,6 +398,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		df_file_release(&f);
 		return 0;
 	}
+	open_base(&base);
+	opts.contexts = &base;
+	opts.ncontexts = 1;
 	if (ev_eval(&f, c, &opts, &plan, &err) < 0) {
 		/* A refusal names where in the Dockerfile, or what it is about. */
 		check(err.msg != NULL && plan.img.nlayers == 0 && plan.nwarnings == 0);
@@ -251,9 +412,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(s != NULL && plan.warnings[i].line > 0);
 			free(s);
 		}
-		write_plan(&plan, c, pick);
+		write_plan(&plan, c, &base, pick);
 		ev_plan_release(&plan);
 	}
+	ctx_named_release(&base);
 	ctx_free(c);
 	df_file_release(&f);
 	return 0;

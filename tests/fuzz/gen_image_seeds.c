@@ -5,7 +5,10 @@
  * like those of tests/unit/test_read.c: absolute and ".." names, duplicates,
  * truncation, a 1 TB size claim, a decompression bomb, deep JSON, links that
  * leave the archive or loop, lying digests and sizes. Also the bare JSON
- * documents (manifest, config, index) an image holds.
+ * documents (manifest, config, index) an image holds, an image of two layers
+ * whose upper one deletes (whiteouts, an opaque directory) what the lower one
+ * made, and an OCI archive whose index has a linux/amd64 and a linux/arm64
+ * image, for the base image code (src/image/base*.c) behind fuzz_image.
  *
  * Each seed stays well under fuzz_image's -max_len (1 MiB). The build runs
  * it (build/tests/fuzz/image-seeds/), for tests/fuzz/run and for the replay
@@ -430,6 +433,101 @@ static void oci(const char *name, int lie)
 	sb_buf_release(&raw);
 }
 
+/* Two layers, the upper one deleting: app/old by a whiteout, the contents
+ * of etc/conf/ by an opaque directory (one file put back), app/gone/ and what
+ * is below it by a whiteout of the directory; what base_fs.c applies. */
+static void whiteouts(void)
+{
+	const struct m lower[] = {
+	    {"app", NULL, 0, 'd', NULL},       {"app/run.sh", "#!/bin/sh\n", 10, 0, NULL},
+	    {"app/old", "old\n", 4, 0, NULL},  {"app/gone", NULL, 0, 'd', NULL},
+	    {"app/gone/x", "x\n", 2, 0, NULL}, {"etc", NULL, 0, 'd', NULL},
+	    {"etc/conf", NULL, 0, 'd', NULL},  {"etc/conf/a", "a\n", 2, 0, NULL},
+	    {"etc/conf/b", NULL, 0, 'l', "a"}, {"etc/keep", "keep\n", 5, 0, NULL},
+	};
+	const struct m upper[] = {
+	    {"app", NULL, 0, 'd', NULL},
+	    {"app/.wh.old", NULL, 0, 0, NULL},
+	    {"app/.wh.gone", NULL, 0, 0, NULL},
+	    {"app/new", "new\n", 4, 0, NULL},
+	    {"etc", NULL, 0, 'd', NULL},
+	    {"etc/conf", NULL, 0, 'd', NULL},
+	    {"etc/conf/.wh..wh..opq", NULL, 0, 0, NULL},
+	    {"etc/conf/a", "again\n", 6, 0, NULL},
+	};
+	struct sb_buf l[2] = {tar(lower, sizeof(lower) / sizeof(*lower), "none"),
+			      tar(upper, sizeof(upper) / sizeof(*upper), "gzip")};
+
+	manual("good-whiteouts.tar", l, 2, NULL, NULL, 0, "none");
+	sb_buf_release(&l[0]);
+	sb_buf_release(&l[1]);
+}
+
+/* One platform's manifest (and its config) of the OCI archive of
+ * oci_platforms: its members appended to ms at *n, its descriptor to idx. */
+static void oci_platform(const char *arch, const struct sb_buf *l, const char *ld, const char *dd,
+			 struct m *ms, size_t *n, char **owned, struct sb_buf *idx)
+{
+	char cd[72], md[72], *cfg, *man;
+
+	cfg = sb_printf("{\"architecture\":\"%s\",\"os\":\"linux\",\"config\":{\"Cmd\":"
+			"[\"/app/run.sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":"
+			"[\"%s\"]}}",
+			arch, dd);
+	if (!cfg)
+		die("out of memory");
+	sha(cfg, strlen(cfg), cd);
+	man = oci_manifest_json(cd, strlen(cfg), ld, l->len);
+	if (!man)
+		die("out of memory");
+	sha(man, strlen(man), md);
+	owned[0] = cfg;
+	owned[1] = man;
+	owned[2] = sb_printf("blobs/sha256/%s", cd + 7);
+	owned[3] = sb_printf("blobs/sha256/%s", md + 7);
+	if (!owned[2] || !owned[3] ||
+	    sb_buf_addf(idx,
+			"%s{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+			"\"digest\":\"%s\",\"size\":%zu,\"platform\":{\"architecture\":"
+			"\"%s\",\"os\":\"linux\"}}",
+			idx->buf[idx->len - 1] == '[' ? "" : ",", md, strlen(man), arch) < 0)
+		die("out of memory");
+	ms[(*n)++] = (struct m){owned[2], cfg, strlen(cfg), 0, NULL};
+	ms[(*n)++] = (struct m){owned[3], man, strlen(man), 0, NULL};
+}
+
+/* An OCI archive whose index.json lists a linux/amd64 and a linux/arm64
+ * manifest, both present, sharing one layer: the platform choice of
+ * img_base_open. */
+static void oci_platforms(void)
+{
+	struct sb_buf l = tar(files, 4, "gzip"), raw = tar(files, 4, "none"), idx = {0};
+	char ld[72], dd[72], *owned[8], *lp;
+	struct m ms[8];
+	size_t n = 0;
+
+	sha(l.buf, l.len, ld);
+	sha(raw.buf, raw.len, dd);
+	lp = sb_printf("blobs/sha256/%s", ld + 7);
+	if (!lp || sb_buf_adds(&idx, "{\"schemaVersion\":2,\"manifests\":[") < 0)
+		die("out of memory");
+	ms[n++] = (struct m){"oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30, 0, NULL};
+	ms[n++] = (struct m){lp, l.buf, l.len, 0, NULL};
+	oci_platform("amd64", &l, ld, dd, ms, &n, owned, &idx);
+	oci_platform("arm64", &l, ld, dd, ms, &n, owned + 4, &idx);
+	if (sb_buf_adds(&idx, "]}") < 0)
+		die("out of memory");
+	ms[n++] = (struct m){"index.json", idx.buf, idx.len, 0, NULL};
+	save_tar("good-oci-platforms.tar", ms, n, "none");
+	save("index-platforms.json", idx.buf, idx.len);
+	for (size_t i = 0; i < 8; i++)
+		free(owned[i]);
+	free(lp);
+	sb_buf_release(&idx);
+	sb_buf_release(&l);
+	sb_buf_release(&raw);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -445,5 +543,7 @@ int main(int argc, char **argv)
 	docker_save();
 	oci("good-oci.tar", 0);
 	oci("bad-oci-size.tar", 1);
+	whiteouts();
+	oci_platforms();
 	return 0;
 }
