@@ -134,7 +134,7 @@ static int loopback_base(struct reg_client *c, const struct reg_req *req, struct
 	if (set_base(c, "http", err) < 0)
 		return -1;
 	if (reg_send(c, req, NULL, &plain, err) == 0 &&
-	    (is_registry(&plain) || reg_status_retryable(plain.status))) {
+	    (reg_is_registry(&plain) || reg_status_retryable(plain.status))) {
 		*resp = plain;
 		*answered = !reg_status_retryable(plain.status);
 		return 0;
