@@ -3,6 +3,7 @@
  * accepted. */
 #include "registry/client.h"
 
+#include "image/digest.h"
 #include "util/sha256.h"
 
 #include <stdlib.h>
@@ -28,7 +29,7 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
 			      .len = len};
 	struct reg_resp resp = {0};
 	unsigned char sum[SB_SHA256_BYTES];
-	char want[7 + 2 * SB_SHA256_BYTES + 1] = "sha256:";
+	char want[DG_STRING_LEN + 1];
 	int rc = -1;
 
 	if (!url || !scope) {
@@ -38,8 +39,7 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
 	if (reg_call_want(c, &req, 201, &resp, err) < 0)
 		goto out;
 	sb_sha256(body, len, sum);
-	for (size_t i = 0; i < SB_SHA256_BYTES; i++)
-		snprintf(want + 7 + 2 * i, 3, "%02x", sum[i]);
+	dg_string(sum, want);
 	if (resp.digest && strcmp(resp.digest, want)) {
 		sb_errorf(err,
 			  "registry %s: PUT /v2/%s/manifests/%s: the registry stored %s, not "
