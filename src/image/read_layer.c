@@ -74,9 +74,6 @@ static la_ssize_t tar_cb(struct archive *a, void *ud, const void **out)
 	return n;
 }
 
-/* Reads what is left of the layer once its tar reader has met the end: the
- * rest of the uncompressed stream (padding after the end-of-archive
- * blocks), then the rest of the stored bytes, each through its hash. */
 /* Frees s and its readers (innermost first); NULL is nothing. */
 static void stream_free(struct lstream *s)
 {
@@ -91,6 +88,9 @@ static void stream_free(struct lstream *s)
 	free(s);
 }
 
+/* Reads what is left of the layer once its tar reader has met the end: the
+ * rest of the uncompressed stream (padding after the end-of-archive
+ * blocks), then the rest of the stored bytes, each through its hash. */
 static int drain_rest(struct lstream *s)
 {
 	const void *p;
@@ -299,15 +299,29 @@ out:
 	return rc;
 }
 
-/* Opens the three readers of layer l (member m): the outer tar at m, the raw
- * reader over it, whose first header tells the compression, and the tar
- * reader over that. */
-static int open_streams(struct rd_archive *ar, struct rd_layer *l, const struct member *m,
-			struct lstream *s, struct sb_error *err)
+/* A stream over layer l (member m), hashing its stored bytes (hash_blob)
+ * and its uncompressed ones (hash_diff) as they pass: the three readers
+ * opened, the outer tar at m, the raw reader over it, whose first header
+ * tells the compression (into l->compression), and the tar reader over that.
+ * *out is yours (stream_free), also when this fails. */
+static int stream_new(struct rd_archive *ar, struct rd_layer *l, const struct member *m,
+		      int hash_blob, int hash_diff, struct lstream **out, struct sb_error *err)
 {
+	struct lstream *s = calloc(1, sizeof(*s));
 	struct archive_entry *e;
 	int r;
 
+	*out = s;
+	if (!s)
+		return sb_errorf(err, "out of memory");
+	s->err = err;
+	s->path = ar->path;
+	s->name = l->member;
+	s->max = ar->priv->lim.max_layer;
+	s->hash_blob = hash_blob;
+	s->hash_diff = hash_diff;
+	sb_sha256_init(&s->blob);
+	sb_sha256_init(&s->diff);
 	if (rd_seek_member(ar, m, &s->o, err) < 0 || new_reader(&s->r, 1, err) < 0 ||
 	    new_reader(&s->t, 0, err) < 0)
 		return -1;
@@ -375,18 +389,11 @@ static int stream_layer(struct rd_archive *ar, struct rd_layer *l, uint64_t *met
 
 	if (rd_lookup(ar, l->member, &m, err) < 0)
 		goto out;
-	if (!(l->resolved = sb_strdup(m->name)) || !(s = calloc(1, sizeof(*s)))) {
+	if (!(l->resolved = sb_strdup(m->name))) {
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	s->err = err;
-	s->path = ar->path;
-	s->name = l->member;
-	s->max = ar->priv->lim.max_layer;
-	s->hash_blob = s->hash_diff = 1;
-	sb_sha256_init(&s->blob);
-	sb_sha256_init(&s->diff);
-	if (open_streams(ar, l, m, s, err) < 0)
+	if (stream_new(ar, l, m, 1, 1, &s, err) < 0)
 		goto out;
 	for (;;) {
 		r = archive_read_next_header(s->t, &e);
@@ -505,17 +512,11 @@ int rd_scan_layer(struct rd_archive *ar, size_t i, size_t k, uint64_t *meta, rd_
 	    scan_digests(ar, img, k, m, err) < 0)
 		goto out;
 	free(l->resolved);
-	if (!(l->resolved = sb_strdup(m->name)) || !(s = calloc(1, sizeof(*s)))) {
+	if (!(l->resolved = sb_strdup(m->name))) {
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	s->err = err;
-	s->path = ar->path;
-	s->name = l->member;
-	s->max = ar->priv->lim.max_layer;
-	s->hash_blob = !l->blob_digest[0];
-	sb_sha256_init(&s->blob);
-	if (open_streams(ar, l, m, s, err) < 0)
+	if (stream_new(ar, l, m, !l->blob_digest[0], 0, &s, err) < 0)
 		goto out;
 	if (!strcmp(l->compression, "none")) /* the blob is the tar: its digest the DiffID */
 		s->hash_blob = 0;
@@ -615,18 +616,11 @@ int rd_cursor_open(struct rd_archive *ar, size_t i, size_t k, struct rd_cursor *
 
 static int cursor_start(struct rd_cursor *c, struct sb_error *err)
 {
-	struct lstream *s;
 	char comp[sizeof(c->l->compression)];
 
 	cursor_close(c);
-	if (!(s = c->s = calloc(1, sizeof(*s))))
-		return sb_errorf(err, "out of memory");
-	s->err = err;
-	s->path = c->ar->path;
-	s->name = c->l->member;
-	s->max = c->ar->priv->lim.max_layer;
 	memcpy(comp, c->l->compression, sizeof(comp));
-	if (open_streams(c->ar, c->l, c->m, s, err) < 0)
+	if (stream_new(c->ar, c->l, c->m, 0, 0, &c->s, err) < 0)
 		return -1;
 	if (comp[0] && strcmp(comp, c->l->compression))
 		return sb_error_file(err, c->ar->path, "layer %s: was %s, is now %s: it changed",

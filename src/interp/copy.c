@@ -1,7 +1,8 @@
 /* COPY and ADD: each source (context files, heredocs, another stage's files,
- * a named context's files) placed into a new layer, and the layer added to
- * the stage; WORKDIR's layer, which holds the directories it creates, and the
- * layer of FROM a named context are built the same way.
+ * a named context's files: those of --from through copy_from.c) placed into a
+ * new layer, and the layer added to the stage; WORKDIR's layer, which holds
+ * the directories it creates, and the layer of FROM a named context are built
+ * the same way.
  */
 #include "interp/eval_int.h"
 #include "util/match.h"
@@ -125,7 +126,7 @@ static const char *kind_of(mode_t mode)
  * its contents (the destination directory is made, *target stays NULL);
  * anything else named as a source lands inside a directory destination under
  * its own name, or becomes the destination. */
-static int place(struct copy *cp, const char *rel, int is_dir, char **target, struct sb_error *err)
+int ev_copy_place(struct copy *cp, const char *rel, int is_dir, char **target, struct sb_error *err)
 {
 	struct eval *ev = cp->ev;
 	const char *slash, *base;
@@ -159,53 +160,6 @@ static int place(struct copy *cp, const char *rel, int is_dir, char **target, st
 	return *target ? 0 : sb_errorf(err, "out of memory");
 }
 
-/* COPY --from: one entry of the stage's file system (cp->from_root is the
- * walked source's path there). Owner and mode stay as the stage has them,
- * unless --chown or --chmod say otherwise; hard links stay hard links. */
-static int from_visit(void *ud, const struct img_entry *e, struct sb_error *err)
-{
-	struct copy *cp = ud;
-	size_t rl = strlen(cp->from_root);
-	const char *rel = rl == 0 ? e->path : e->path[rl] == '/' ? e->path + rl + 1 : "";
-	struct img_entry ie = *e;
-	char *target = NULL;
-	int rc;
-
-	if (place(cp, rel, e->type == IMG_DIR, &target, err) < 0)
-		return -1;
-	if (!target)
-		return 0;
-	if (e->type == IMG_HARDLINK) {
-		const struct img_entry *t = img_tree_get(cp->from_fs, e->link);
-
-		if (!t || t->type != IMG_REG) {
-			free(target);
-			return sb_errorf(err, "COPY --from: /%s links to a missing file", e->path);
-		}
-		ie = *t;
-	}
-	if (ie.type == IMG_REG) {
-		/* Names that were one file in the stage are one file here. */
-		const char *key = e->type == IMG_HARDLINK ? e->link : e->path;
-		uint64_t h = 1469598103934665603ull;
-
-		for (const char *p = key; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ull;
-		ie.link_group = h | (1ull << 63);
-		cp->payload += ie.size;
-	}
-	ie.path = target;
-	if (cp->fl.chown) {
-		ie.uid = cp->fl.uid;
-		ie.gid = cp->fl.gid;
-	}
-	if (cp->fl.chmod && ie.type != IMG_SYMLINK)
-		ie.mode = perm_chmod_apply(&cp->fl.mode, ie.mode, ie.type == IMG_DIR);
-	rc = img_tree_put(cp->layer, &ie, err);
-	free(target);
-	return rc;
-}
-
 static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 {
 	struct copy *cp = ud;
@@ -223,7 +177,7 @@ static int copy_visit(void *ud, const struct ctx_entry *e, struct sb_error *err)
 		if (done)
 			return ev_mkdir_p(cp, cp->dest, err);
 	}
-	if (place(cp, e->path, e->type == CTX_DIR, &target, err) < 0)
+	if (ev_copy_place(cp, e->path, e->type == CTX_DIR, &target, err) < 0)
 		return -1;
 	if (!target)
 		return 0; /* the source directory: its contents follow */
@@ -300,7 +254,7 @@ static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
 /* Whether a source goes inside the destination rather than becoming it: the
  * destination is written as a directory, or is one (in this layer, else in the
  * image so far). */
-static int dest_is_dir(const struct copy *cp)
+int ev_copy_dest_is_dir(const struct copy *cp)
 {
 	const struct img_entry *e = img_tree_get(cp->layer, cp->dest);
 
@@ -338,9 +292,9 @@ static int copy_heredoc(struct copy *cp, const struct df_heredoc *hd, struct sb_
 			memcpy(content, body->content, len);
 		content[len] = '\0';
 	}
-	cp->dest_dir = dest_is_dir(cp);
+	cp->dest_dir = ev_copy_dest_is_dir(cp);
 	cp->source = hd->name;
-	if (place(cp, "", 0, &target, ev->err) < 0)
+	if (ev_copy_place(cp, "", 0, &target, ev->err) < 0)
 		goto out;
 	ie.path = target;
 	ie.size = len;
@@ -354,155 +308,6 @@ static int copy_heredoc(struct copy *cp, const struct df_heredoc *hd, struct sb_
 out:
 	free(content);
 	free(target);
-	return rc;
-}
-
-/* COPY --from=NAME with a named context: its files are read from its
- * directory, as from the build context, or from its image's file system as
- * from a stage's. */
-static int from_context(struct eval *ev, struct copy *cp, size_t k)
-{
-	cp->from_named = &ev->opts->contexts[k];
-	cp->from_origin = (uint32_t)k + 1;
-	return cp->from_named->image ? ev_image_fs(ev, k, cp->fl.from_pos, &cp->from_fs) : 0;
-}
-
-/* COPY --from=stage: a stage name (any case) or index, or a named context
- * (which replaces the stage of its name). */
-static int from_stage(struct eval *ev, struct copy *cp)
-{
-	const char *v = cp->fl.from;
-	uint32_t idx;
-	long i = perm_parse_id(v, strlen(v), &idx) ? (idx < ev->nstages ? (long)idx : -1)
-						 : ev_find_stage(ev, v, ev->nstages);
-	long k = i >= 0 ? ev->stages[i].named : -1;
-
-	if (i < 0 && ev_find_context(ev, v, &k) < 0)
-		return -1;
-	if (k >= 0)
-		return from_context(ev, cp, (size_t)k);
-	if (i < 0 && !strcmp(v, "scratch")) {
-		/* BuildKit reads scratch (lower case only) as the empty image. */
-		cp->scratch_fs = img_tree_new();
-		cp->from_fs = cp->scratch_fs;
-		return cp->scratch_fs ? 0 : ev_oom(ev);
-	}
-	if (i < 0) {
-		ev_error_at(ev, cp->fl.from_pos,
-			    "COPY --from=%s: there is no stage of that name or number, and "
-			    "scratchbuild cannot pull an image",
-			    v);
-		/* An image reference (nats:2.10) cannot name a stage: its files
-		 * come in as a named build context. */
-		if (!ev_stage_name_ok(v))
-			return sb_error_hint(ev->err,
-					     "pass the image's files with --build-context %s=DIR, "
-					     "or copy from a stage",
-					     v);
-		return sb_error_hint(ev->err, "name an earlier stage: FROM scratch AS %s", v);
-	}
-	if (ev_stage_fs(ev, (size_t)i, &cp->from_fs) < 0) {
-		if (!ev->err->line)
-			ev_error_moved(ev, ev->err, cp->fl.from_pos, "COPY --from=%s: ", v);
-		return -1;
-	}
-	return 0;
-}
-
-/* The paths of the stage's file system fs that clean (a source, cleaned)
- * names: the path itself (symbolic links in it followed inside the stage), or
- * the matches of a wildcard pattern. *out is yours (sb_strv_free). */
-static int stage_paths(const struct img_tree *fs, const char *clean, char ***out, size_t *n,
-		       struct sb_error *err)
-{
-	char *real = NULL;
-
-	if (match_has_wildcards(clean))
-		return img_tree_glob(fs, clean, out, n, err);
-	*out = NULL;
-	*n = 0;
-	if (img_tree_resolve(fs, NULL, clean, 1, &real, err) < 0)
-		return -1;
-	if (!img_tree_get(fs, real) && real[0]) {
-		free(real);
-		return 0;
-	}
-	*out = calloc(2, sizeof(char *));
-	if (!*out) {
-		free(real);
-		return sb_errorf(err, "out of memory");
-	}
-	(*out)[0] = real;
-	*n = 1;
-	return 0;
-}
-
-/* COPY --from: one source, looked up in the stage's file system. */
-static int copy_from_stage(struct copy *cp, const char *src, struct sb_pos pos)
-{
-	struct eval *ev = cp->ev;
-	char *clean = match_clean_rooted(src), **paths = NULL;
-	size_t n = 0;
-	int rc = -1;
-
-	if (!clean)
-		return ev_oom(ev);
-	if (stage_paths(cp->from_fs, clean, &paths, &n, ev->err) < 0)
-		goto located;
-	if (n == 0 && match_has_wildcards(clean)) {
-		rc = ev_warn_at(ev, pos, NULL,
-				"COPY --from: \"%s\" matches nothing in stage %s; like Docker, "
-				"nothing is copied for it",
-				src, cp->fl.from);
-		goto out;
-	}
-	if (n == 0 && cp->scratch_fs) {
-		ev_error_at(ev, pos,
-			    "COPY --from=scratch: \"/%s\" not found: scratch is the empty "
-			    "image",
-			    clean);
-		sb_error_hint(ev->err, "copy from a stage that has it, or from the build context");
-		goto out;
-	}
-	if (n == 0 && cp->from_named) {
-		ev_error_at(ev, pos,
-			    "COPY --from=%s: \"/%s\" not found in the image (--build-context "
-			    "%s)",
-			    cp->fl.from, clean, cp->from_named->arg);
-		sb_error_hint(ev->err, "check the path in the image: scratchbuild inspect lists "
-				       "its layers");
-		goto out;
-	}
-	if (n == 0) {
-		ev_error_at(ev, pos, "COPY --from=%s: \"/%s\" not found in that stage", cp->fl.from,
-			    clean);
-		sb_error_hint(ev->err, "check the path the earlier stage put it at");
-		goto out;
-	}
-	for (size_t k = 0; k < n; k++) {
-		char *unused = NULL;
-
-		cp->dest_dir = dest_is_dir(cp);
-		cp->source = paths[k];
-		cp->from_root = paths[k];
-		free(cp->root);
-		cp->root = NULL;
-		/* The stage's root (`/`, `.`, `/.`) is a directory the walk does
-		 * not visit: its contents go into the destination, as BuildKit
-		 * copies the stage's whole file system. */
-		if (!paths[k][0] && place(cp, "", 1, &unused, ev->err) < 0)
-			goto located;
-		if (img_tree_walk(cp->from_fs, paths[k], from_visit, cp, ev->err) < 0)
-			goto located;
-	}
-	rc = 0;
-	goto out;
-located:
-	if (ev->err->line == 0)
-		ev_error_moved(ev, ev->err, pos, "COPY --from=%s: ", cp->fl.from);
-out:
-	sb_strv_free(paths);
-	free(clean);
 	return rc;
 }
 
@@ -554,7 +359,7 @@ static int copy_context(struct copy *cp, struct ctx_walk_opts *wopts, const char
 		/* Decided again for every source, as BuildKit copies them one
 		 * after the other: `COPY dir file /x` makes /x a directory
 		 * first, and the file then goes inside it. */
-		cp->dest_dir = cp->fl.parents || dest_is_dir(cp);
+		cp->dest_dir = cp->fl.parents || ev_copy_dest_is_dir(cp);
 		cp->source = matches[k];
 		free(cp->root);
 		cp->root = NULL;
@@ -603,7 +408,7 @@ static int copy_source(struct copy *cp, struct ctx_walk_opts *wopts, const char 
 		}
 	}
 	if (cp->from_fs)
-		return copy_from_stage(cp, src, w->pos);
+		return ev_copy_from_source(cp, src, w->pos);
 	return copy_context(cp, wopts, src, w->pos);
 }
 
@@ -679,7 +484,7 @@ int ev_copy(struct eval *ev, const struct df_instr *in)
 		goto out;
 	wopts.exclude = cp.fl.exclude;
 	wopts.nexclude = cp.fl.nexclude;
-	if (cp.fl.from && from_stage(ev, &cp) < 0)
+	if (cp.fl.from && ev_copy_from(ev, &cp) < 0)
 		goto out;
 	if (ev_expand_args(ev, in, &args) < 0)
 		goto out;
@@ -736,7 +541,7 @@ int ev_context_layer(struct eval *ev, const struct df_instr *from, size_t k)
 	char *by = NULL;
 	int rc = -1;
 
-	from_context(ev, &cp, k); /* a directory: nothing to fail */
+	ev_copy_from_context(ev, &cp, k); /* a directory: nothing to fail */
 	cp.layer = img_tree_new();
 	by = sb_printf("local source for %s", cp.from_named->name);
 	if (!cp.layer || !by) {

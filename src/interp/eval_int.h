@@ -5,6 +5,7 @@
  *	eval.c        stages, ONBUILD, the dispatcher, diagnostics
  *	vars.c        ARG, build arguments, words expanded with variables
  *	copy.c        COPY and ADD sources into a layer; WORKDIR's layer
+ *	copy_from.c   COPY --from: another stage's or a named context's files
  *	copy_flags.c  --chown, --chmod and the other flags of COPY and ADD
  *	add.c         ADD: tar archives unpacked
  *	config.c      the instructions that set the image's config
@@ -205,9 +206,28 @@ char *ev_path_join(const char *a, const char *b);
 int ev_mkdir_p(struct copy *cp, const char *path, struct sb_error *err);
 /* Makes sure the parent directories of path exist in cp's layer. */
 int ev_mkdir_parent(struct copy *cp, const char *path, struct sb_error *err);
+/* Where an entry of the source being copied lands: *target (yours), or NULL
+ * for a source directory itself, whose contents follow. rel is the entry's
+ * path below the source ("" for the source itself). */
+int ev_copy_place(struct copy *cp, const char *rel, int is_dir, char **target,
+		  struct sb_error *err);
+/* Whether a source goes inside cp's destination rather than becoming it. */
+int ev_copy_dest_is_dir(const struct copy *cp);
 /* FROM with the named context k (a stage it replaces, or FROM NAME): the
  * stage's first layer, holding the context directory's contents. */
 int ev_context_layer(struct eval *ev, const struct df_instr *from, size_t k);
+
+/* ---- copy_from.c: COPY --from ---- */
+
+/* COPY --from=V: what V names (a stage, a named context, scratch) chosen as
+ * the file system cp's sources are read from. */
+int ev_copy_from(struct eval *ev, struct copy *cp);
+/* The named context k as the place cp's sources are read from: its directory,
+ * or its image's file system. */
+int ev_copy_from_context(struct eval *ev, struct copy *cp, size_t k);
+/* One source of COPY --from, looked up in cp->from_fs and copied into cp's
+ * layer; pos is its word's position. */
+int ev_copy_from_source(struct copy *cp, const char *src, struct sb_pos pos);
 
 /* ---- from_image.c ---- */
 

@@ -3,6 +3,7 @@
  * accepted. */
 #include "registry/client.h"
 
+#include "image/digest.h"
 #include "util/sha256.h"
 
 #include <stdlib.h>
@@ -15,31 +16,42 @@ static const char accept_all[] = "application/vnd.oci.image.manifest.v1+json, "
 				 "application/vnd.docker.distribution.manifest.v2+json, "
 				 "application/vnd.docker.distribution.manifest.list.v2+json";
 
+/* One call on repo's manifest ref that succeeds with status want, with the
+ * URL and token scope (for actions) made for it here. */
+static int manifest_call(struct reg_client *c, struct reg_req *req, const char *repo,
+			 const char *ref, const char *actions, long want, struct reg_resp *resp,
+			 struct sb_error *err)
+{
+	char *url = sb_printf("/v2/%s/manifests/%s", repo, ref),
+	     *scope = reg_repo_scope(repo, actions);
+	int rc;
+
+	req->url = url;
+	req->scope = scope;
+	if (url && scope)
+		rc = reg_call_want(c, req, want, resp, err);
+	else
+		rc = sb_errorf(err, "out of memory");
+	req->url = req->scope = NULL;
+	free(url);
+	free(scope);
+	return rc;
+}
+
 int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
 		     const char *media_type, const char *body, size_t len, struct sb_error *err)
 {
-	char *url = sb_printf("/v2/%s/manifests/%s", repo, ref),
-	     *scope = reg_repo_scope(repo, "pull,push");
-	struct reg_req req = {.method = "PUT",
-			      .url = url,
-			      .scope = scope,
-			      .content_type = media_type,
-			      .data = body,
-			      .len = len};
+	struct reg_req req = {
+	    .method = "PUT", .content_type = media_type, .data = body, .len = len};
 	struct reg_resp resp = {0};
 	unsigned char sum[SB_SHA256_BYTES];
-	char want[7 + 2 * SB_SHA256_BYTES + 1] = "sha256:";
+	char want[DG_STRING_LEN + 1];
 	int rc = -1;
 
-	if (!url || !scope) {
-		sb_errorf(err, "out of memory");
-		goto out;
-	}
-	if (reg_call_want(c, &req, 201, &resp, err) < 0)
+	if (manifest_call(c, &req, repo, ref, "pull,push", 201, &resp, err) < 0)
 		goto out;
 	sb_sha256(body, len, sum);
-	for (size_t i = 0; i < SB_SHA256_BYTES; i++)
-		snprintf(want + 7 + 2 * i, 3, "%02x", sum[i]);
+	dg_string(sum, want);
 	if (resp.digest && strcmp(resp.digest, want)) {
 		sb_errorf(err,
 			  "registry %s: PUT /v2/%s/manifests/%s: the registry stored %s, not "
@@ -52,31 +64,19 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
 	rc = 0;
 out:
 	reg_resp_release(&resp);
-	free(url);
-	free(scope);
 	return rc;
 }
 
 int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref, char **body,
 		     size_t *len, char **media_type, struct sb_error *err)
 {
-	char *url = sb_printf("/v2/%s/manifests/%s", repo, ref),
-	     *scope = reg_repo_scope(repo, "pull");
-	struct reg_req req = {.method = "GET",
-			      .url = url,
-			      .scope = scope,
-			      .accept = accept_all,
-			      .max_resp = MANIFEST_MAX};
+	struct reg_req req = {.method = "GET", .accept = accept_all, .max_resp = MANIFEST_MAX};
 	struct reg_resp resp = {0};
 	int rc = -1;
 
 	*body = *media_type = NULL;
 	*len = 0;
-	if (!url || !scope) {
-		sb_errorf(err, "out of memory");
-		goto out;
-	}
-	if (reg_call_want(c, &req, 200, &resp, err) < 0)
+	if (manifest_call(c, &req, repo, ref, "pull", 200, &resp, err) < 0)
 		goto out;
 	*media_type = sb_strdup(resp.content_type ? resp.content_type : "");
 	*len = resp.body.len;
@@ -91,7 +91,5 @@ int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref, ch
 	rc = 0;
 out:
 	reg_resp_release(&resp);
-	free(url);
-	free(scope);
 	return rc;
 }
