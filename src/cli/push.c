@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/print.h"
 #include "cli/push.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,15 +93,33 @@ int sb_push_compression(const char *arg, enum img_compression *out, struct sb_er
 	return 0;
 }
 
+/* Where a push remembers what layers compress to: $XDG_CACHE_HOME/scratchbuild,
+ * else ~/.cache/scratchbuild (the XDG base directories); NULL when neither
+ * is set (or memory fails): no cache. Yours. */
+static char *cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg && xdg[0] == '/')
+		return sb_printf("%s/scratchbuild", xdg);
+	if (home && home[0] == '/')
+		return sb_printf("%s/.cache/scratchbuild", home);
+	return NULL;
+}
+
 int sb_push_run(const char *path, char *const *refs, size_t nrefs, struct push_opts *opts,
 		int quiet, struct push_result *res, struct sb_error *err)
 {
 	struct show show = {.tty = isatty(2)};
+	char *cache = cache_dir();
 	int rc;
 
 	opts->event = quiet ? NULL : on_event;
 	opts->event_ud = &show;
+	opts->cache = cache;
 	rc = push_image(path, refs, nrefs, opts, res, err);
+	opts->cache = NULL;
+	free(cache);
 	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < res->nnames; i++)

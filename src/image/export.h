@@ -23,4 +23,9 @@ int img_layer_export_known(const struct img_base *b, size_t i, enum img_compress
 int img_layer_export(struct img_base *b, size_t i, enum img_compression comp, int fd,
 		     const char *fd_name, char digest[72], uint64_t *size, struct sb_error *err);
 
+/* Names the compressor of comp with its settings and library versions,
+ * for a cache of what it makes (a file name: letters, digits, '.', '-',
+ * '_'): two tags alike make the same bytes of the same tar. */
+void img_layer_export_tag(enum img_compression comp, char *out, size_t n);
+
 #endif

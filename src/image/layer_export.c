@@ -7,8 +7,24 @@
 #include "image/export.h"
 #include "image/write.h"
 
+#include <archive.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
+
+void img_layer_export_tag(enum img_compression comp, char *out, size_t n)
+{
+	if (comp == IMG_COMPRESS_GZIP)
+		snprintf(out, n, "gzip-6-%uk-zlib-%s", PGZ_BLOCK >> 10, zlibVersion());
+	else if (comp == IMG_COMPRESS_ZSTD)
+		snprintf(out, n, "zstd-%s", archive_version_details());
+	else
+		snprintf(out, n, "none");
+	for (char *p = out; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '_';
+}
 
 int img_layer_export_known(const struct img_base *b, size_t i, enum img_compression comp,
 			   char digest[72], uint64_t *size)

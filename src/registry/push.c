@@ -111,7 +111,7 @@ static int open_refs(struct pusher *p, char *const *refs, size_t nrefs, struct s
  * repository of the same host that has it, or uploaded. */
 static int send_blob(struct pusher *p, size_t b, size_t r, struct sb_error *err)
 {
-	const struct push_blob *blob = &p->src.blobs[b];
+	struct push_blob *blob = &p->src.blobs[b];
 	struct reg_client *c = p->clients[r];
 	const char *repo = p->refs[r].repo;
 	struct push_body pb;
@@ -140,6 +140,8 @@ static int send_blob(struct pusher *p, size_t b, size_t r, struct sb_error *err)
 		emit(p, PUSH_EV_MOUNTED, blob->digest, blob->size, blob->size);
 		goto have;
 	}
+	if (blob->cached && push_blob_spool(blob, p->o, err) < 0)
+		return -1;
 	push_body_init(&pb, blob, p->o->compression, &body);
 	p->sending = blob->digest;
 	if (reg_blob_upload(c, repo, blob->digest, &body, on_upload, p, err) < 0)

@@ -46,6 +46,8 @@ struct push_opts {
 	enum img_compression compression; /* of layers that are not stored so */
 	int docker;			  /* Docker v2 schema 2 media types, else OCI's */
 	struct reg_opts reg;		  /* for every registry's client */
+	const char *cache;		  /* the directory of what layers compress to
+					     (push_cache.c), or NULL: none */
 	push_event_fn event;		  /* may be NULL */
 	void *event_ud;
 };

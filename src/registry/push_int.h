@@ -3,6 +3,7 @@
  *   push_load.c  the image on disk: its platforms, configs, layers, and every
  *                blob's digest for the push (the first pass, nothing sent)
  *   push_json.c  the manifests and the index made for the push
+ *   push_cache.c what a layer compressed to, remembered between pushes
  *   push_body.c  where an upload's bytes come from: memory, the scratch
  *                file of a layer compressed for the push, or a layer's
  *                stored bytes as they stream
@@ -25,8 +26,12 @@ struct push_blob {
 	const char *mem;       /* a config: its bytes (a platform's), else NULL */
 	struct img_base *base; /* a layer: the image that holds it (a platform's) */
 	size_t layer;
-	int spool; /* a layer compressed for the push: the scratch file (sb_tmp_anon)
-		      holding its blob, owned; else -1 */
+	int spool;	     /* a layer compressed for the push: the scratch file (sb_tmp_anon)
+				holding its blob, owned; else -1 */
+	int cached;	     /* a layer to compress whose digest came from the cache: its
+				bytes are made (push_blob_spool) only if the registry
+				lacks it */
+	const char *diff_id; /* a layer's, in base; for the cache */
 };
 
 /* One image: one platform of the index, or the only one. */
@@ -58,6 +63,20 @@ struct push_src {
 int push_src_load(struct push_src *s, const char *path, const struct push_opts *opts,
 		  struct sb_error *err);
 void push_src_release(struct push_src *s);
+
+/* Compresses layer blob b into a new scratch file (b->spool), learning its
+ * digest; with b->cached, the digest must come out as remembered (else the
+ * cache's entry is dropped, and an error says to run again). */
+int push_blob_spool(struct push_blob *b, const struct push_opts *o, struct sb_error *err);
+
+/* The cache of push_cache.c (cache NULL: none). get returns 1 and fills
+ * digest and size when the DiffID's entry for c is there, else 0. put and
+ * drop never fail: a cache that cannot be written is left as it is. */
+int push_cache_get(const char *cache, const char *diff_id, enum img_compression c, char digest[72],
+		   uint64_t *size);
+void push_cache_put(const char *cache, const char *diff_id, enum img_compression c,
+		    const char *digest, uint64_t size);
+void push_cache_drop(const char *cache, const char *diff_id, enum img_compression c);
 
 /* The media types of the push. Static. */
 const char *push_manifest_media(int docker);

@@ -1,10 +1,12 @@
 /* The image on disk, made ready for a push: each image the file holds (one,
  * or one per platform of an index), its config's exact bytes, and every
  * blob's digest and size as the push sends it. A layer stored compressed as
- * asked keeps its digest without being read; any other is compressed once,
+ * asked keeps its digest without being read, and so does one whose digest
+ * an earlier push remembered (push_cache.c); any other is compressed once,
  * here, into a scratch file that the upload reads again, so that the
  * registry can be asked whether it has the blob before anything is sent,
- * and no layer is compressed twice.
+ * and no layer is compressed twice. (A remembered layer that the registry
+ * lacks is compressed when it is sent: push_blob_spool.)
  */
 #include "image/export.h"
 #include "image/read.h"
@@ -63,18 +65,54 @@ out:
 	return rc;
 }
 
-/* Layer k of p as the push sends it: its digest known without reading it,
- * else compressed once into a scratch file. */
+int push_blob_spool(struct push_blob *b, const struct push_opts *o, struct sb_error *err)
+{
+	char digest[72];
+	uint64_t size;
+
+	if (sb_tmp_anon(&b->spool, err) < 0)
+		return -1;
+	if (img_layer_export(b->base, b->layer, o->compression, b->spool,
+			     "the temporary file of the compressed layer", digest, &size, err) < 0)
+		goto fail;
+	if (b->cached && (strcmp(digest, b->digest) || size != b->size)) {
+		push_cache_drop(o->cache, b->diff_id, o->compression);
+		sb_errorf(err,
+			  "layer %zu compressed to %s (%llu bytes), not to %s (%llu bytes) as "
+			  "the cache in %s said",
+			  b->layer + 1, digest, (unsigned long long)size, b->digest,
+			  (unsigned long long)b->size, o->cache);
+		sb_error_hint(err, "run the push again: the wrong entry is gone");
+		goto fail;
+	}
+	snprintf(b->digest, sizeof(b->digest), "%s", digest);
+	b->size = size;
+	b->cached = 0;
+	push_cache_put(o->cache, b->diff_id, o->compression, digest, size);
+	return 0;
+fail:
+	close(b->spool);
+	b->spool = -1;
+	return -1;
+}
+
+/* Layer k of p as the push sends it: its digest known without reading it
+ * (stored so, or remembered from an earlier push), else compressed once
+ * into a scratch file. */
 static int load_layer(struct push_platform *p, size_t k, const struct push_opts *o,
 		      struct push_blob *b, struct sb_error *err)
 {
+	struct img_base_layer_info info;
+
 	if (img_layer_export_known(p->base, k, o->compression, b->digest, &b->size))
 		return 0;
-	if (sb_tmp_anon(&b->spool, err) < 0)
-		return -1;
-	return img_layer_export(p->base, k, o->compression, b->spool,
-				"the temporary file of the compressed layer", b->digest, &b->size,
-				err);
+	img_base_layer_info(p->base, k, &info);
+	b->diff_id = info.diff_id;
+	if (push_cache_get(o->cache, b->diff_id, o->compression, b->digest, &b->size)) {
+		b->cached = 1;
+		return 0;
+	}
+	return push_blob_spool(b, o, err);
 }
 
 /* How image i of the reader is chosen again by img_base_open: its manifest's
@@ -124,11 +162,8 @@ static int load_platform(struct push_src *s, struct rd_archive *ar, size_t i,
 				      .layer = k,
 				      .spool = -1};
 
-		if (load_layer(p, k, o, &b, err) < 0) {
-			if (b.spool >= 0)
-				close(b.spool);
+		if (load_layer(p, k, o, &b, err) < 0)
 			return sb_error_prefix(err, "%s: layer %zu", ar->path, k + 1);
-		}
 		if (add_blob(s, &b, &p->blobs[1 + k], err) < 0)
 			return -1;
 	}

@@ -64,6 +64,8 @@ reg_init() {
 		esac
 	done
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/sbtest-reg.XXXXXX")
+	# what layers compress to, remembered by a push: the test's own
+	export XDG_CACHE_HOME=$WORK/cache
 	trap reg_cleanup EXIT
 }
 
