@@ -20,6 +20,8 @@ BUILD_PACKAGES=(
 	libarchive-dev libsodium-dev libyajl-dev zlib1g-dev libbz2-dev liblzma-dev libzstd-dev
 	# libarchive's static archive names nettle (see meson.build)
 	nettle-dev
+	# gzip of layers on several cores (src/util/pgzip.c)
+	libdeflate-dev
 	# the unit tests, configured with the build
 	libcmocka-dev
 	# meson lists the docker cases with it; the tests' readers of tars

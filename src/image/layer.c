@@ -306,7 +306,7 @@ nomem:
 	return NULL;
 }
 
-/* gzip at zlib's default level (6, as libarchive's filter and Go's
+/* gzip at level 6 (zlib's default, as libarchive's filter and Go's
  * compress/gzip), without a name or a time, so that the same layer
  * compresses to the same bytes every time, on however many cores. */
 int layer_zip_open(enum img_compression c, struct layer_sink *s, struct sb_error *err)

@@ -10,12 +10,13 @@
 #include <archive.h>
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 void img_layer_export_tag(enum img_compression comp, char *out, size_t n)
 {
 	if (comp == IMG_COMPRESS_GZIP)
-		snprintf(out, n, "gzip-6-%uk-zlib-%s", PGZ_BLOCK >> 10, zlibVersion());
+		snprintf(out, n, "gzip-6-%uk-libdeflate-%s", PGZ_BLOCK >> 10,
+			 LIBDEFLATE_VERSION_STRING);
 	else if (comp == IMG_COMPRESS_ZSTD)
 		snprintf(out, n, "zstd-%s", archive_version_details());
 	else

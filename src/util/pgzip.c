@@ -1,10 +1,11 @@
 /* gzip on several cores (see pgzip.h): the caller's thread cuts the input
  * into blocks and writes the compressed blocks out in order; workers
- * compress whichever block is ready. A block's slot in the ring is free
- * again once its output has been written.
+ * compress whichever block is ready, each into a gzip member of its own
+ * (libdeflate). A block's slot in the ring is free again once its output
+ * has been written.
  *
- *   pgz_write --block--> ring slot (READY) --worker: deflate--> DONE
- *             <--in order: header, blocks, trailer-- pgz_out_fn
+ *   pgz_write --block--> ring slot (READY) --worker: libdeflate--> DONE
+ *             <--in order: one gzip member per block-- pgz_out_fn
  */
 #include "util/pgzip.h"
 
@@ -13,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
-#define DICT	    (32u << 10)
 #define MAX_THREADS 4u
 
 enum slot_state { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
@@ -23,14 +23,10 @@ enum slot_state { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
 struct slot {
 	unsigned char *in; /* PGZ_BLOCK bytes */
 	size_t len;
-	unsigned char *dict; /* the DICT bytes of input before this block */
-	size_t dict_len;
-	unsigned char *out;
-	size_t out_cap, out_len;
-	uLong crc;
+	unsigned char *out; /* pgz.out_cap bytes */
+	size_t out_len;
 	uint64_t seq;
-	int last;
-	int failed; /* zlib could not compress it (memory) */
+	int failed; /* libdeflate could not compress it (memory) */
 	enum slot_state state;
 };
 
@@ -46,57 +42,18 @@ struct pgz {
 	size_t nslots;
 	struct slot *cur; /* the block being filled, or NULL */
 	uint64_t next_in, next_out;
-	unsigned char tail[DICT]; /* the last input bytes so far, for the next dictionary */
-	size_t tail_len;
-	uLong crc;
-	uint64_t total;
-	int header_done, failed;
-	z_stream inline_strm; /* the caller's, for a stream of one block */
-	int inline_ready;
+	size_t out_cap; /* room for the worst a block can become */
+	int failed;
+	struct libdeflate_compressor *inline_c; /* the caller's, for one block */
 	pgz_out_fn fn;
 	void *ud;
 };
 
-static int zinit(z_stream *s, int level)
+/* Compresses slot b with c into a gzip member. */
+static int deflate_block(struct libdeflate_compressor *c, struct slot *b, size_t cap)
 {
-	memset(s, 0, sizeof(*s));
-	return deflateInit2(s, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK ? 0 : -1;
-}
-
-/* Compresses slot b with s (a raw deflate stream of the level). */
-static int deflate_block(z_stream *s, struct slot *b)
-{
-	int flush = b->last ? Z_FINISH : Z_SYNC_FLUSH;
-	int rc = Z_OK;
-
-	if (deflateReset(s) != Z_OK ||
-	    (b->dict_len && deflateSetDictionary(s, b->dict, (uInt)b->dict_len) != Z_OK))
-		return -1;
-	s->next_in = b->in;
-	s->avail_in = (uInt)b->len;
-	b->out_len = 0;
-	for (;;) {
-		if (b->out_len == b->out_cap) {
-			unsigned char *grown = realloc(b->out, b->out_cap * 2);
-
-			if (!grown)
-				return -1;
-			b->out = grown;
-			b->out_cap *= 2;
-		}
-		s->next_out = b->out + b->out_len;
-		s->avail_out = (uInt)(b->out_cap - b->out_len);
-		rc = deflate(s, flush);
-		b->out_len = b->out_cap - s->avail_out;
-		if (rc == Z_STREAM_ERROR || (rc == Z_BUF_ERROR && s->avail_out > 0))
-			return -1;
-		/* done: the whole stream ended, or the flush complete with room
-		 * to spare (a full buffer may hide more of it) */
-		if (rc == Z_STREAM_END || (!b->last && s->avail_in == 0 && s->avail_out > 0))
-			break;
-	}
-	b->crc = crc32(0L, b->in, (uInt)b->len);
-	return 0;
+	b->out_len = libdeflate_gzip_compress(c, b->in, b->len, b->out, cap);
+	return b->out_len ? 0 : -1;
 }
 
 /* The READY block of lowest sequence, or NULL. Under mu. */
@@ -113,8 +70,7 @@ static struct slot *next_ready(struct pgz *z)
 static void *worker(void *ud)
 {
 	struct pgz *z = ud;
-	z_stream s;
-	int ready = zinit(&s, z->level) == 0;
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(z->level);
 
 	pthread_mutex_lock(&z->mu);
 	for (;;) {
@@ -126,41 +82,23 @@ static void *worker(void *ud)
 			break;
 		b->state = SLOT_BUSY;
 		pthread_mutex_unlock(&z->mu);
-		b->failed = !ready || deflate_block(&s, b) < 0;
+		b->failed = !c || deflate_block(c, b, z->out_cap) < 0;
 		pthread_mutex_lock(&z->mu);
 		b->state = SLOT_DONE;
 		pthread_cond_broadcast(&z->done);
 	}
 	pthread_mutex_unlock(&z->mu);
-	if (ready)
-		deflateEnd(&s);
+	if (c)
+		libdeflate_free_compressor(c);
 	return NULL;
 }
 
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-/* Writes DONE block b (the next in order) out, after the header. Called
- * without mu. */
+/* Writes DONE block b (the next in order) out. Called without mu. */
 static int emit(struct pgz *z, struct slot *b, struct sb_error *err)
 {
-	/* gzip's header: deflate, no flags, no time, no extra flags, Unix */
-	static const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
-
 	if (b->failed)
-		return sb_errorf(err, "zlib: cannot compress: out of memory");
-	if (!z->header_done && z->fn(z->ud, header, sizeof(header), err) < 0)
-		return -1;
-	z->header_done = 1;
-	if (b->out_len && z->fn(z->ud, b->out, b->out_len, err) < 0)
-		return -1;
-	z->crc = crc32_combine(z->crc, b->crc, (z_off_t)b->len);
-	return 0;
+		return sb_errorf(err, "libdeflate: cannot compress: out of memory");
+	return z->fn(z->ud, b->out, b->out_len, err);
 }
 
 /* Writes out every DONE block that is next in order; with wait, until the
@@ -202,7 +140,7 @@ static int start_workers(struct pgz *z, struct sb_error *err)
 	return 0;
 }
 
-/* A free slot for the next block, its dictionary copied in. */
+/* A free slot for the next block. */
 static int take_slot(struct pgz *z, struct sb_error *err)
 {
 	struct slot *b = &z->slots[z->next_in % z->nslots];
@@ -211,10 +149,7 @@ static int take_slot(struct pgz *z, struct sb_error *err)
 		return -1;
 	b->seq = z->next_in;
 	b->len = 0;
-	b->last = 0;
 	b->failed = 0;
-	b->dict_len = z->tail_len;
-	memcpy(b->dict, z->tail, z->tail_len);
 	z->cur = b;
 	return 0;
 }
@@ -224,29 +159,14 @@ static int submit(struct pgz *z, int last, struct sb_error *err)
 {
 	struct slot *b = z->cur;
 
-	/* the next block's dictionary: the last DICT bytes before it */
-	if (b->len >= DICT) {
-		memcpy(z->tail, b->in + b->len - DICT, DICT);
-		z->tail_len = DICT;
-	} else if (b->len) {
-		size_t keep = z->tail_len + b->len > DICT ? DICT - b->len : z->tail_len;
-
-		memmove(z->tail, z->tail + z->tail_len - keep, keep);
-		memcpy(z->tail + keep, b->in, b->len);
-		z->tail_len = keep + b->len;
-	}
-	b->last = last;
 	z->cur = NULL;
 	z->next_in++;
 	if (last && z->started == 0 && b->seq == 0) {
 		/* one block: compressed here, no thread started */
-		if (!z->inline_ready) {
-			if (zinit(&z->inline_strm, z->level) < 0)
-				return sb_errorf(err,
-						 "zlib: cannot start compressing: out of memory");
-			z->inline_ready = 1;
-		}
-		b->failed = deflate_block(&z->inline_strm, b) < 0;
+		if (!z->inline_c && !(z->inline_c = libdeflate_alloc_compressor(z->level)))
+			return sb_errorf(err,
+					 "libdeflate: cannot start compressing: out of memory");
+		b->failed = deflate_block(z->inline_c, b, z->out_cap) < 0;
 		b->state = SLOT_DONE;
 		return 0;
 	}
@@ -276,7 +196,6 @@ int pgz_new(struct pgz **out, int level, unsigned threads, pgz_out_fn fn, void *
 	z->nthreads = threads;
 	z->fn = fn;
 	z->ud = ud;
-	z->crc = crc32(0L, Z_NULL, 0);
 	z->nslots = 2 * (size_t)threads + 1;
 	pthread_mutex_init(&z->mu, NULL);
 	pthread_cond_init(&z->work, NULL);
@@ -285,12 +204,12 @@ int pgz_new(struct pgz **out, int level, unsigned threads, pgz_out_fn fn, void *
 	z->slots = calloc(z->nslots, sizeof(*z->slots));
 	if (!z->threads || !z->slots)
 		goto nomem;
+	/* libdeflate's bound for a block, whatever the level */
+	z->out_cap = libdeflate_gzip_compress_bound(NULL, PGZ_BLOCK);
 	for (size_t i = 0; i < z->nslots; i++) {
 		struct slot *b = &z->slots[i];
 
-		b->out_cap = PGZ_BLOCK + PGZ_BLOCK / 8 + 1024;
-		if (!(b->in = malloc(PGZ_BLOCK)) || !(b->dict = malloc(DICT)) ||
-		    !(b->out = malloc(b->out_cap)))
+		if (!(b->in = malloc(PGZ_BLOCK)) || !(b->out = malloc(z->out_cap)))
 			goto nomem;
 	}
 	*out = z;
@@ -306,7 +225,6 @@ int pgz_write(struct pgz *z, const void *buf, size_t n, struct sb_error *err)
 
 	if (z->failed)
 		return -1;
-	z->total += n;
 	while (n > 0) {
 		size_t room;
 
@@ -327,16 +245,16 @@ int pgz_write(struct pgz *z, const void *buf, size_t n, struct sb_error *err)
 
 int pgz_close(struct pgz *z, struct sb_error *err)
 {
-	unsigned char trailer[8];
-
 	if (z->failed)
 		return -1;
-	if ((!z->cur && take_slot(z, err) < 0) || submit(z, 1, err) < 0 ||
-	    drain(z, z->next_in, err) < 0)
+	/* the last block, unless it would be an empty member after others (an
+	 * empty input is one empty member: a gzip file has at least one) */
+	if (z->cur && (z->cur->len || z->next_in == 0) && submit(z, 1, err) < 0)
 		return -1;
-	put32(trailer, (uint32_t)z->crc);
-	put32(trailer + 4, (uint32_t)z->total);
-	return z->fn(z->ud, trailer, sizeof(trailer), err);
+	if (!z->cur && z->next_in == 0 && (take_slot(z, err) < 0 || submit(z, 1, err) < 0))
+		return -1;
+	z->cur = NULL;
+	return drain(z, z->next_in, err);
 }
 
 void pgz_free(struct pgz *z)
@@ -349,11 +267,10 @@ void pgz_free(struct pgz *z)
 	pthread_mutex_unlock(&z->mu);
 	for (unsigned i = 0; i < z->started; i++)
 		pthread_join(z->threads[i], NULL);
-	if (z->inline_ready)
-		deflateEnd(&z->inline_strm);
+	if (z->inline_c)
+		libdeflate_free_compressor(z->inline_c);
 	for (size_t i = 0; z->slots && i < z->nslots; i++) {
 		free(z->slots[i].in);
-		free(z->slots[i].dict);
 		free(z->slots[i].out);
 	}
 	free(z->slots);

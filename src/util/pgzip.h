@@ -1,19 +1,18 @@
-/* gzip on several cores, reproducibly: the scheme of pigz (and of Go's
- * pgzip, which BuildKit's peers use). The input is cut into blocks of
- * PGZ_BLOCK bytes; each block is compressed on its own by zlib's raw
- * deflate, primed with the last 32 KiB of the block before it (so that
- * matches reach back as in one stream) and ended by a sync flush (the last
- * block by the end of the stream); the blocks are joined in order between
- * one gzip header (no name, no time, OS 3) and its trailer (CRC-32, length).
- * The result is one ordinary gzip member: any gzip reader reads it.
+/* gzip on several cores, reproducibly. The input is cut into blocks of
+ * PGZ_BLOCK bytes; each block becomes a gzip member of its own (libdeflate,
+ * which compresses twice as fast as zlib at the same level and ratio); the
+ * members are written in order. A file of several members is one gzip
+ * stream to every reader of gzip (RFC 1952: gunzip, Go's compress/gzip that
+ * Docker and containerd use, libarchive, Python): BGZF and eStargz are made
+ * so too. An empty input is one empty member.
  *
- * The bytes depend on the input and the level only: never on how many
- * threads there are, which finished first, or how the writes were cut.
- * An input of one block or less is compressed in the caller's thread, and
- * no thread is started.
+ * The bytes depend on the input, the level and libdeflate's version only:
+ * never on how many threads there are, which finished first, or how the
+ * writes were cut. An input of one block or less is compressed in the
+ * caller's thread, and no thread is started.
  *
- * Memory: a fixed ring of blocks (input, dictionary, output) per thread,
- * about 1.2 MiB per thread, whatever the input's size. */
+ * Memory: a fixed ring of blocks (input and output) per thread, about
+ * 1 MiB per thread, whatever the input's size. */
 #ifndef SB_PGZIP_H
 #define SB_PGZIP_H
 
