@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <libdeflate.h>
+#include <zstd.h>
 
 void img_layer_export_tag(enum img_compression comp, char *out, size_t n)
 {
@@ -18,7 +19,9 @@ void img_layer_export_tag(enum img_compression comp, char *out, size_t n)
 		snprintf(out, n, "gzip-6-%uk-libdeflate-%s", PGZ_BLOCK >> 10,
 			 LIBDEFLATE_VERSION_STRING);
 	else if (comp == IMG_COMPRESS_ZSTD)
-		snprintf(out, n, "zstd-%s", archive_version_details());
+		/* (not archive_version_details(), whose string is never freed) */
+		snprintf(out, n, "zstd-libarchive-%s-zstd-%s", ARCHIVE_VERSION_ONLY_STRING,
+			 ZSTD_VERSION_STRING);
 	else
 		snprintf(out, n, "none");
 	for (char *p = out; *p; p++)
