@@ -101,9 +101,8 @@ static int emit(struct pgz *z, struct slot *b, struct sb_error *err)
 	return z->fn(z->ud, b->out, b->out_len, err);
 }
 
-/* Writes out every DONE block that is next in order; with wait, until the
- * slot for block seq is free (or, with seq past the last block, until all
- * are written). */
+/* Writes out, in order, every block before block `until`, waiting for the
+ * workers where one is not DONE yet. */
 static int drain(struct pgz *z, uint64_t until, struct sb_error *err)
 {
 	pthread_mutex_lock(&z->mu);
