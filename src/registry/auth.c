@@ -69,6 +69,9 @@ static int basic_line(struct reg_client *c, char **out, struct sb_error *err)
 	return *out ? 0 : sb_errorf(err, "out of memory");
 }
 
+static int fetch_token(struct reg_client *c, const char *scope, const char *key,
+		       struct sb_error *err);
+
 int reg_auth_header(struct reg_client *c, const char *scope, char **out, struct sb_error *err)
 {
 	const char *tok;
@@ -76,7 +79,14 @@ int reg_auth_header(struct reg_client *c, const char *scope, char **out, struct 
 	*out = NULL;
 	if (c->scheme == REG_AUTH_BASIC)
 		return basic_line(c, out, err);
-	if (c->scheme != REG_AUTH_BEARER || !(tok = cached_token(c, scope)))
+	if (c->scheme != REG_AUTH_BEARER)
+		return 0;
+	/* the token server known (a challenge seen, GET /v2/'s at the latest):
+	 * the scope's token is fetched before its first request, as Docker's
+	 * client does, rather than after that request's 401 */
+	if (scope && *scope && !cached_token(c, scope) && fetch_token(c, scope, scope, err) < 0)
+		return -1;
+	if (!(tok = cached_token(c, scope)))
 		return 0;
 	*out = sb_printf("Authorization: Bearer %s", tok);
 	return *out ? 0 : sb_errorf(err, "out of memory");
@@ -232,6 +242,26 @@ out:
 	free(url);
 	reg_resp_release(&resp);
 	return rc;
+}
+
+void reg_auth_prepare(struct reg_client *c, const char *www_auth)
+{
+	struct reg_challenge ch;
+	struct sb_error ignored = {0};
+
+	if (c->scheme != REG_AUTH_NONE || reg_challenge_parse(www_auth, &ch) < 0)
+		return;
+	if (ch.scheme == REG_AUTH_BASIC) {
+		if (load_creds(c, &ignored) == 0 && c->creds.user && c->creds.secret)
+			c->scheme = REG_AUTH_BASIC;
+	} else if (ch.realm) {
+		c->realm = ch.realm;
+		c->service = ch.service;
+		ch.realm = ch.service = NULL;
+		c->scheme = REG_AUTH_BEARER;
+	}
+	sb_error_release(&ignored);
+	reg_challenge_release(&ch);
 }
 
 int reg_auth_answer(struct reg_client *c, const char *www_auth, const char *scope,

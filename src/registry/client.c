@@ -213,6 +213,8 @@ int reg_client_base(struct reg_client *c, struct sb_error *err)
 				   "GET /v2/ with 200 or 401");
 		goto out;
 	}
+	if (resp.status == 401 && resp.www_auth)
+		reg_auth_prepare(c, resp.www_auth);
 	c->checked = 1;
 	rc = 0;
 out:

@@ -110,9 +110,16 @@ int reg_client_base(struct reg_client *c, struct sb_error *err);
 
 /* auth.c */
 
-/* The Authorization header line for a request needing scope, from what is
- * cached, or NULL (*out) when there is none. *out is yours. */
+/* The Authorization header line for a request needing scope, or NULL (*out)
+ * when there is none: the basic credentials, or the scope's token, fetched
+ * first when the token server is known but the scope has none yet. *out is
+ * yours. */
 int reg_auth_header(struct reg_client *c, const char *scope, char **out, struct sb_error *err);
+/* GET /v2/'s 401: its challenge's scheme and token server remembered (a
+ * Basic one only with credentials), so that a scope's first request goes
+ * with its credentials. Nothing is fetched; a challenge this client cannot
+ * read is ignored (the first 401 brings it again). */
+void reg_auth_prepare(struct reg_client *c, const char *www_auth);
 /* Answers a 401's challenge for scope: a token fetched (bearer) or the
  * credentials looked up (basic). -1 when that fails or there is nothing to
  * answer with. */
