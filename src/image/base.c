@@ -104,40 +104,65 @@ static int image_platform(struct rd_archive *ar, size_t i, struct img_platform *
 	return 0;
 }
 
-/* "a:1, sha256:...": how the images at ix[0..n) can be named; with
- * platforms, each one's platform after it. */
-static char *list_images(struct rd_archive *ar, const size_t *ix, size_t n, int platforms)
+static int by_name(const void *x, const void *y)
 {
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* One image of the list: its tags, else its manifest's digest, else its ID;
+ * with platforms, its platform after it. Yours, or NULL (memory). */
+static char *list_item(struct rd_archive *ar, size_t i, int platforms)
+{
+	const struct rd_image *img = &ar->images[i];
 	struct sb_buf b = {0};
+	struct img_platform p;
+	struct sb_error e = {0};
+	char d[72] = "";
 	int rc = 0;
 
-	for (size_t k = 0; k < n && rc == 0; k++) {
-		const struct rd_image *img = &ar->images[ix[k]];
-		struct img_platform p;
-		struct sb_error e = {0};
-		char d[72] = "";
-
-		if (k)
-			rc |= sb_buf_adds(&b, ", ");
-		if (img->tags && img->tags[0]) {
-			for (size_t t = 0; img->tags[t]; t++)
-				rc |= sb_buf_addf(&b, "%s%s", t ? " " : "", img->tags[t]);
-		} else if (manifest_digest(img, d), d[0]) {
-			rc |= sb_buf_adds(&b, d);
-		} else if (rd_load_config(ar, ix[k], &e) == 0) {
-			rc |= sb_buf_adds(&b, ar->images[ix[k]].image_id);
-		} else {
-			rc |= sb_buf_adds(&b, "(an image whose config cannot be read)");
-		}
-		if (platforms && image_platform(ar, ix[k], &p, &e) == 0)
-			rc |= sb_buf_addf(&b, " (%s)", p.name);
-		sb_error_release(&e);
+	if (img->tags && img->tags[0]) {
+		for (size_t t = 0; img->tags[t]; t++)
+			rc |= sb_buf_addf(&b, "%s%s", t ? " " : "", img->tags[t]);
+	} else if (manifest_digest(img, d), d[0]) {
+		rc |= sb_buf_adds(&b, d);
+	} else if (rd_load_config(ar, i, &e) == 0) {
+		rc |= sb_buf_adds(&b, ar->images[i].image_id);
+	} else {
+		rc |= sb_buf_adds(&b, "(an image whose config cannot be read)");
 	}
+	if (platforms && image_platform(ar, i, &p, &e) == 0)
+		rc |= sb_buf_addf(&b, " (%s)", p.name);
+	sb_error_release(&e);
 	if (rc) {
 		sb_buf_release(&b);
 		return NULL;
 	}
 	return sb_buf_detach(&b);
+}
+
+/* "a:1, sha256:...": how the images at ix[0..n) can be named, sorted (the
+ * order of a file's images is not always the same: docker save writes
+ * several in no fixed order); with platforms, each one's platform after it. */
+static char *list_images(struct rd_archive *ar, const size_t *ix, size_t n, int platforms)
+{
+	char **items = calloc(n + 1, sizeof(char *));
+	struct sb_buf b = {0};
+	char *out = NULL;
+	int rc = !items;
+
+	for (size_t k = 0; k < n && rc == 0; k++)
+		rc = !(items[k] = list_item(ar, ix[k], platforms));
+	if (rc == 0)
+		qsort(items, n, sizeof(char *), by_name);
+	for (size_t k = 0; k < n && rc == 0; k++)
+		rc |= sb_buf_addf(&b, "%s%s", k ? ", " : "", items[k]);
+	if (rc == 0)
+		out = sb_buf_detach(&b);
+	sb_buf_release(&b);
+	for (size_t k = 0; items && k < n; k++)
+		free(items[k]);
+	free(items);
+	return out;
 }
 
 /* Keeps, of the n images at ix, those for platform; *n says how many. */

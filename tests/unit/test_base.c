@@ -496,16 +496,16 @@ static void test_legacy_choose(void **state)
 	img_base_free(b);
 	assert_string_equal(open_err("two.tar", NULL, NULL),
 			    "--build-context b=x: D/two.tar: 2 images fit, choose one: "
-			    "registry.example/distroless/static:nonroot, other:1\n"
+			    "other:1, registry.example/distroless/static:nonroot\n"
 			    "hint: add :TAG or @sha256:DIGEST to choose one of them\n");
 	assert_string_equal(open_err("two.tar", "latest", NULL),
 			    "--build-context b=x: D/two.tar: no image tagged latest; it holds "
-			    "registry.example/distroless/static:nonroot, other:1\n"
+			    "other:1, registry.example/distroless/static:nonroot\n"
 			    "hint: name one of the images it holds\n");
 	assert_string_equal(open_err("two.tar", NULL, "linux/s390x"),
 			    "--build-context b=x: D/two.tar: no image for linux/s390x; it has "
-			    "registry.example/distroless/static:nonroot (linux/amd64), other:1 "
-			    "(linux/arm64)\n"
+			    "other:1 (linux/arm64), registry.example/distroless/static:nonroot "
+			    "(linux/amd64)\n"
 			    "hint: build for one of those with --platform, or give an image that "
 			    "has linux/s390x\n");
 	assert_string_equal(
