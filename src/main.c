@@ -406,7 +406,7 @@ static int push_built(struct build *b)
 	if (!cli->push)
 		return 0;
 	opts.compression = cli->compression_given ? cli->compression : IMG_COMPRESS_GZIP;
-	opts.docker = cli->format == IMG_FORMAT_DOCKER;
+	opts.docker = cli->format == IMG_FORMAT_DOCKER || cli->push_docker;
 	opts.reg.insecure = cli->insecure;
 	opts.reg.ninsecure = cli->ninsecure;
 	rc = sb_push_run(b->output, cli->tags, cli->ntags, &opts, cli->quiet, &res, &b->err);

@@ -102,6 +102,7 @@ static enum cli_ask take_format(struct cli *cli, const char *arg, struct sb_erro
 		return CLI_MISUSE;
 	}
 	cli->format = (enum img_format)k;
+	cli->format_given = 1;
 	return CLI_BUILD;
 }
 
@@ -400,6 +401,15 @@ enum cli_ask cli_parse(int argc, char **argv, struct cli *cli, struct sb_error *
 		return CLI_MISUSE;
 	}
 	cli->context = argv[optind];
+	/* --push of several platforms pushes one index (as buildx's --push does),
+	 * so the file it is read back from is one OCI index unless another
+	 * format that holds several images was asked; --format docker then
+	 * names the media types of the push only. */
+	if (cli->push && cli->nplatforms > 1 &&
+	    (!cli->format_given || cli->format == IMG_FORMAT_DOCKER)) {
+		cli->push_docker = cli->format == IMG_FORMAT_DOCKER;
+		cli->format = IMG_FORMAT_OCI;
+	}
 	return CLI_BUILD;
 }
 
@@ -447,6 +457,11 @@ enum cli_ask cli_check_output(const struct cli *cli, const char *output, struct 
 		sb_errorf(err, "%s",
 			  "--compression is for --format oci or oci-dir; the manual and docker "
 			  "formats hold uncompressed layers, as docker save does");
+	else if (cli->nplatforms > 1 && cli->push && cli->format == IMG_FORMAT_MANUAL)
+		sb_errorf(err, "%s",
+			  "--push of several platforms writes them as one OCI image index, "
+			  "which the manual format cannot hold: leave --format out, or give "
+			  "--format oci or oci-dir");
 	else if (cli->nplatforms > 1 &&
 		 (cli->format == IMG_FORMAT_MANUAL || cli->format == IMG_FORMAT_DOCKER))
 		sb_errorf(err,

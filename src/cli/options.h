@@ -24,6 +24,10 @@ struct cli {
 	size_t ncontexts;
 	const char *target;
 	enum img_format format;
+	int format_given; /* --format was given */
+	int push_docker;  /* --push of several platforms with --format docker: the
+			     file is an OCI index (format), pushed with Docker's
+			     media types */
 	enum img_compression compression;
 	int explain_build;	  /* --explain */
 	const char *explain_html; /* --explain-html FILE, or NULL */
