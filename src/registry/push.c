@@ -140,7 +140,7 @@ static int send_blob(struct pusher *p, size_t b, size_t r, struct sb_error *err)
 		emit(p, PUSH_EV_MOUNTED, blob->digest, blob->size, blob->size);
 		goto have;
 	}
-	if (blob->cached && push_blob_spool(blob, p->o, err) < 0)
+	if (push_blob_from_cache(blob) && push_blob_spool(blob, p->o, err) < 0)
 		return -1;
 	push_body_init(&pb, blob, p->o->compression, &body);
 	p->sending = blob->digest;

@@ -28,11 +28,18 @@ struct push_blob {
 	size_t layer;
 	int spool;	     /* a layer compressed for the push: the scratch file (sb_tmp_anon)
 				holding its blob, owned; else -1 */
-	int cached;	     /* a layer to compress whose digest came from the cache: its
-				bytes are made (push_blob_spool) only if the registry
-				lacks it */
-	const char *diff_id; /* a layer's, in base; for the cache */
+	const char *diff_id; /* a layer's, in base, when it is compressed for the push
+				(else NULL); for the cache */
 };
+
+/* Whether b is a layer to compress whose digest came from the cache: its
+ * bytes are made (push_blob_spool) only if the registry lacks it. A layer
+ * to compress has its DiffID; its digest is known before its scratch file
+ * only when the cache gave it (push_load.c's load_layer). */
+static inline int push_blob_from_cache(const struct push_blob *b)
+{
+	return b->diff_id && b->spool < 0 && b->digest[0];
+}
 
 /* One image: one platform of the index, or the only one. */
 struct push_platform {
@@ -65,8 +72,9 @@ int push_src_load(struct push_src *s, const char *path, const struct push_opts *
 void push_src_release(struct push_src *s);
 
 /* Compresses layer blob b into a new scratch file (b->spool), learning its
- * digest; with b->cached, the digest must come out as remembered (else the
- * cache's entry is dropped, and an error says to run again). */
+ * digest; for a blob from the cache (push_blob_from_cache), the digest must
+ * come out as remembered (else the cache's entry is dropped, and an error
+ * says to run again). */
 int push_blob_spool(struct push_blob *b, const struct push_opts *o, struct sb_error *err);
 
 /* The cache of push_cache.c (cache NULL: none). get returns 1 and fills

@@ -67,6 +67,7 @@ out:
 
 int push_blob_spool(struct push_blob *b, const struct push_opts *o, struct sb_error *err)
 {
+	int from_cache = push_blob_from_cache(b);
 	char digest[72];
 	uint64_t size;
 
@@ -75,7 +76,7 @@ int push_blob_spool(struct push_blob *b, const struct push_opts *o, struct sb_er
 	if (img_layer_export(b->base, b->layer, o->compression, b->spool,
 			     "the temporary file of the compressed layer", digest, &size, err) < 0)
 		goto fail;
-	if (b->cached && (strcmp(digest, b->digest) || size != b->size)) {
+	if (from_cache && (strcmp(digest, b->digest) || size != b->size)) {
 		push_cache_drop(o->cache, b->diff_id, o->compression);
 		sb_errorf(err,
 			  "layer %zu compressed to %s (%llu bytes), not to %s (%llu bytes) as "
@@ -87,7 +88,6 @@ int push_blob_spool(struct push_blob *b, const struct push_opts *o, struct sb_er
 	}
 	snprintf(b->digest, sizeof(b->digest), "%s", digest);
 	b->size = size;
-	b->cached = 0;
 	push_cache_put(o->cache, b->diff_id, o->compression, digest, size);
 	return 0;
 fail:
@@ -108,10 +108,8 @@ static int load_layer(struct push_platform *p, size_t k, const struct push_opts 
 		return 0;
 	img_base_layer_info(p->base, k, &info);
 	b->diff_id = info.diff_id;
-	if (push_cache_get(o->cache, b->diff_id, o->compression, b->digest, &b->size)) {
-		b->cached = 1;
+	if (push_cache_get(o->cache, b->diff_id, o->compression, b->digest, &b->size))
 		return 0;
-	}
 	return push_blob_spool(b, o, err);
 }
 
