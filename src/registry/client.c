@@ -123,47 +123,58 @@ static int tls_not_spoken(const struct reg_resp *resp)
 	       resp->curl_code == CURLE_GOT_NOTHING;
 }
 
-/* A loopback registry: plain http first, then https; a plain server that
- * answers but is not a registry is kept on http, for its answer to be said. */
-static int loopback_base(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
-			 int *answered, struct sb_error *err)
+/* GET /v2/ over scheme first, then over the other (then) when the first
+ * gives no answer to keep: http then https for a loopback registry, https
+ * then http for an --insecure-registry host. An answer over https is kept
+ * whatever it is; one over plain http only from a registry (or a status to
+ * retry), since a TLS server answers a plain request too. After a plain
+ * http that failed, https is asked at once, and a plain server that answers
+ * but is not a registry is kept on http, for its answer to be said. After
+ * an https that failed (a TLS handshake the server did not understand, or
+ * no answer), plain http is used from then on, as Docker's next endpoint. */
+static int probe_base(struct reg_client *c, const char *first, const char *then,
+		      const struct reg_req *req, struct reg_resp *resp, int *answered,
+		      struct sb_error *err)
 {
-	struct reg_resp plain = {0};
+	int plain_first = !strcmp(first, "http");
+	struct reg_resp got = {0};
 	int rc = 0;
 
-	if (set_base(c, "http", err) < 0)
+	if (set_base(c, first, err) < 0)
 		return -1;
-	if (reg_send(c, req, NULL, &plain, err) == 0 &&
-	    (reg_is_registry(&plain) || reg_status_retryable(plain.status))) {
-		*resp = plain;
-		*answered = !reg_status_retryable(plain.status);
+	if (reg_send(c, req, NULL, &got, err) == 0 &&
+	    (!plain_first || reg_is_registry(&got) || reg_status_retryable(got.status))) {
+		*resp = got;
+		*answered = !reg_status_retryable(got.status);
 		return 0;
 	}
 	/* a TLS server's 400, or nothing: not a request the registry counts */
 	c->requests--;
 	sb_error_release(err);
-	if (set_base(c, "https", err) < 0) {
+	if (set_base(c, then, err) < 0) {
 		rc = -1;
 		goto out;
 	}
+	if (!plain_first)
+		goto out;
 	if (reg_send(c, req, NULL, resp, err) == 0) {
 		*answered = !reg_status_retryable(resp->status);
 		goto out;
 	}
-	if (tls_not_spoken(resp) && plain.status) {
+	if (tls_not_spoken(resp) && got.status) {
 		/* a plain server, not a registry: its answer is the one to say */
 		sb_error_release(err);
 		reg_resp_release(resp);
-		*resp = plain;
-		memset(&plain, 0, sizeof(plain));
+		*resp = got;
+		memset(&got, 0, sizeof(got));
 		*answered = 1;
-		return set_base(c, "http", err);
+		return set_base(c, first, err);
 	}
 	/* refused: asked again with retries; a TLS registry we cannot verify:
 	 * said by reg_send */
 	rc = resp->retryable ? 0 : -1;
 out:
-	reg_resp_release(&plain);
+	reg_resp_release(&got);
 	return rc;
 }
 
@@ -174,21 +185,10 @@ static int choose_base(struct reg_client *c, const struct reg_req *req, struct r
 	if (c->base)
 		return 0;
 	if (c->loopback && !c->insecure)
-		return loopback_base(c, req, resp, answered, err);
-	if (set_base(c, "https", err) < 0)
-		return -1;
-	if (!c->insecure)
-		return 0;
-	if (reg_send(c, req, NULL, resp, err) == 0) {
-		*answered = !reg_status_retryable(resp->status);
-		return 0;
-	}
-	/* https failed (a TLS handshake the server did not understand, or no
-	 * answer): plain http from now on, as Docker's next endpoint */
-	c->requests--;
-	reg_resp_release(resp);
-	sb_error_release(err);
-	return set_base(c, "http", err);
+		return probe_base(c, "http", "https", req, resp, answered, err);
+	if (c->insecure)
+		return probe_base(c, "https", "http", req, resp, answered, err);
+	return set_base(c, "https", err);
 }
 
 int reg_client_base(struct reg_client *c, struct sb_error *err)
