@@ -1,13 +1,14 @@
 /* The registry client's parsers of what comes from outside, curl-free (the
  * fuzz target fuzz_registry takes them without libcurl): the header lines of
  * a response, a WWW-Authenticate challenge, a token server's JSON answer, a
- * registry's JSON error body, GET /v2/'s answer, and Docker's config.json and
- * a credential helper's answer. Nothing read here goes into a message: it may
- * hold a secret. */
+ * registry's JSON error body, GET /v2/'s answer, Docker's config.json and a
+ * credential helper's answer, and an entry of the push cache. Nothing read
+ * here goes into a message: it may hold a secret. */
 #include "registry/parse.h"
 
 #include "util/jtree.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -475,4 +476,18 @@ out:
 	if (doc)
 		yajl_tree_free(doc);
 	return rc;
+}
+
+/* The push cache's entries */
+
+int reg_push_cache_entry(const char *text, char digest[72], uint64_t *size)
+{
+	unsigned long long n;
+	char hex[65];
+
+	if (sscanf(text, "sha256:%64[0-9a-f] %llu\n", hex, &n) != 2 || strlen(hex) != 64)
+		return 0;
+	snprintf(digest, 72, "sha256:%s", hex);
+	*size = n;
+	return 1;
 }

@@ -1,7 +1,8 @@
 /* The curl-free part of the registry client, which the unit tests and the
  * fuzz target fuzz_registry reach without libcurl: a response as read from
  * the wire, the parsers of what registries, token servers, Docker's
- * config.json and credential helpers answer (parse.c), and the pure helpers
+ * config.json and credential helpers answer and of the push cache's entries
+ * (parse.c), and the pure helpers
  * for URLs (url.c), backoff (retry.c) and base64 (base64.c). */
 #ifndef SB_REGISTRY_PARSE_H
 #define SB_REGISTRY_PARSE_H
@@ -10,6 +11,7 @@
 #include "util/mem.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Where credentials for a host come from; every field may be NULL. */
 struct reg_creds {
@@ -86,6 +88,14 @@ void reg_creds_release(struct reg_creds *cr);
 /* The key Docker files host under: "https://index.docker.io/v1/" for Docker
  * Hub, else host itself. */
 const char *reg_creds_key(const char *host);
+
+/* parse.c: the push cache (push_cache.c) */
+
+/* One entry file's text, "sha256:<64 hex> <size>" (NUL-terminated): 1 with
+ * digest and size filled, else 0 with both untouched (a miss). As sscanf
+ * reads it: what follows the size is not looked at, and a size too big for
+ * 64 bits comes out as the largest (the registry then confirms or not). */
+int reg_push_cache_entry(const char *text, char digest[72], uint64_t *size);
 
 /* base64.c: standard alphabet with padding. Yours, NULL when out of
  * memory or (decode) not base64. */

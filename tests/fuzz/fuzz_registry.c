@@ -14,13 +14,15 @@
  *     registry (reg_creds_parse), and as a credential helper's answer;
  *   - as base64, and as bytes to encode and decode back;
  *   - as a URL and a host (reg_url_path, reg_query_escape,
- *     reg_host_is_loopback).
+ *     reg_host_is_loopback);
+ *   - as an entry file of the push cache (reg_push_cache_entry).
  *
  * Nothing runs a credential helper or opens a connection. Besides crashes,
  * sanitizer reports and leaks, a finding is a broken invariant (abort()): a
  * failure without a whole error, a parsed challenge of another scheme, a
  * token that is empty, a scope that does not cover itself, base64 that does
- * not decode back to what was encoded.
+ * not decode back to what was encoded, a cache entry read as a digest that
+ * is not "sha256:" and 64 hex digits, or a miss that wrote anything.
  */
 #include "fuzz_util.h"
 #include "registry/parse.h"
@@ -145,6 +147,19 @@ static void base64(const char *s, const uint8_t *data, size_t size)
 	free(enc);
 }
 
+static void cache_entry(const char *s)
+{
+	char digest[72] = "";
+	uint64_t n = 42;
+
+	if (!reg_push_cache_entry(s, digest, &n)) {
+		check(!digest[0] && n == 42);
+		return;
+	}
+	check(strlen(digest) == 71 && !strncmp(digest, "sha256:", 7) &&
+	      strspn(digest + 7, "0123456789abcdef") == 64);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1), *esc, *path;
@@ -160,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	response(s, size);
 	config(s, size);
 	base64(s, data, size);
+	cache_entry(s);
 	path = reg_url_path(s);
 	esc = reg_query_escape(s);
 	check(esc == NULL || strspn(esc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -1,6 +1,6 @@
 /* The pure parts of the registry client: WWW-Authenticate challenges,
  * Docker's config.json and credential helpers, URLs and Locations,
- * base64, and the backoff schedule. */
+ * base64, the backoff schedule, and the push cache's entries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,6 +173,46 @@ static void test_base64(void **state)
 	assert_string_equal(s, "");
 	free(s);
 	assert_null(reg_base64_decode("a*b", &n));
+}
+
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void test_cache_entry(void **state)
+{
+	char digest[72] = "untouched";
+	uint64_t size = 7;
+
+	(void)state;
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64 " 1234\n", digest, &size), 1);
+	assert_string_equal(digest, "sha256:" HEX64);
+	assert_int_equal(size, 1234);
+	/* as sscanf reads it: no newline needed, what follows the size ignored,
+	 * a size past 64 bits the largest */
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64 " 5", digest, &size), 1);
+	assert_int_equal(size, 5);
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64 " 6 junk\nmore", digest, &size), 1);
+	assert_int_equal(size, 6);
+	assert_int_equal(
+	    reg_push_cache_entry("sha256:" HEX64 " 99999999999999999999999", digest, &size), 1);
+	assert_true(size == UINT64_MAX);
+	/* a 65th digit, even, is taken for the size (%64[...] stops at 64) */
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64 "0 12\n", digest, &size), 1);
+	assert_int_equal(size, 0);
+
+	/* a miss leaves both as they were */
+	snprintf(digest, sizeof(digest), "untouched");
+	size = 7;
+	assert_int_equal(reg_push_cache_entry("", digest, &size), 0);
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64, digest, &size), 0);
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64 " \n", digest, &size), 0);
+	assert_int_equal(reg_push_cache_entry("sha256:0123abc 12\n", digest, &size), 0);
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64 "a 12\n", digest, &size), 0);
+	assert_int_equal(reg_push_cache_entry("sha256:" HEX64 " x12\n", digest, &size), 0);
+	assert_int_equal(
+	    reg_push_cache_entry("sha256:0123456789ABCDEF" HEX64 " 12\n", digest, &size), 0);
+	assert_int_equal(reg_push_cache_entry("sha512:" HEX64 " 12\n", digest, &size), 0);
+	assert_string_equal(digest, "untouched");
+	assert_int_equal(size, 7);
 }
 
 /* A directory with config.json holding text. Yours. */
@@ -370,7 +410,7 @@ int main(void)
 	    cmocka_unit_test(test_challenge), cmocka_unit_test(test_scopes),
 	    cmocka_unit_test(test_urls),      cmocka_unit_test(test_backoff),
 	    cmocka_unit_test(test_base64),    cmocka_unit_test(test_auths),
-	    cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_helpers),   cmocka_unit_test(test_cache_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
