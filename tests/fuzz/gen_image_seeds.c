@@ -1,7 +1,8 @@
 /* gen_image_seeds DIR: writes small image tars into DIR as seeds for
  * fuzz_image: good ones in each layout the reader knows (manual, docker save
  * with a repeated layer as a symlink, OCI with an index inside the index),
- * with the outer tar and the layers compressed each way, and hostile ones
+ * with the outer tar and the layers compressed each way (gzip also as two
+ * members end to end, as src/util/pgzip.c writes), and hostile ones
  * like those of tests/unit/test_read.c: absolute and ".." names, duplicates,
  * truncation, a 1 TB size claim, a decompression bomb, deep JSON, links that
  * leave the archive or loop, lying digests and sizes. Also the bare JSON
@@ -123,6 +124,32 @@ static struct sb_buf tar(const struct m *ms, size_t n, const char *filter)
 	ok(a, archive_write_free(a), "free");
 	if (!o.buf && sb_buf_add(&o, "", 0) < 0)
 		die("out of memory");
+	return o;
+}
+
+/* len bytes gzipped as one member of their own (libarchive's raw format:
+ * no tar around them). */
+static struct sb_buf gzip_member(const char *data, size_t len)
+{
+	struct sb_buf o = {0};
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+
+	if (!a || !e)
+		die("out of memory");
+	ok(a, archive_write_set_format_raw(a), "raw format");
+	ok(a, archive_write_add_filter_gzip(a), "gzip");
+	ok(a, archive_write_set_bytes_in_last_block(a, 1), "block size");
+	ok(a, archive_write_open(a, &o, NULL, mem_write, NULL), "open");
+	archive_entry_set_pathname(e, "member");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_size(e, (la_int64_t)len);
+	ok(a, archive_write_header(a, e), "member");
+	if (archive_write_data(a, data, len) != (la_ssize_t)len)
+		die("member: %s", archive_error_string(a));
+	archive_entry_free(e);
+	ok(a, archive_write_close(a), "close");
+	ok(a, archive_write_free(a), "free");
 	return o;
 }
 
@@ -255,6 +282,25 @@ static void good(void)
 	}
 	sb_buf_release(&l[0]);
 	sb_buf_release(&l[1]);
+}
+
+/* A gzip layer of two members, as src/util/pgzip.c writes a layer of more
+ * than one block (each 256 KiB of the tar a member of its own): the two
+ * halves of a layer tar, each gzipped on its own, end to end. */
+static void gzip_members(void)
+{
+	struct sb_buf raw = tar(files, 4, "none"), l = {0};
+	size_t half = raw.len / 2;
+	struct sb_buf a = gzip_member(raw.buf, half),
+		      b = gzip_member(raw.buf + half, raw.len - half);
+
+	if (sb_buf_add(&l, a.buf, a.len) < 0 || sb_buf_add(&l, b.buf, b.len) < 0)
+		die("out of memory");
+	manual("good-layer-gzip-members.tar", &l, 1, NULL, NULL, 0, "none");
+	sb_buf_release(&l);
+	sb_buf_release(&a);
+	sb_buf_release(&b);
+	sb_buf_release(&raw);
 }
 
 static void hostile(void)
@@ -539,6 +585,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	good();
+	gzip_members();
 	hostile();
 	docker_save();
 	oci("good-oci.tar", 0);
