@@ -8,6 +8,7 @@
 
 #include "util/jtree.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,12 +483,19 @@ out:
 
 int reg_push_cache_entry(const char *text, char digest[72], uint64_t *size)
 {
+	const char *hex = text + 7, *num = text + 7 + 65;
 	unsigned long long n;
-	char hex[65];
+	char *end;
 
-	if (sscanf(text, "sha256:%64[0-9a-f] %llu\n", hex, &n) != 2 || strlen(hex) != 64)
+	if (strncmp(text, "sha256:", 7) || strspn(hex, "0123456789abcdef") != 64 ||
+	    hex[64] != ' ' || !(*num >= '0' && *num <= '9'))
 		return 0;
-	snprintf(digest, 72, "sha256:%s", hex);
+	errno = 0;
+	n = strtoull(num, &end, 10);
+	if (errno || (*end && strcmp(end, "\n")))
+		return 0;
+	memcpy(digest, text, 71);
+	digest[71] = '\0';
 	*size = n;
 	return 1;
 }

@@ -91,10 +91,10 @@ const char *reg_creds_key(const char *host);
 
 /* parse.c: the push cache (push_cache.c) */
 
-/* One entry file's text, "sha256:<64 hex> <size>" (NUL-terminated): 1 with
- * digest and size filled, else 0 with both untouched (a miss). As sscanf
- * reads it: what follows the size is not looked at, and a size too big for
- * 64 bits comes out as the largest (the registry then confirms or not). */
+/* One entry file's text, exactly "sha256:<64 hex> <size>\n" as push_cache.c
+ * writes it (the newline may be missing): 1 with digest and size filled,
+ * else 0 with both untouched (a miss): anything else, a size too big for
+ * 64 bits included. */
 int reg_push_cache_entry(const char *text, char digest[72], uint64_t *size);
 
 /* base64.c: standard alphabet with padding. Yours, NULL when out of
