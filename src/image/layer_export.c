@@ -16,7 +16,7 @@
 void img_layer_export_tag(enum img_compression comp, char *out, size_t n)
 {
 	if (comp == IMG_COMPRESS_GZIP)
-		snprintf(out, n, "gzip-6-%uk-libdeflate-%s", PGZ_BLOCK >> 10,
+		snprintf(out, n, "gzip-6-%uk-%s-libdeflate-%s", PGZ_BLOCK >> 10, PGZ_RULE,
 			 LIBDEFLATE_VERSION_STRING);
 	else if (comp == IMG_COMPRESS_ZSTD)
 		/* (not archive_version_details(), whose string is never freed) */

@@ -18,6 +18,12 @@
 
 #define MAX_THREADS 4u
 
+/* The sample that decides whether a block is stored (see pgzip.h): SAMPLES
+ * pieces of PIECE bytes, spread evenly from the block's start to its end. */
+#define SAMPLES 32u
+#define PIECE	1024u
+#define SAMPLE	(SAMPLES * PIECE)
+
 enum slot_state { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
 
 struct slot {
@@ -44,14 +50,68 @@ struct pgz {
 	uint64_t next_in, next_out;
 	size_t out_cap; /* room for the worst a block can become */
 	int failed;
-	struct libdeflate_compressor *inline_c; /* the caller's, for one block */
+	struct deflater *inline_d; /* the caller's, for one block */
 	pgz_out_fn fn;
 	void *ud;
 };
 
-/* Compresses slot b with c into a gzip member. */
-static int deflate_block(struct libdeflate_compressor *c, struct slot *b, size_t cap)
+/* One thread's compressors: at the level asked, at level 1 for the sample,
+ * at level 0 (stored blocks); and room for the sample and its output. */
+struct deflater {
+	struct libdeflate_compressor *c, *c1, *c0;
+	unsigned char sample[SAMPLE], scratch[SAMPLE];
+};
+
+static void deflater_free(struct deflater *d)
 {
+	if (!d)
+		return;
+	if (d->c)
+		libdeflate_free_compressor(d->c);
+	if (d->c1)
+		libdeflate_free_compressor(d->c1);
+	if (d->c0)
+		libdeflate_free_compressor(d->c0);
+	free(d);
+}
+
+/* NULL when out of memory. */
+static struct deflater *deflater_new(int level)
+{
+	struct deflater *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->c = libdeflate_alloc_compressor(level);
+	d->c1 = libdeflate_alloc_compressor(1);
+	d->c0 = libdeflate_alloc_compressor(0);
+	if (!d->c || !d->c1 || !d->c0) {
+		deflater_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Whether the block of len bytes at p does not compress: its sample, at
+ * level 1, does not come out at least 0.2% shorter (it does not fit in the
+ * room for that, and libdeflate gives up). A block shorter than the sample
+ * always compresses: it costs little either way. */
+static int incompressible(struct deflater *d, const unsigned char *p, size_t len)
+{
+	if (len < SAMPLE)
+		return 0;
+	for (size_t i = 0; i < SAMPLES; i++)
+		memcpy(d->sample + i * PIECE, p + (len - PIECE) * i / (SAMPLES - 1), PIECE);
+	return libdeflate_deflate_compress(d->c1, d->sample, SAMPLE, d->scratch,
+					   SAMPLE - SAMPLE / 500) == 0;
+}
+
+/* Compresses slot b with d into a gzip member: stored when it does not
+ * compress, else at the level asked. */
+static int deflate_block(struct deflater *d, struct slot *b, size_t cap)
+{
+	struct libdeflate_compressor *c = incompressible(d, b->in, b->len) ? d->c0 : d->c;
+
 	b->out_len = libdeflate_gzip_compress(c, b->in, b->len, b->out, cap);
 	return b->out_len ? 0 : -1;
 }
@@ -70,7 +130,7 @@ static struct slot *next_ready(struct pgz *z)
 static void *worker(void *ud)
 {
 	struct pgz *z = ud;
-	struct libdeflate_compressor *c = libdeflate_alloc_compressor(z->level);
+	struct deflater *d = deflater_new(z->level);
 
 	pthread_mutex_lock(&z->mu);
 	for (;;) {
@@ -82,14 +142,13 @@ static void *worker(void *ud)
 			break;
 		b->state = SLOT_BUSY;
 		pthread_mutex_unlock(&z->mu);
-		b->failed = !c || deflate_block(c, b, z->out_cap) < 0;
+		b->failed = !d || deflate_block(d, b, z->out_cap) < 0;
 		pthread_mutex_lock(&z->mu);
 		b->state = SLOT_DONE;
 		pthread_cond_broadcast(&z->done);
 	}
 	pthread_mutex_unlock(&z->mu);
-	if (c)
-		libdeflate_free_compressor(c);
+	deflater_free(d);
 	return NULL;
 }
 
@@ -162,10 +221,10 @@ static int submit(struct pgz *z, int last, struct sb_error *err)
 	z->next_in++;
 	if (last && z->started == 0 && b->seq == 0) {
 		/* one block: compressed here, no thread started */
-		if (!z->inline_c && !(z->inline_c = libdeflate_alloc_compressor(z->level)))
+		if (!z->inline_d && !(z->inline_d = deflater_new(z->level)))
 			return sb_errorf(err,
 					 "libdeflate: cannot start compressing: out of memory");
-		b->failed = deflate_block(z->inline_c, b, z->out_cap) < 0;
+		b->failed = deflate_block(z->inline_d, b, z->out_cap) < 0;
 		b->state = SLOT_DONE;
 		return 0;
 	}
@@ -266,8 +325,7 @@ void pgz_free(struct pgz *z)
 	pthread_mutex_unlock(&z->mu);
 	for (unsigned i = 0; i < z->started; i++)
 		pthread_join(z->threads[i], NULL);
-	if (z->inline_c)
-		libdeflate_free_compressor(z->inline_c);
+	deflater_free(z->inline_d);
 	for (size_t i = 0; z->slots && i < z->nslots; i++) {
 		free(z->slots[i].in);
 		free(z->slots[i].out);

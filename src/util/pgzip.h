@@ -11,6 +11,18 @@
  * writes were cut. An input of one block or less is compressed in the
  * caller's thread, and no thread is started.
  *
+ * A block that does not compress is stored (libdeflate's level 0: DEFLATE's
+ * stored blocks, which every reader of gzip reads, Go's compress/gzip
+ * included), which costs a copy where compressing it would cost as much as
+ * a block that does. The choice is made from the block's own bytes: a
+ * sample of 32 pieces of 1 KiB spread evenly over it, compressed at level 1;
+ * unless that comes out at least 0.2% shorter, the block is stored. A block
+ * shorter than 32 KiB (a small layer, a stream's tail) is always compressed
+ * at the level asked. Measured on layers of binaries, text, Python and
+ * documentation with gzipped files, a coarser rule (a prefix of the block,
+ * or a 3% margin) stored blocks that level 6 shrinks by 5-60%; this one
+ * stored none that shrink by 3% or more, and every block of random bytes.
+ *
  * Memory: a fixed ring of blocks (input and output) per thread, about
  * 1 MiB per thread, whatever the input's size. */
 #ifndef SB_PGZIP_H
@@ -21,6 +33,10 @@
 #include <stddef.h>
 
 #define PGZ_BLOCK (256u << 10)
+
+/* Names the rule that stores blocks, for caches of compressed digests: a
+ * new rule makes new bytes. */
+#define PGZ_RULE "store32x1k"
 
 /* Where the compressed bytes go, in order; called from the thread that
  * calls pgz_write / pgz_close. Returns 0, or -1 (err set, or left to the

@@ -1,7 +1,8 @@
 /* gzip on several cores: the bytes are the same whatever the number of
  * threads and however the input was cut into writes; libarchive (the
  * project's reader of layers) reads them back as the input; each block is
- * a gzip member of its own, exactly libdeflate's; an output that fails
+ * a gzip member of its own, exactly libdeflate's: stored (level 0) when its
+ * sample does not compress, else at the level asked; an output that fails
  * stops the stream with its error. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,33 +153,171 @@ static void same_bytes_any_threads(void **state)
 	}
 }
 
-/* Each block is one gzip member, libdeflate's at level 6: the output is
- * the members of the blocks, in order (the last one shorter). */
+/* The output is the blocks' members in order (the last one shorter), each
+ * libdeflate's at levels[i]. */
+static void check_members(const struct outbuf *o, const unsigned char *in, size_t n,
+			  const int *levels)
+{
+	size_t cap = libdeflate_gzip_compress_bound(NULL, PGZ_BLOCK), at = 0;
+	unsigned char *want = malloc(cap);
+
+	assert_non_null(want);
+	for (size_t off = 0, i = 0; off < n; off += PGZ_BLOCK, i++) {
+		struct libdeflate_compressor *c = libdeflate_alloc_compressor(levels[i]);
+		size_t len = n - off < PGZ_BLOCK ? n - off : PGZ_BLOCK;
+		size_t k;
+
+		assert_non_null(c);
+		k = libdeflate_gzip_compress(c, in + off, len, want, cap);
+		libdeflate_free_compressor(c);
+		assert_true(k > 0);
+		assert_true(at + k <= o->n);
+		assert_memory_equal(o->p + at, want, k);
+		at += k;
+	}
+	assert_int_equal(at, o->n);
+	free(want);
+}
+
+/* Each block is one gzip member, libdeflate's at level 6 (half of every
+ * block is text: it compresses). */
 static void members_are_libdeflates(void **state)
 {
 	size_t n = 2 * PGZ_BLOCK + 5000;
 	unsigned char *in = input(n, 11);
 	struct outbuf o = pgz_all(in, n, 2, 4096, 5);
-	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
-	size_t cap = libdeflate_gzip_compress_bound(c, PGZ_BLOCK), at = 0;
-	unsigned char *want = malloc(cap);
+	static const int levels[] = {6, 6, 6};
 
 	(void)state;
-	assert_non_null(c);
-	assert_non_null(want);
-	for (size_t off = 0; off < n; off += PGZ_BLOCK) {
-		size_t len = n - off < PGZ_BLOCK ? n - off : PGZ_BLOCK;
-		size_t k = libdeflate_gzip_compress(c, in + off, len, want, cap);
-
-		assert_true(k > 0);
-		assert_true(at + k <= o.n);
-		assert_memory_equal(o.p + at, want, k);
-		at += k;
-	}
-	assert_int_equal(at, o.n);
-	libdeflate_free_compressor(c);
-	free(want);
+	check_members(&o, in, n, levels);
 	free(o.p);
+	free(in);
+}
+
+static void fill_random(unsigned char *p, size_t n, uint64_t seed)
+{
+	uint64_t s = seed;
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)next(&s);
+}
+
+static void fill_text(unsigned char *p, size_t n)
+{
+	static const char words[] = "the layer of an image is a tar of its files ";
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)words[i % (sizeof(words) - 1)];
+}
+
+/* Random bytes are stored, every block (the last too, being 32 KiB or
+ * more), the same on any number of threads; the reader gets them back. */
+static void random_blocks_stored(void **state)
+{
+	size_t n = 3 * PGZ_BLOCK + 40000;
+	unsigned char *in = malloc(n);
+	static const int levels[] = {0, 0, 0, 0};
+
+	(void)state;
+	assert_non_null(in);
+	fill_random(in, n, 17);
+	for (unsigned t = 1; t <= 3; t++) {
+		struct outbuf o = pgz_all(in, n, t, 70000, t);
+
+		check_members(&o, in, n, levels);
+		check_inflates(&o, in, n);
+		free(o.p);
+	}
+	free(in);
+}
+
+/* Each block decides for itself: random, text, random with text in its
+ * middle half (compressed: the sample reaches it), random, and a random
+ * tail shorter than the sample (compressed at the level asked). */
+static void mixed_blocks_decide_each(void **state)
+{
+	size_t n = 4 * PGZ_BLOCK + 20000;
+	unsigned char *in = malloc(n);
+	static const int levels[] = {0, 6, 6, 0, 6};
+
+	(void)state;
+	assert_non_null(in);
+	fill_random(in, n, 23);
+	fill_text(in + PGZ_BLOCK, PGZ_BLOCK);
+	fill_text(in + 2 * PGZ_BLOCK + PGZ_BLOCK / 4, PGZ_BLOCK / 2);
+	for (unsigned t = 1; t <= 2; t++) {
+		struct outbuf o = pgz_all(in, n, t, 100000, t + 40);
+
+		check_members(&o, in, n, levels);
+		check_inflates(&o, in, n);
+		free(o.p);
+	}
+	free(in);
+}
+
+/* The rule as pgzip.h states it: 32 pieces of 1 KiB spread evenly, at
+ * level 1, at least 0.2% shorter, or the block is stored. */
+static int rule_stores(const unsigned char *p, size_t len)
+{
+	unsigned char sample[32 * 1024], out[32 * 1024];
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
+	size_t k;
+
+	assert_non_null(c);
+	if (len < sizeof(sample)) {
+		libdeflate_free_compressor(c);
+		return 0;
+	}
+	for (size_t i = 0; i < 32; i++)
+		memcpy(sample + i * 1024, p + (len - 1024) * i / 31, 1024);
+	k = libdeflate_deflate_compress(c, sample, sizeof(sample), out,
+					sizeof(sample) - sizeof(sample) / 500);
+	libdeflate_free_compressor(c);
+	return k == 0;
+}
+
+/* Around the decision: random blocks with z zero bytes in every 256, from
+ * z = 0 (stored) to z = 16 (compressed); whatever lies between follows the
+ * rule; and a block of exactly 32 KiB (the shortest one sampled) against
+ * one a byte shorter (never stored). */
+static void decision_boundary(void **state)
+{
+	static const size_t zs[] = {0, 1, 2, 3, 4, 6, 8, 16};
+	unsigned char *in = malloc(PGZ_BLOCK);
+	int stored = 0, compressed = 0;
+
+	(void)state;
+	assert_non_null(in);
+	for (size_t i = 0; i < sizeof(zs) / sizeof(*zs); i++) {
+		int level;
+		struct outbuf o;
+
+		fill_random(in, PGZ_BLOCK, 31 + i);
+		for (size_t off = 0; off < PGZ_BLOCK; off += 256)
+			memset(in + off, 0, zs[i]);
+		level = rule_stores(in, PGZ_BLOCK) ? 0 : 6;
+		if (zs[i] == 0)
+			assert_int_equal(level, 0);
+		if (zs[i] == 16)
+			assert_int_equal(level, 6);
+		stored += level == 0;
+		compressed += level == 6;
+		o = pgz_all(in, PGZ_BLOCK, 2, 50000, i);
+		check_members(&o, in, PGZ_BLOCK, &level);
+		free(o.p);
+	}
+	assert_true(stored > 0 && compressed > 0);
+	for (size_t len = 32 * 1024 - 1; len <= 32 * 1024; len++) {
+		int level = len == 32 * 1024 ? 0 : 6;
+		struct outbuf o;
+
+		fill_random(in, len, 99);
+		assert_int_equal(rule_stores(in, len), level == 0);
+		o = pgz_all(in, len, 1, 5000, len);
+		check_members(&o, in, len, &level);
+		check_inflates(&o, in, len);
+		free(o.p);
+	}
 	free(in);
 }
 
@@ -226,9 +365,9 @@ static void free_unfinished(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(same_bytes_any_threads),
-	    cmocka_unit_test(members_are_libdeflates),
-	    cmocka_unit_test(output_failure_stops),
+	    cmocka_unit_test(same_bytes_any_threads), cmocka_unit_test(members_are_libdeflates),
+	    cmocka_unit_test(random_blocks_stored),   cmocka_unit_test(mixed_blocks_decide_each),
+	    cmocka_unit_test(decision_boundary),      cmocka_unit_test(output_failure_stops),
 	    cmocka_unit_test(free_unfinished),
 	};
 
