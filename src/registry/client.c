@@ -58,7 +58,11 @@ int reg_client_new(struct reg_client **out, const char *host, const struct reg_o
 	c->max_backoff_ms =
 	    opts && opts->max_backoff_ms ? opts->max_backoff_ms : DEFAULT_BACKOFF_MS;
 	c->chunk_size = opts && opts->chunk_size ? opts->chunk_size : DEFAULT_CHUNK;
-	c->curl = curl_easy_init();
+	if (reg_curl_load(&c->lib, err) < 0) {
+		reg_client_free(c);
+		return -1;
+	}
+	c->curl = c->lib.easy_init();
 	if (!c->curl) {
 		reg_client_free(c);
 		return sb_errorf(err, "registry %s: libcurl could not start", host);
@@ -72,7 +76,8 @@ void reg_client_free(struct reg_client *c)
 	if (!c)
 		return;
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
+		c->lib.easy_cleanup(c->curl);
+	reg_curl_unload(&c->lib);
 	reg_auth_release(c);
 	reg_creds_release(&c->creds);
 	free(c->host);

@@ -4,6 +4,7 @@
 #ifndef SB_REGISTRY_CLIENT_H
 #define SB_REGISTRY_CLIENT_H
 
+#include "registry/curl_lib.h"
 #include "registry/parse.h"
 #include "registry/registry.h"
 #include "util/mem.h"
@@ -29,6 +30,7 @@ struct reg_client {
 	uint64_t chunk_size;
 	char *docker_config; /* owned copy of opts->docker_config, or NULL */
 	char *certs_d;	     /* owned: the directory of /etc/docker/certs.d */
+	struct reg_curl lib; /* libcurl, loaded by reg_client_new */
 	CURL *curl;	     /* one handle: its connections are kept alive */
 	uint64_t requests;
 

@@ -105,7 +105,8 @@ static int curl_retryable(CURLcode rc)
 	}
 }
 
-static int add_header(struct curl_slist **l, const char *name, const char *value)
+static int add_header(const struct reg_curl *lib, struct curl_slist **l, const char *name,
+		      const char *value)
 {
 	char *line;
 	struct curl_slist *n;
@@ -115,7 +116,7 @@ static int add_header(struct curl_slist **l, const char *name, const char *value
 	line = sb_printf("%s: %s", name, value);
 	if (!line)
 		return -1;
-	n = curl_slist_append(*l, line);
+	n = lib->slist_append(*l, line);
 	free(line);
 	if (!n)
 		return -1;
@@ -126,30 +127,31 @@ static int add_header(struct curl_slist **l, const char *name, const char *value
 /* Sets the method and its body on the handle. */
 static void set_method(CURL *h, const struct reg_req *req, struct xfer *x)
 {
+	const struct reg_curl *lib = &x->c->lib;
 	const char *m = req->method;
 
 	if (!strcmp(m, "HEAD")) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		lib->easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(m, "GET")) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		lib->easy_setopt(h, CURLOPT_HTTPGET, 1L);
 		/* blobs may be served from storage elsewhere; libcurl drops
 		 * our Authorization when the host changes */
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+		lib->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+		lib->easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
 	} else if (!strcmp(m, "POST") && !req->body) {
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->data ? (const char *)req->data : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+		lib->easy_setopt(h, CURLOPT_POST, 1L);
+		lib->easy_setopt(h, CURLOPT_POSTFIELDS, req->data ? (const char *)req->data : "");
+		lib->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
 	} else if (!strcmp(m, "PUT") || !strcmp(m, "PATCH")) {
 		uint64_t n =
 		    req->body ? (req->body_open ? req->body_len : req->body->size) : req->len;
-		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(h, CURLOPT_READDATA, x);
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)n);
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+		lib->easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		lib->easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		lib->easy_setopt(h, CURLOPT_READDATA, x);
+		lib->easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)n);
+		lib->easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
 	} else {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+		lib->easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
 	}
 }
 
@@ -172,11 +174,11 @@ int reg_send(struct reg_client *c, const struct reg_req *req, const char *auth,
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
-	if (add_header(&hdrs, "Accept", req->accept) < 0 ||
-	    add_header(&hdrs, "Content-Type", req->content_type) < 0 ||
-	    add_header(&hdrs, "Content-Range", req->content_range) < 0 ||
-	    add_header(&hdrs, "Expect", "") < 0 ||
-	    (auth && !(hdrs = curl_slist_append(hdrs, auth)))) {
+	if (add_header(&c->lib, &hdrs, "Accept", req->accept) < 0 ||
+	    add_header(&c->lib, &hdrs, "Content-Type", req->content_type) < 0 ||
+	    add_header(&c->lib, &hdrs, "Content-Range", req->content_range) < 0 ||
+	    add_header(&c->lib, &hdrs, "Expect", "") < 0 ||
+	    (auth && !(hdrs = c->lib.slist_append(hdrs, auth)))) {
 		sb_errorf(err, "out of memory");
 		goto out;
 	}
@@ -185,33 +187,33 @@ int reg_send(struct reg_client *c, const struct reg_req *req, const char *auth,
 			goto out;
 		opened = 1;
 	}
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	c->lib.easy_reset(h);
+	c->lib.easy_setopt(h, CURLOPT_URL, url);
+	c->lib.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	c->lib.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	c->lib.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	c->lib.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* a registry that stops answering: under 1 byte/s for a minute */
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "scratchbuild/" SB_VERSION);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	c->lib.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	c->lib.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	c->lib.easy_setopt(h, CURLOPT_USERAGENT, "scratchbuild/" SB_VERSION);
+	c->lib.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	c->lib.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	c->lib.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	c->lib.easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	c->lib.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	c->lib.easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	if (req->progress) {
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+		c->lib.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		c->lib.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		c->lib.easy_setopt(h, CURLOPT_XFERINFODATA, &x);
 	}
 	set_method(h, req, &x);
 	if (!strncmp(url, "https://", 8) && reg_tls_apply(c, h, err) < 0)
 		goto out;
 
 	c->requests++;
-	cr = curl_easy_perform(h);
+	cr = c->lib.easy_perform(h);
 	resp->curl_code = (int)cr;
 	if (x.body_failed)
 		goto out;
@@ -223,7 +225,7 @@ int reg_send(struct reg_client *c, const struct reg_req *req, const char *auth,
 	if (cr != CURLE_OK) {
 		resp->retryable = curl_retryable(cr);
 		sb_errorf(err, "registry %s: %s %s: %s", c->host, req->method, path,
-			  errbuf[0] ? errbuf : curl_easy_strerror(cr));
+			  errbuf[0] ? errbuf : c->lib.easy_strerror(cr));
 		if (cr == CURLE_PEER_FAILED_VERIFICATION)
 			sb_error_hint(err,
 				      "the registry's certificate is not trusted: put the CA "
@@ -234,14 +236,14 @@ int reg_send(struct reg_client *c, const struct reg_req *req, const char *auth,
 			sb_error_hint(err, "check that a registry runs at %s", c->host);
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	c->lib.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	rc = 0;
 out:
 	if (opened)
 		req->body->close(req->body->ud);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(hdrs);
+	c->lib.easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	c->lib.easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	c->lib.slist_free_all(hdrs);
 	free(url);
 	free(path);
 	return rc;

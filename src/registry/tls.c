@@ -45,14 +45,14 @@ out:
 }
 
 /* The system's CA bundle, as libcurl was built to find it. */
-static const char *system_bundle(CURL *h)
+static const char *system_bundle(const struct reg_client *c)
 {
 	static const char *const known[] = {"/etc/ssl/certs/ca-certificates.crt",
 					    "/etc/pki/tls/certs/ca-bundle.crt",
 					    "/etc/ssl/cert.pem"};
 	char *path = NULL;
 
-	if (curl_easy_getinfo(h, CURLINFO_CAINFO, &path) == CURLE_OK && path &&
+	if (c->lib.easy_getinfo(c->curl, CURLINFO_CAINFO, &path) == CURLE_OK && path &&
 	    access(path, R_OK) == 0)
 		return path;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -128,7 +128,7 @@ int reg_tls_load(struct reg_client *c, struct sb_error *err)
 		/* libcurl takes one bundle: the system's, then the host's */
 		struct sb_buf all = {0};
 
-		sys = system_bundle(c->curl);
+		sys = system_bundle(c);
 		if ((sys && add_file(&all, sys, err) < 0) ||
 		    sb_buf_add(&all, cas.buf, cas.len) < 0) {
 			if (!err->msg)
@@ -156,17 +156,17 @@ int reg_tls_apply(struct reg_client *c, CURL *h, struct sb_error *err)
 		return -1;
 	if (c->insecure) {
 		/* --insecure-registry: as Docker, TLS without verification */
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+		c->lib.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		c->lib.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (c->ca_bundle) {
 		struct curl_blob blob = {
 		    .data = c->ca_bundle, .len = c->ca_len, .flags = CURL_BLOB_NOCOPY};
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+		c->lib.easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
 	}
 	if (c->client_cert) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
+		c->lib.easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
+		c->lib.easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
 	}
 	return 0;
 }
