@@ -251,6 +251,16 @@ static int fs_merge(void *ud, const struct img_entry *e, struct sb_error *err)
 	return img_tree_put(fs, &meta, err);
 }
 
+int ev_fs_sync(struct eval *ev)
+{
+	struct state *st = ev->st;
+
+	for (; st->fs_layers < st->img.nlayers; st->fs_layers++)
+		if (img_tree_each(st->img.layers[st->fs_layers], fs_merge, st->fs, ev->err) < 0)
+			return -1;
+	return 0;
+}
+
 /* Whether a source goes inside the destination rather than becoming it: the
  * destination is written as a directory, or is one (in this layer, else in the
  * image so far). */
@@ -430,15 +440,15 @@ static int copy_dest(struct copy *cp, const char *raw, char **dest)
 }
 
 /* Adds the layer cp built (taking it over) to the stage: the image's layers
- * and history, the stage's file system, and a step. */
+ * and history, and a step. The stage's file system takes it when next read
+ * (ev_fs_sync). */
 static int push_layer(struct eval *ev, const struct df_instr *in, struct copy *cp,
 		      const char *created_by)
 {
 	struct image *img = &ev->st->img;
 	size_t cap = img->nlayers;
 
-	if (img_tree_link_groups(cp->layer, ev->err) < 0 ||
-	    img_tree_each(cp->layer, fs_merge, ev->st->fs, ev->err) < 0)
+	if (img_tree_link_groups(cp->layer, ev->err) < 0)
 		return -1;
 	if (sb_grow(&img->layers, &cap, img->nlayers + 1, sizeof(*img->layers)) < 0)
 		return ev_oom(ev);
@@ -480,7 +490,7 @@ int ev_copy(struct eval *ev, const struct df_instr *in)
 	size_t nargs = 0;
 	int rc = -1;
 
-	if (ev_copy_flags(ev, in, &cp.fl) < 0)
+	if (ev_fs_sync(ev) < 0 || ev_copy_flags(ev, in, &cp.fl) < 0)
 		goto out;
 	wopts.exclude = cp.fl.exclude;
 	wopts.nexclude = cp.fl.nexclude;
@@ -575,7 +585,7 @@ int ev_workdir(struct eval *ev, const struct df_instr *in)
 	struct copy cp = {.ev = ev, .in = in};
 	int rc = -1;
 
-	if (ev_one_word(ev, in, &v) < 0)
+	if (ev_fs_sync(ev) < 0 || ev_one_word(ev, in, &v) < 0)
 		return -1;
 	abs = v[0] == '/' ? sb_strdup(v) : sb_printf("%s/%s", c->workdir ? c->workdir : "/", v);
 	clean = abs ? match_clean_rooted(abs) : NULL;

@@ -558,6 +558,8 @@ int ev_stage_fs(struct eval *ev, size_t i, const struct img_tree **out)
 	}
 	ev->st = &st;
 	rc = eval_stage(ev, i);
+	if (rc == 0)
+		rc = ev_fs_sync(ev);
 	ev->st = saved;
 	ev->what = what;
 	if (rc == 0) {

@@ -34,6 +34,8 @@ struct state {
 	struct image img;      /* layers, config, history */
 	struct img_tree *fs;   /* the stage's file system so far: metadata, and where
 				  each file's bytes come from (COPY --from, --chown) */
+	size_t fs_layers;      /* img.layers[0, fs_layers) are in fs; the later ones
+				  are merged in when fs is next read (ev_fs_sync) */
 	struct ev_step *steps; /* owned */
 	size_t nsteps;
 	struct var *vars; /* what $name means: ENV and valued ARGs, the last one to
@@ -150,6 +152,12 @@ long ev_find_stage(const struct eval *ev, const char *name, size_t before);
 int ev_stage_name_ok(const char *n);
 /* The file system of stage i, as COPY --from reads it (evaluated once). */
 int ev_stage_fs(struct eval *ev, size_t i, const struct img_tree **out);
+
+/* Brings ev->st->fs up to date with the stage's layers. COPY, ADD and
+ * WORKDIR call it before they read the file system, and so does a stage
+ * that another reads; a layer that nothing reads after it (the last COPY
+ * of the build) is never copied into the file system. */
+int ev_fs_sync(struct eval *ev);
 /* The named context (--build-context) that name answers, matched as BuildKit
  * matches it (img_reference_familiar): *k its index, or -1 for none. Returns
  * -1 only when out of memory. */

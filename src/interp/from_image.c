@@ -227,6 +227,7 @@ static int image_base(struct eval *ev, size_t k)
 	st->fs = NULL;
 	if (img_base_fs(n->image, (uint32_t)k + 1, &st->fs, ev->err) < 0)
 		return -1;
+	st->fs_layers = st->img.nlayers; /* the base's layers, all in fs */
 	st->cmd_set = 0;
 	return 0;
 }
