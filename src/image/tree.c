@@ -12,7 +12,8 @@
 #include <string.h>
 
 struct node {
-	struct img_entry e;  /* e.path owned; name points into it */
+	struct img_entry e;  /* e.path owned, e.link and e.source in its block
+				(copy_entry); name points into it */
 	const char *name;    /* last component of e.path */
 	struct node **child; /* sorted by name, bytewise */
 	size_t nchild, cap;
@@ -30,9 +31,7 @@ static void node_release(struct node *n)
 		free(n->child[i]);
 	}
 	free(n->child);
-	free(n->e.path);
-	free(n->e.link);
-	free(n->e.source);
+	free(n->e.path); /* and link and source, in the same block */
 	free(n->e.data);
 	n->child = NULL;
 	n->nchild = n->cap = 0;
@@ -140,26 +139,27 @@ const struct img_entry *img_tree_get(const struct img_tree *t, const char *path)
 	return found ? &p->child[i]->e : NULL;
 }
 
+/* Copies e into n: its path, link and source in one allocation (e.path's;
+ * a million entries are a million fewer blocks), its data in another. */
 static int copy_entry(struct node *n, const struct img_entry *e)
 {
 	struct img_entry c = *e;
+	size_t lp = strlen(e->path) + 1, ll = e->link ? strlen(e->link) + 1 : 0;
+	size_t ls = e->source ? strlen(e->source) + 1 : 0;
+	char *block = malloc(lp + ll + ls);
 
-	c.path = sb_strdup(e->path);
-	c.link = e->link ? sb_strdup(e->link) : NULL;
-	c.source = e->source ? sb_strdup(e->source) : NULL;
 	c.data = e->data ? malloc(e->size + 1) : NULL;
-	if (c.data)
-		memcpy(c.data, e->data, e->size);
-	if (!c.path || (e->link && !c.link) || (e->source && !c.source) || (e->data && !c.data)) {
-		free(c.path);
-		free(c.link);
-		free(c.source);
+	if (!block || (e->data && !c.data)) {
+		free(block);
 		free(c.data);
 		return -1;
 	}
+	if (c.data)
+		memcpy(c.data, e->data, e->size);
+	c.path = memcpy(block, e->path, lp);
+	c.link = e->link ? memcpy(block + lp, e->link, ll) : NULL;
+	c.source = e->source ? memcpy(block + lp + ll, e->source, ls) : NULL;
 	free(n->e.path);
-	free(n->e.link);
-	free(n->e.source);
 	free(n->e.data);
 	n->e = c;
 	n->name = strrchr(c.path, '/') ? strrchr(c.path, '/') + 1 : c.path;
@@ -311,18 +311,15 @@ static int link_node(struct link_state *s, struct node *n, struct sb_error *err)
 			for (k = 0; k < s->n && s->first[k].group != e->link_group; k++)
 				;
 			if (k < s->n) {
-				char *link = sb_strdup(s->first[k].path);
+				struct img_entry h = *e;
 
-				if (!link)
+				h.type = IMG_HARDLINK;
+				h.size = 0;
+				h.source = NULL;
+				h.data = NULL;
+				h.link = (char *)s->first[k].path;
+				if (copy_entry(n->child[i], &h) < 0)
 					return sb_errorf(err, "out of memory");
-				e->type = IMG_HARDLINK;
-				e->size = 0;
-				free(e->source);
-				e->source = NULL;
-				free(e->data);
-				e->data = NULL;
-				free(e->link);
-				e->link = link;
 			} else {
 				if (sb_grow(&s->first, &s->cap, s->n + 1, sizeof(*s->first)) < 0)
 					return sb_errorf(err, "out of memory");
