@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RING_THREADED (4u << 20) /* ring size with a hashing thread */
+/* The ring with a hashing thread: one huge page. 4 MiB was no faster on
+ * many small files or on big ones, and cost 2 MiB more of resident memory. */
+#define RING_THREADED (2u << 20)
 #define RING_INLINE   (1u << 20) /* room for reads when hashing inline */
 #define BATCH	      (64u << 10)
 #define CHUNK	      (256u << 10)
