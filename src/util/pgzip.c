@@ -16,13 +16,12 @@
 #include <unistd.h>
 #include <libdeflate.h>
 
+#include "util/recdeflate.h"
+
 #define MAX_THREADS 4u
 
-/* The sample that decides whether a block is stored (see pgzip.h): SAMPLES
- * pieces of PIECE bytes, spread evenly from the block's start to its end. */
-#define SAMPLES 32u
-#define PIECE	1024u
-#define SAMPLE	(SAMPLES * PIECE)
+/* The shortest block compressed by record (see pgzip.h). */
+#define RECORD_MIN (32u << 10)
 
 enum slot_state { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
 
@@ -55,11 +54,12 @@ struct pgz {
 	void *ud;
 };
 
-/* One thread's compressors: at the level asked, at level 1 for the sample,
- * at level 0 (stored blocks); and room for the sample and its output. */
+/* One thread's compressors: at the level asked, at level 0 (stored
+ * blocks), by record (recdeflate.h); and the marks of a block's records. */
 struct deflater {
-	struct libdeflate_compressor *c, *c1, *c0;
-	unsigned char sample[SAMPLE], scratch[SAMPLE];
+	struct libdeflate_compressor *c, *c0;
+	struct rd_state rd;
+	unsigned char cls[PGZ_BLOCK / RD_RECORD];
 };
 
 static void deflater_free(struct deflater *d)
@@ -68,8 +68,6 @@ static void deflater_free(struct deflater *d)
 		return;
 	if (d->c)
 		libdeflate_free_compressor(d->c);
-	if (d->c1)
-		libdeflate_free_compressor(d->c1);
 	if (d->c0)
 		libdeflate_free_compressor(d->c0);
 	free(d);
@@ -83,35 +81,62 @@ static struct deflater *deflater_new(int level)
 	if (!d)
 		return NULL;
 	d->c = libdeflate_alloc_compressor(level);
-	d->c1 = libdeflate_alloc_compressor(1);
 	d->c0 = libdeflate_alloc_compressor(0);
-	if (!d->c || !d->c1 || !d->c0) {
+	if (!d->c || !d->c0) {
 		deflater_free(d);
 		return NULL;
 	}
 	return d;
 }
 
-/* Whether the block of len bytes at p does not compress: its sample, at
- * level 1, does not come out at least 0.2% shorter (it does not fit in the
- * room for that, and libdeflate gives up). A block shorter than the sample
- * always compresses: it costs little either way. */
-static int incompressible(struct deflater *d, const unsigned char *p, size_t len)
+/* Whether half or more of the block's records look random (recdeflate.h),
+ * which marks them in d->cls. A block shorter than RECORD_MIN never does. */
+static int mostly_random(struct deflater *d, const unsigned char *p, size_t len)
 {
-	if (len < SAMPLE)
-		return 0;
-	for (size_t i = 0; i < SAMPLES; i++)
-		memcpy(d->sample + i * PIECE, p + (len - PIECE) * i / (SAMPLES - 1), PIECE);
-	return libdeflate_deflate_compress(d->c1, d->sample, SAMPLE, d->scratch,
-					   SAMPLE - SAMPLE / 500) == 0;
+	size_t records = (len + RD_RECORD - 1) / RD_RECORD;
+
+	return len >= RECORD_MIN && 2 * rd_classify(p, len, d->cls) >= records;
 }
 
-/* Compresses slot b with d into a gzip member: stored when it does not
- * compress, else at the level asked. */
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Slot b as a gzip member made by record (d->cls marked): libdeflate's
+ * header at its fastest (XFL 4), the DEFLATE stream, CRC-32 and size. 0
+ * when it does not fit in cap. */
+static size_t record_member(struct deflater *d, struct slot *b, size_t cap)
+{
+	static const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 0xff};
+	size_t n;
+
+	if (cap < sizeof(header) + 8)
+		return 0;
+	n = rd_deflate(&d->rd, b->in, b->len, d->cls, b->out + sizeof(header),
+		       cap - sizeof(header) - 8);
+	if (!n)
+		return 0;
+	memcpy(b->out, header, sizeof(header));
+	n += sizeof(header);
+	put_le32(b->out + n, (uint32_t)libdeflate_crc32(0, b->in, b->len));
+	put_le32(b->out + n + 4, (uint32_t)b->len);
+	return n + 8;
+}
+
+/* Compresses slot b with d into a gzip member: by record when half or more
+ * of its records look random (stored when that does not fit), else at the
+ * level asked. */
 static int deflate_block(struct deflater *d, struct slot *b, size_t cap)
 {
-	struct libdeflate_compressor *c = incompressible(d, b->in, b->len) ? d->c0 : d->c;
+	struct libdeflate_compressor *c = d->c;
 
+	if (mostly_random(d, b->in, b->len)) {
+		if ((b->out_len = record_member(d, b, cap)))
+			return 0;
+		c = d->c0;
+	}
 	b->out_len = libdeflate_gzip_compress(c, b->in, b->len, b->out, cap);
 	return b->out_len ? 0 : -1;
 }

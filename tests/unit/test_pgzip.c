@@ -1,9 +1,10 @@
 /* gzip on several cores: the bytes are the same whatever the number of
  * threads and however the input was cut into writes; libarchive (the
  * project's reader of layers) reads them back as the input; each block is
- * a gzip member of its own, exactly libdeflate's: stored (level 0) when its
- * sample does not compress, else at the level asked; an output that fails
- * stops the stream with its error. */
+ * a gzip member of its own: compressed by record (recdeflate.h) when half
+ * or more of its records look random, which for a block of random bytes is
+ * exactly libdeflate's level 0, else libdeflate's at the level asked; an
+ * output that fails stops the stream with its error. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,10 @@
 #include <libdeflate.h>
 
 #include "util/pgzip.h"
+#include "util/recdeflate.h"
+
+/* check_members: a member made by record */
+#define RECORD (-1)
 
 struct outbuf {
 	unsigned char *p;
@@ -46,8 +51,8 @@ static uint64_t next(uint64_t *s)
 	return *s;
 }
 
-/* n bytes, half random, half text-like (compressible, with matches that
- * reach across blocks). */
+/* n bytes, a third random, the rest text-like (compressible, with matches
+ * that reach across blocks). */
 static unsigned char *input(size_t n, uint64_t seed)
 {
 	unsigned char *p = malloc(n ? n : 1);
@@ -57,7 +62,8 @@ static unsigned char *input(size_t n, uint64_t seed)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t r = next(&s);
 
-		p[i] = (i / 4096) % 2 ? (unsigned char)r : (unsigned char)("scratchbuild "[i % 13]);
+		p[i] = (i / 4096) % 3 == 0 ? (unsigned char)r
+					   : (unsigned char)("scratchbuild "[i % 13]);
 	}
 	return p;
 }
@@ -153,8 +159,35 @@ static void same_bytes_any_threads(void **state)
 	}
 }
 
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The gzip member made by record of the len bytes at p: the header
+ * libdeflate writes at its fastest, the stream, CRC-32 and length. */
+static size_t record_member(const unsigned char *p, size_t len, unsigned char *out, size_t cap)
+{
+	static const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 0xff};
+	unsigned char cls[PGZ_BLOCK / RD_RECORD];
+	struct rd_state *s = malloc(sizeof(*s));
+	size_t k;
+
+	assert_non_null(s);
+	rd_classify(p, len, cls);
+	memcpy(out, header, sizeof(header));
+	k = rd_deflate(s, p, len, cls, out + sizeof(header), cap - sizeof(header) - 8);
+	free(s);
+	assert_true(k > 0);
+	k += sizeof(header);
+	put_le32(out + k, (uint32_t)libdeflate_crc32(0, p, len));
+	put_le32(out + k + 4, (uint32_t)len);
+	return k + 8;
+}
+
 /* The output is the blocks' members in order (the last one shorter), each
- * libdeflate's at levels[i]. */
+ * libdeflate's at levels[i], or made by record (RECORD). */
 static void check_members(const struct outbuf *o, const unsigned char *in, size_t n,
 			  const int *levels)
 {
@@ -163,13 +196,18 @@ static void check_members(const struct outbuf *o, const unsigned char *in, size_
 
 	assert_non_null(want);
 	for (size_t off = 0, i = 0; off < n; off += PGZ_BLOCK, i++) {
-		struct libdeflate_compressor *c = libdeflate_alloc_compressor(levels[i]);
 		size_t len = n - off < PGZ_BLOCK ? n - off : PGZ_BLOCK;
 		size_t k;
 
-		assert_non_null(c);
-		k = libdeflate_gzip_compress(c, in + off, len, want, cap);
-		libdeflate_free_compressor(c);
+		if (levels[i] == RECORD) {
+			k = record_member(in + off, len, want, cap);
+		} else {
+			struct libdeflate_compressor *c = libdeflate_alloc_compressor(levels[i]);
+
+			assert_non_null(c);
+			k = libdeflate_gzip_compress(c, in + off, len, want, cap);
+			libdeflate_free_compressor(c);
+		}
 		assert_true(k > 0);
 		assert_true(at + k <= o->n);
 		assert_memory_equal(o->p + at, want, k);
@@ -179,8 +217,8 @@ static void check_members(const struct outbuf *o, const unsigned char *in, size_
 	free(want);
 }
 
-/* Each block is one gzip member, libdeflate's at level 6 (half of every
- * block is text: it compresses). */
+/* Each block is one gzip member, libdeflate's at level 6 (a third of its
+ * records are random: fewer than half). */
 static void members_are_libdeflates(void **state)
 {
 	size_t n = 2 * PGZ_BLOCK + 5000;
@@ -211,7 +249,8 @@ static void fill_text(unsigned char *p, size_t n)
 }
 
 /* Random bytes are stored, every block (the last too, being 32 KiB or
- * more), the same on any number of threads; the reader gets them back. */
+ * more): made by record, which is exactly libdeflate's level 0 here; the
+ * same on any number of threads; the reader gets them back. */
 static void random_blocks_stored(void **state)
 {
 	size_t n = 3 * PGZ_BLOCK + 40000;
@@ -231,20 +270,22 @@ static void random_blocks_stored(void **state)
 	free(in);
 }
 
-/* Each block decides for itself: random, text, random with text in its
- * middle half (compressed: the sample reaches it), random, and a random
- * tail shorter than the sample (compressed at the level asked). */
+/* Each block decides for itself: random (stored), text, random with text
+ * in its middle half (by record: half its records are random), random with
+ * text in its middle three quarters (a quarter random: level 6), and a
+ * random tail shorter than 32 KiB (at the level asked). */
 static void mixed_blocks_decide_each(void **state)
 {
 	size_t n = 4 * PGZ_BLOCK + 20000;
 	unsigned char *in = malloc(n);
-	static const int levels[] = {0, 6, 6, 0, 6};
+	static const int levels[] = {0, 6, RECORD, 6, 6};
 
 	(void)state;
 	assert_non_null(in);
 	fill_random(in, n, 23);
 	fill_text(in + PGZ_BLOCK, PGZ_BLOCK);
 	fill_text(in + 2 * PGZ_BLOCK + PGZ_BLOCK / 4, PGZ_BLOCK / 2);
+	fill_text(in + 3 * PGZ_BLOCK + PGZ_BLOCK / 8, PGZ_BLOCK / 4 * 3);
 	for (unsigned t = 1; t <= 2; t++) {
 		struct outbuf o = pgz_all(in, n, t, 100000, t + 40);
 
@@ -255,64 +296,33 @@ static void mixed_blocks_decide_each(void **state)
 	free(in);
 }
 
-/* The rule as pgzip.h states it: 32 pieces of 1 KiB spread evenly, at
- * level 1, at least 0.2% shorter, or the block is stored. */
-static int rule_stores(const unsigned char *p, size_t len)
-{
-	unsigned char sample[32 * 1024], out[32 * 1024];
-	struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
-	size_t k;
-
-	assert_non_null(c);
-	if (len < sizeof(sample)) {
-		libdeflate_free_compressor(c);
-		return 0;
-	}
-	for (size_t i = 0; i < 32; i++)
-		memcpy(sample + i * 1024, p + (len - 1024) * i / 31, 1024);
-	k = libdeflate_deflate_compress(c, sample, sizeof(sample), out,
-					sizeof(sample) - sizeof(sample) / 500);
-	libdeflate_free_compressor(c);
-	return k == 0;
-}
-
-/* Around the decision: random blocks with z zero bytes in every 256, from
- * z = 0 (stored) to z = 16 (compressed); whatever lies between follows the
- * rule; and a block of exactly 32 KiB (the shortest one sampled) against
- * one a byte shorter (never stored). */
+/* Around the decision: a block whose records are random but for k of them
+ * (text): by record up to half, at level 6 from one more; a random block
+ * of exactly 32 KiB (the shortest one made by record: stored) against one
+ * a byte shorter (at the level asked). */
 static void decision_boundary(void **state)
 {
-	static const size_t zs[] = {0, 1, 2, 3, 4, 6, 8, 16};
+	static const size_t texts[] = {0, 1, 255, 256, 257, 300, 512};
 	unsigned char *in = malloc(PGZ_BLOCK);
-	int stored = 0, compressed = 0;
 
 	(void)state;
 	assert_non_null(in);
-	for (size_t i = 0; i < sizeof(zs) / sizeof(*zs); i++) {
-		int level;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		int level = texts[i] <= 256 ? RECORD : 6;
 		struct outbuf o;
 
 		fill_random(in, PGZ_BLOCK, 31 + i);
-		for (size_t off = 0; off < PGZ_BLOCK; off += 256)
-			memset(in + off, 0, zs[i]);
-		level = rule_stores(in, PGZ_BLOCK) ? 0 : 6;
-		if (zs[i] == 0)
-			assert_int_equal(level, 0);
-		if (zs[i] == 16)
-			assert_int_equal(level, 6);
-		stored += level == 0;
-		compressed += level == 6;
+		fill_text(in, texts[i] * RD_RECORD);
 		o = pgz_all(in, PGZ_BLOCK, 2, 50000, i);
 		check_members(&o, in, PGZ_BLOCK, &level);
+		check_inflates(&o, in, PGZ_BLOCK);
 		free(o.p);
 	}
-	assert_true(stored > 0 && compressed > 0);
 	for (size_t len = 32 * 1024 - 1; len <= 32 * 1024; len++) {
 		int level = len == 32 * 1024 ? 0 : 6;
 		struct outbuf o;
 
 		fill_random(in, len, 99);
-		assert_int_equal(rule_stores(in, len), level == 0);
 		o = pgz_all(in, len, 1, 5000, len);
 		check_members(&o, in, len, &level);
 		check_inflates(&o, in, len);
