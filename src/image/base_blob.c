@@ -12,6 +12,7 @@
 #include "image/base_priv.h"
 #include "image/digest.h"
 #include "image/read_priv.h"
+#include "util/hashpipe.h"
 #include "util/sha256.h"
 
 #include <inttypes.h>
@@ -38,7 +39,9 @@ struct blob_reader {
 				  stored ones, so only the blob hash runs (its digest is
 				  the DiffID) */
 	struct archive *o, *r; /* the member's data; the decompressing reader */
-	struct sb_sha256 blob, diff;
+	/* The hashes, each on a core of its own where there is one; diff is
+	 * NULL when only the blob hash runs (raw, one_hash). */
+	struct sb_hashpipe *blob, *diff;
 	uint64_t stored, tar;
 	int at_end;
 	int failed;
@@ -84,7 +87,8 @@ static la_ssize_t stored_read(struct blob_reader *s, void *buf, size_t n)
 		blob_hint(s);
 		return -1;
 	}
-	sb_sha256_update(&s->blob, buf, (size_t)got);
+	if (sb_hashpipe_push(s->blob, buf, (size_t)got) < 0)
+		return blob_fail(s, "internal error: its hash has room reserved", NULL, NULL);
 	return got;
 }
 
@@ -123,7 +127,7 @@ static int blob_check(struct blob_reader *s)
 		return -1;
 	}
 	if (!s->raw && !s->one_hash) {
-		sb_sha256_final(&s->diff, d);
+		sb_hashpipe_final(s->diff, d);
 		dg_string(d, got);
 		if (s->tar != l->tar_size || strcmp(got, l->diff_id)) {
 			blob_fail(s, "its content does not match its DiffID ", l->diff_id,
@@ -132,7 +136,7 @@ static int blob_check(struct blob_reader *s)
 			return -1;
 		}
 	}
-	sb_sha256_final(&s->blob, d);
+	sb_hashpipe_final(s->blob, d);
 	dg_string(d, got);
 	if (s->stored != l->stored_size || strcmp(got, l->blob_digest)) {
 		/* An uncompressed layer's blob digest is its DiffID. */
@@ -174,8 +178,9 @@ static int blob_read(void *self, void *buf, size_t n, size_t *got, struct sb_err
 				blob_hint(s);
 				return -1;
 			}
-			if (!s->one_hash)
-				sb_sha256_update(&s->diff, buf, (size_t)r);
+			if (s->diff && sb_hashpipe_push(s->diff, buf, (size_t)r) < 0)
+				return blob_fail(s, "internal error: its hash has room reserved",
+						 NULL, NULL);
 		}
 	}
 	if (r < 0)
@@ -196,6 +201,8 @@ static void blob_close(void *self)
 		archive_read_free(s->r);
 	if (s->o)
 		archive_read_free(s->o);
+	sb_hashpipe_free(s->blob);
+	sb_hashpipe_free(s->diff);
 	free(s);
 }
 
@@ -234,11 +241,13 @@ int img_base_blob(struct img_base *b, size_t i, int raw, struct img_reader *r, s
 	s->b = b;
 	s->i = i;
 	s->raw = raw;
-	s->one_hash = !raw && b->compression[i] == IMG_COMPRESS_NONE &&
-		      !strcmp(l->blob_digest, l->diff_id);
+	s->one_hash =
+	    !raw && b->compression[i] == IMG_COMPRESS_NONE && !strcmp(l->blob_digest, l->diff_id);
 	s->err = err;
-	sb_sha256_init(&s->blob);
-	sb_sha256_init(&s->diff);
+	if (sb_hashpipe_new(&s->blob, sb_hashpipe_worth_a_thread(), err) < 0 ||
+	    (!raw && !s->one_hash &&
+	     sb_hashpipe_new(&s->diff, sb_hashpipe_worth_a_thread(), err) < 0))
+		goto fail;
 	if (rd_lookup(b->ar, l->resolved ? l->resolved : l->member, &m, err) < 0 ||
 	    rd_seek_member(b->ar, m, &s->o, err) < 0)
 		goto fail;

@@ -242,7 +242,8 @@ static la_ssize_t zip_cb(struct archive *a, void *ud, const void *buf, size_t n)
 	(void)a;
 	if (s->dead)
 		return -1;
-	sb_sha256_update(&s->blob, buf, n);
+	if (sb_hashpipe_push(s->blob, buf, n) < 0)
+		return -1; /* (never: nothing reserves room in it) */
 	return layer_blob_out(s, buf, n) < 0 ? -1 : (la_ssize_t)n;
 }
 
@@ -253,7 +254,8 @@ static int gz_cb(void *ud, const void *buf, size_t n, struct sb_error *err)
 	(void)err; /* layer_blob_out records into s->err, the same */
 	if (s->dead)
 		return -1;
-	sb_sha256_update(&s->blob, buf, n);
+	if (sb_hashpipe_push(s->blob, buf, n) < 0)
+		return sb_errorf(s->err, "internal error: the blob's hash has room reserved");
 	return layer_blob_out(s, buf, n);
 }
 
@@ -311,9 +313,14 @@ nomem:
  * compresses to the same bytes every time, on however many cores. */
 int layer_zip_open(enum img_compression c, struct layer_sink *s, struct sb_error *err)
 {
-	if (c == IMG_COMPRESS_GZIP)
-		return pgz_new(&s->gz, 6, 0, gz_cb, s, err);
-	return (s->zip = zstd_compressor(s, err)) ? 0 : -1;
+	if (sb_hashpipe_new(&s->blob, sb_hashpipe_worth_a_thread(), err) < 0)
+		return -1;
+	if (c == IMG_COMPRESS_GZIP ? pgz_new(&s->gz, 6, 0, gz_cb, s, err) < 0
+				   : !(s->zip = zstd_compressor(s, err))) {
+		layer_zip_free(s);
+		return -1;
+	}
+	return 0;
 }
 
 int layer_zip_write(struct layer_sink *s, const void *buf, size_t n, struct sb_error *err)
@@ -345,6 +352,8 @@ void layer_zip_free(struct layer_sink *s)
 {
 	pgz_free(s->gz);
 	s->gz = NULL;
+	sb_hashpipe_free(s->blob);
+	s->blob = NULL;
 	if (s->zip)
 		archive_write_free(s->zip);
 	s->zip = NULL;
@@ -439,7 +448,6 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 
 	sink->err = err;
 	sink->diff = w->hash;
-	sb_sha256_init(&sink->blob);
 	if (comp != IMG_COMPRESS_NONE && layer_zip_open(comp, sink, err) < 0)
 		return -1;
 	w->inner = tar_writer(err);
@@ -467,7 +475,7 @@ int layer_run(struct layer_writer *w, const struct img_tree *t, enum img_compres
 	sb_hashpipe_final(sink->diff, d);
 	dg_string(d, lo->diff_id);
 	if (layer_zipping(sink)) {
-		sb_sha256_final(&sink->blob, d);
+		sb_hashpipe_final(sink->blob, d);
 		dg_string(d, lo->blob_id);
 	} else {
 		memcpy(lo->blob_id, lo->diff_id, sizeof(lo->blob_id));

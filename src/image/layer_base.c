@@ -104,7 +104,6 @@ int base_layer_run(const struct img_layer_src *src, enum img_compression comp,
 	img_base_layer_info(src->base, src->index, &info);
 	raw = kept(&info, comp);
 	sink->err = err;
-	sb_sha256_init(&sink->blob);
 	if (!buf) {
 		sb_errorf(err, "out of memory");
 		goto out;
@@ -128,7 +127,7 @@ int base_layer_run(const struct img_layer_src *src, enum img_compression comp,
 	snprintf(lo->diff_id, sizeof(lo->diff_id), "%s", info.diff_id);
 	lo->tar_size = info.tar_size;
 	if (layer_zipping(sink)) {
-		sb_sha256_final(&sink->blob, d);
+		sb_hashpipe_final(sink->blob, d);
 		dg_string(d, lo->blob_id);
 		lo->blob_size = sink->blob_bytes;
 	} else if (raw) {

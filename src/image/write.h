@@ -110,7 +110,9 @@ struct layer_sink {
 	struct sb_hashpipe *diff; /* the layer writer's; it also counts the tar's bytes */
 	struct archive *zip;	  /* zstd's compressor, or NULL */
 	struct pgz *gz;		  /* gzip's, or NULL */
-	struct sb_sha256 blob;
+	/* The compressed blob's hash, on a core of its own where there is one
+	 * (layer_zip_open makes it, layer_zip_free frees it), or NULL. */
+	struct sb_hashpipe *blob;
 	uint64_t blob_bytes;
 	int dead; /* the layer failed: nothing more goes out */
 };
