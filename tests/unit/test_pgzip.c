@@ -15,6 +15,7 @@
 #include <archive.h>
 #include <libdeflate.h>
 
+#include "bytes.h"
 #include "util/pgzip.h"
 #include "util/recdeflate.h"
 
@@ -41,14 +42,6 @@ static int out_fn(void *ud, const void *buf, size_t n, struct sb_error *err)
 	memcpy(o->p + o->n, buf, n);
 	o->n += n;
 	return 0;
-}
-
-static uint64_t next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 /* n bytes, a third random, the rest text-like (compressible, with matches
@@ -230,22 +223,6 @@ static void members_are_libdeflates(void **state)
 	check_members(&o, in, n, levels);
 	free(o.p);
 	free(in);
-}
-
-static void fill_random(unsigned char *p, size_t n, uint64_t seed)
-{
-	uint64_t s = seed;
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)next(&s);
-}
-
-static void fill_text(unsigned char *p, size_t n)
-{
-	static const char words[] = "the layer of an image is a tar of its files ";
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)words[i % (sizeof(words) - 1)];
 }
 
 /* Random bytes are stored, every block (the last too, being 32 KiB or

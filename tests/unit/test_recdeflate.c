@@ -17,29 +17,7 @@
 
 #include "util/recdeflate.h"
 
-static uint64_t next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static void fill_random(unsigned char *p, size_t n, uint64_t seed)
-{
-	uint64_t s = seed;
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)next(&s);
-}
-
-static void fill_text(unsigned char *p, size_t n)
-{
-	static const char words[] = "the layer of an image is a tar of its files ";
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)words[i % (sizeof(words) - 1)];
-}
+#include "bytes.h"
 
 /* A tar header's mode, uid and gid: 0644, root, root. */
 static void ids(unsigned char *header)
