@@ -386,7 +386,7 @@ static int put_entry(void *ud, const struct rd_entry *x, uint64_t pos, struct sb
 	return img_tree_put(p->t, &e, err);
 }
 
-static int index_layers(struct img_base *b, struct sb_error *err)
+static int index_layers(struct img_base *b, int blobs_only, struct sb_error *err)
 {
 	struct rd_image *img = &b->ar->images[b->image];
 	struct rd_limits lim;
@@ -403,10 +403,15 @@ static int index_layers(struct img_base *b, struct sb_error *err)
 		struct put p = {
 		    .layer = k, .max = lim.max_entries, .path = b->ar->path, .member = l->member};
 
-		if (!(b->trees[k] = p.t = img_tree_new()))
-			return sb_errorf(err, "out of memory");
-		if (rd_scan_layer(b->ar, b->image, k, &meta, put_entry, &p, err) < 0)
-			return -1;
+		if (blobs_only) {
+			if (rd_probe_layer(b->ar, b->image, k, err) < 0)
+				return -1;
+		} else {
+			if (!(b->trees[k] = p.t = img_tree_new()))
+				return sb_errorf(err, "out of memory");
+			if (rd_scan_layer(b->ar, b->image, k, &meta, put_entry, &p, err) < 0)
+				return -1;
+		}
 		if (!strcmp(l->compression, "none")) {
 			b->compression[k] = IMG_COMPRESS_NONE;
 		} else if (!strcmp(l->compression, "gzip")) {
@@ -461,7 +466,7 @@ int img_base_open(struct img_base **out, const char *path, const struct img_base
 		sb_error_prefix(err, "%s: config %s", path, img->config_member);
 		goto fail;
 	}
-	if (check_platform(b, sel, err) < 0 || index_layers(b, err) < 0)
+	if (check_platform(b, sel, err) < 0 || index_layers(b, sel->blobs_only, err) < 0)
 		goto fail;
 	*out = b;
 	b = NULL;

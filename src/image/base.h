@@ -42,6 +42,10 @@ struct img_base_select {
 						an error */
 	const char *what;		     /* how errors name the input: "--build-context
 						NAME=VALUE"; borrowed for the call only */
+	int blobs_only;			     /* only the layers' bytes will be read (a push):
+						their entries are not listed, and
+						img_base_layer, img_base_fs and the cursors
+						must not be used */
 };
 
 /* Opens the image at path (a tar file, or an OCI layout directory) as sel

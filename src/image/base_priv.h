@@ -22,7 +22,8 @@ struct img_base {
 	size_t image;		  /* the chosen image: ar->images[image] */
 	struct img_config config; /* owned */
 	struct img_platform platform;
-	struct img_tree **trees;	   /* per layer (ar->images[image].nlayers); owned */
+	struct img_tree **trees;	   /* per layer (ar->images[image].nlayers), NULL
+					      each when opened for blobs only; owned */
 	enum img_compression *compression; /* per layer; owned */
 	struct base_cursor **cursors;	   /* per layer, made when first needed; owned */
 };

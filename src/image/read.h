@@ -142,6 +142,13 @@ typedef int (*rd_entry_fn)(void *ud, const struct rd_entry *x, uint64_t pos,
 int rd_scan_layer(struct rd_archive *a, size_t i, size_t k, uint64_t *meta, rd_entry_fn fn,
 		  void *ud, struct sb_error *err);
 
+/* What rd_scan_layer fills, for a reader of the layer's bytes alone (a
+ * push), without listing its entries: an uncompressed layer is read no
+ * further than its first tar header (its tar is its stored bytes); a
+ * compressed one is read through, as rd_scan_layer reads it, since only
+ * that tells its tar's size. */
+int rd_probe_layer(struct rd_archive *a, size_t i, size_t k, struct sb_error *err);
+
 /* A place in layer k of image i, kept open (its chain of readers) to read
  * the contents of its entries in tar order; going back starts the layer
  * again. Nothing is hashed. */

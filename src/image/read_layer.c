@@ -578,6 +578,53 @@ out:
 	return rc;
 }
 
+static int skip_entry(void *ud, const struct rd_entry *x, uint64_t pos, struct sb_error *err)
+{
+	(void)ud;
+	(void)x;
+	(void)pos;
+	(void)err;
+	return 0;
+}
+
+int rd_probe_layer(struct rd_archive *ar, size_t i, size_t k, struct sb_error *err)
+{
+	struct rd_image *img = &ar->images[i];
+	struct rd_layer *l = &img->layers[k];
+	const struct member *m;
+	struct lstream *s = NULL;
+	struct archive_entry *e;
+	uint64_t meta = 0;
+	int r, rc = -1;
+
+	if (rd_load_config(ar, i, err) < 0 || rd_lookup(ar, l->member, &m, err) < 0 ||
+	    scan_digests(ar, img, k, m, err) < 0 || stream_new(ar, l, m, 0, 0, &s, err) < 0)
+		goto out;
+	if (strcmp(l->compression, "none")) {
+		stream_free(s);
+		return rd_scan_layer(ar, i, k, &meta, skip_entry, NULL, err);
+	}
+	/* one header: the stored bytes are a tar */
+	r = archive_read_next_header(s->t, &e);
+	if (r < ARCHIVE_WARN) {
+		if (!s->failed)
+			sb_error_file(err, ar->path, "layer %s: %s", l->member, rd_aerr(s->t));
+		goto out;
+	}
+	free(l->resolved);
+	if (!(l->resolved = sb_strdup(m->name))) {
+		sb_errorf(err, "out of memory");
+		goto out;
+	}
+	l->stored_size = l->tar_size = m->size;
+	if (!l->blob_digest[0])
+		memcpy(l->blob_digest, l->diff_id, sizeof(l->blob_digest));
+	rc = 0;
+out:
+	stream_free(s);
+	return rc;
+}
+
 /* ---- a cursor in one layer ---- */
 
 struct rd_cursor {

@@ -130,7 +130,7 @@ static int load_platform(struct push_src *s, struct rd_archive *ar, size_t i,
 			 const struct push_opts *o, struct sb_error *err)
 {
 	struct push_platform *p = &s->plats[i];
-	struct img_base_select sel = {.what = "push"};
+	struct img_base_select sel = {.what = "push", .blobs_only = 1};
 	struct push_blob cfg = {.media = push_config_media(o->docker), .spool = -1};
 	char ref[72];
 

@@ -2,7 +2,9 @@
  * legacy docker save tar, OCI archives with gzip and zstd layers, an OCI
  * layout directory with a two-platform index, a layer with whiteouts and an
  * opaque directory), then the image chosen, its config and history, its
- * layers' trees, the file system, entry reads, and each error's text. */
+ * layers' trees, the file system, entry reads, and each error's text; opened
+ * for its blobs only (a push), the same digests and sizes without the trees,
+ * and its layers' bytes read and verified. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -347,7 +349,7 @@ static const char *msg_of(struct sb_error *e)
 static struct img_base *open_ok(const char *name, const char *ref, const char *platform)
 {
 	struct img_platform p;
-	struct img_base_select sel = {ref, platform ? &p : NULL, "--build-context b=x"};
+	struct img_base_select sel = {ref, platform ? &p : NULL, "--build-context b=x", 0};
 	struct sb_error err = {0};
 	struct img_base *b = NULL;
 	char *path = tmp(name);
@@ -366,7 +368,7 @@ static const char *open_err(const char *name, const char *ref, const char *platf
 {
 	static char buf[4096];
 	struct img_platform p;
-	struct img_base_select sel = {ref, platform ? &p : NULL, "--build-context b=x"};
+	struct img_base_select sel = {ref, platform ? &p : NULL, "--build-context b=x", 0};
 	struct sb_error err = {0};
 	struct img_base *b = NULL;
 	char *path = tmp(name);
@@ -645,6 +647,73 @@ static void test_oci_dir(void **state)
 			    "IMAGE`, or `skopeo copy docker-daemon:IMAGE oci:DIR:TAG`\n");
 }
 
+/* Reads all of layer i's bytes (raw: stored, else its tar) through
+ * img_base_blob, which verifies them at the end; returns how many. */
+static uint64_t read_blob(struct img_base *b, size_t i, int raw)
+{
+	struct img_reader r;
+	struct sb_error err = {0};
+	char buf[4096];
+	uint64_t n = 0;
+	size_t got;
+
+	if (img_base_blob(b, i, raw, &r, &err) < 0)
+		fail_msg("%s", msg_of(&err));
+	do {
+		if (r.read(r.self, buf, sizeof(buf), &got, &err) < 0)
+			fail_msg("%s", msg_of(&err));
+		n += got;
+	} while (got > 0);
+	r.close(r.self);
+	return n;
+}
+
+/* name opened for its blobs only: no trees, and every layer's digests,
+ * sizes, compression and media type as a full open finds them; its bytes,
+ * stored and uncompressed, read and verified. */
+static void same_blobs(const char *name, const char *ref, const char *platform)
+{
+	struct img_platform p;
+	struct img_base_select sel = {ref, platform ? &p : NULL, "push", 1};
+	struct sb_error err = {0};
+	struct img_base *full = open_ok(name, ref, platform), *b = NULL;
+	char *path = tmp(name);
+
+	if (platform)
+		assert_int_equal(img_platform_parse(platform, &p, &err), 0);
+	if (img_base_open(&b, path, &sel, &err) < 0)
+		fail_msg("%s", msg_of(&err));
+	assert_int_equal(img_base_nlayers(b), img_base_nlayers(full));
+	for (size_t i = 0; i < img_base_nlayers(b); i++) {
+		struct img_base_layer_info x, y;
+
+		assert_null(b->trees[i]);
+		img_base_layer_info(b, i, &x);
+		img_base_layer_info(full, i, &y);
+		assert_string_equal(x.diff_id, y.diff_id);
+		assert_int_equal(x.compression, y.compression);
+		assert_int_equal(x.stored_size, y.stored_size);
+		assert_string_equal(x.blob_digest, y.blob_digest);
+		assert_int_equal(x.tar_size, y.tar_size);
+		assert_true(x.media_type == y.media_type || !strcmp(x.media_type, y.media_type));
+		assert_int_equal(read_blob(b, i, 1), x.stored_size);
+		assert_int_equal(read_blob(b, i, 0), x.tar_size);
+	}
+	img_base_free(b);
+	img_base_free(full);
+	free(path);
+}
+
+static void test_blobs_only(void **state)
+{
+	(void)state;
+	make_legacy("blobs.tar", 0);
+	same_blobs("blobs.tar", NULL, NULL);
+	make_oci_dir();
+	same_blobs("oci", "nonroot", "linux/arm64");
+	same_blobs("oci", NULL, "linux/amd64");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -667,10 +736,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_legacy),
-	    cmocka_unit_test(test_legacy_choose),
-	    cmocka_unit_test(test_fs),
-	    cmocka_unit_test(test_oci_dir),
+	    cmocka_unit_test(test_legacy),     cmocka_unit_test(test_legacy_choose),
+	    cmocka_unit_test(test_fs),	       cmocka_unit_test(test_oci_dir),
+	    cmocka_unit_test(test_blobs_only),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -43,7 +43,7 @@ static char *golden_file(const char *name)
 static struct img_base *open_base(void)
 {
 	struct img_platform p;
-	struct img_base_select sel = {NULL, &p, "--build-context " BASE_NAME "=base.tar"};
+	struct img_base_select sel = {NULL, &p, "--build-context " BASE_NAME "=base.tar", 0};
 	struct sb_error err = {0};
 	struct img_base *b = NULL;
 	char *path = golden_file("base.tar");
