@@ -239,6 +239,8 @@ size_t rd_deflate(struct rd_state *s, const unsigned char *in, size_t len, const
 	struct bits b = {.p = out, .end = out + cap};
 	size_t a = 0;
 
+	if (len > INT32_MAX) /* positions are kept in 32 bits */
+		return 0;
 	fixed_codes(&c);
 	memset(s->head, 0xff, sizeof(s->head));
 	if (len == 0)

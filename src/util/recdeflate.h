@@ -42,7 +42,8 @@ size_t rd_bound(size_t len);
 
 /* Compresses the len bytes at in, marked by rd_classify into cls, into one
  * raw DEFLATE stream (its last block final) at out, which has cap bytes.
- * Returns its length, or 0 when it does not fit in cap. */
+ * Returns its length, or 0 when it does not fit in cap (or len is over
+ * 2 GiB: a block is meant, not a whole layer). */
 size_t rd_deflate(struct rd_state *s, const unsigned char *in, size_t len, const unsigned char *cls,
 		  unsigned char *out, size_t cap);
 
