@@ -601,8 +601,11 @@ int rd_probe_layer(struct rd_archive *ar, size_t i, size_t k, struct sb_error *e
 	    scan_digests(ar, img, k, m, err) < 0 || stream_new(ar, l, m, 0, 0, &s, err) < 0)
 		goto out;
 	if (strcmp(l->compression, "none")) {
+		/* only reading it through tells its tar's size */
 		stream_free(s);
-		return rd_scan_layer(ar, i, k, &meta, skip_entry, NULL, err);
+		s = NULL;
+		rc = rd_scan_layer(ar, i, k, &meta, skip_entry, NULL, err);
+		goto out;
 	}
 	/* one header: the stored bytes are a tar */
 	r = archive_read_next_header(s->t, &e);
