@@ -401,6 +401,7 @@ int reg_creds_parse(const char *text, size_t len, const char *path, const char *
 	yajl_val doc = NULL, helpers, auths, store;
 	struct sb_error ignore = {0};
 	const char *name = NULL;
+	int pinned = 0; /* credHelpers names the host (with "": the auths, as Docker) */
 	int rc = -1;
 
 	*out = (struct reg_creds){0};
@@ -412,14 +413,16 @@ int reg_creds_parse(const char *text, size_t len, const char *path, const char *
 		goto out;
 	}
 	helpers = jt_get(doc, "credHelpers");
-	for (size_t i = 0; YAJL_IS_OBJECT(helpers) && i < helpers->u.object.len && !name; i++)
+	for (size_t i = 0; YAJL_IS_OBJECT(helpers) && i < helpers->u.object.len && !pinned; i++)
 		if (key_names(helpers->u.object.keys[i], host) &&
-		    YAJL_IS_STRING(helpers->u.object.values[i]))
+		    YAJL_IS_STRING(helpers->u.object.values[i])) {
 			name = YAJL_GET_STRING(helpers->u.object.values[i]);
+			pinned = 1;
+		}
 	store = jt_get(doc, "credsStore");
-	if (!name && YAJL_IS_STRING(store) && *YAJL_GET_STRING(store))
+	if (!pinned && YAJL_IS_STRING(store))
 		name = YAJL_GET_STRING(store);
-	if (name) {
+	if (name && *name) {
 		*helper = sb_strdup(name);
 		rc = *helper ? 0 : sb_errorf(err, "out of memory");
 		goto out;

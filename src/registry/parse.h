@@ -75,7 +75,9 @@ int reg_scope_covers(const char *have, const char *want);
 /* What config.json (text, len bytes; path for messages) says of host:
  * *helper (yours) the NAME of docker-credential-NAME when credHelpers names
  * one for host or credsStore one for all, else *out from the `auths` entry
- * of host (every field NULL when there is none). -1 with err when the file
+ * of host (every field NULL when there is none). A credHelpers entry of ""
+ * for host means its `auths` entry, whatever credsStore says, as Docker
+ * reads it. -1 with err when the file
  * is not JSON or its entry is broken; *out then empty. */
 int reg_creds_parse(const char *text, size_t len, const char *path, const char *host, char **helper,
 		    struct reg_creds *out, struct sb_error *err);

@@ -238,6 +238,32 @@ static void remove_dir(char *dir)
 	free(dir);
 }
 
+/* A credHelpers entry of "" for a host: its auths entry, not credsStore
+ * (Docker's getConfiguredCredentialStore gives "", and "" is the file
+ * store); other hosts still get credsStore. Found by fuzz_registry. */
+static void test_empty_helper(void **state)
+{
+	static const char cfg[] = "{\"auths\":{\"ghcr.io\":{\"auth\":\"Z2g6dG9r\"}},"
+				  "\"credHelpers\":{\"ghcr.io\":\"\"},\"credsStore\":\"desktop\"}";
+	struct reg_creds cr;
+	struct sb_error err = {0};
+	char *helper;
+
+	(void)state;
+	assert_int_equal(
+	    reg_creds_parse(cfg, sizeof(cfg) - 1, "config.json", "ghcr.io", &helper, &cr, &err), 0);
+	assert_null(helper);
+	assert_string_equal(cr.user, "gh");
+	assert_string_equal(cr.secret, "tok");
+	reg_creds_release(&cr);
+	assert_int_equal(
+	    reg_creds_parse(cfg, sizeof(cfg) - 1, "config.json", "docker.io", &helper, &cr, &err),
+	    0);
+	assert_string_equal(helper, "desktop");
+	assert_null(cr.user);
+	free(helper);
+}
+
 static void test_auths(void **state)
 {
 	struct reg_creds cr;
@@ -406,10 +432,11 @@ static void test_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_challenge), cmocka_unit_test(test_scopes),
-	    cmocka_unit_test(test_urls),      cmocka_unit_test(test_backoff),
-	    cmocka_unit_test(test_base64),    cmocka_unit_test(test_auths),
-	    cmocka_unit_test(test_helpers),   cmocka_unit_test(test_cache_entry),
+	    cmocka_unit_test(test_challenge),	 cmocka_unit_test(test_scopes),
+	    cmocka_unit_test(test_urls),	 cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_base64),	 cmocka_unit_test(test_auths),
+	    cmocka_unit_test(test_helpers),	 cmocka_unit_test(test_cache_entry),
+	    cmocka_unit_test(test_empty_helper),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
